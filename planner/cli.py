@@ -1,0 +1,241 @@
+"""The `gwplan` command line: parse, load, call one library function, render.
+
+Exit codes: 0 success (a plan, optimal or feasible at a limit and marked so); 2 bad input;
+3 infeasible (no plan meets every constraint); 4 no plan found before a limit, or a solver failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
+
+EPILOG = """\
+examples:
+  gwplan validate scenarios/10gw-rollout.yaml
+  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml
+  gwplan optimize scenarios/10gw-rollout.yaml --solver cp-sat --time-limit 120 --json
+  gwplan import orlib-cflp cap41.txt -o out/cap41.yaml
+
+exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure)
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+def _gap(text: str) -> float:
+    value = _positive_float(text) if text not in ("0", "0.0") else 0.0
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a relative gap below 1 (e.g. 1e-4), got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a whole number >= 1, got 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from planner.solve import DEFAULT_SOLVER, SOLVERS, SolveOptions
+
+    defaults = SolveOptions()
+    parser = argparse.ArgumentParser(
+        prog="gwplan", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Plan gigawatt-scale GPU data-center rollouts: where and when to build (optimize), "
+                    "checked scenarios (validate), and benchmark imports (import).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check a scenario file and list every problem",
+                                   description="Check a scenario (and the base files it extends). Exit 0 when "
+                                               "valid; otherwise exit 2 with one line per problem: file, field "
+                                               "path, what was expected.")
+    validate.add_argument("scenario", metavar="FILE", help="scenario YAML")
+
+    optimize = commands.add_parser(
+        "optimize", help="choose sites and power for every phase at the lowest net present cost",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Solve the rollout model for a scenario and write the plan (YAML) and a summary.",
+        epilog="example:\n  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml --gap 1e-4\n")
+    optimize.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
+    optimize.add_argument("-o", "--output", metavar="PLAN", type=Path,
+                          help="plan file to write (default: out/<scenario name>.plan.yaml)")
+    optimize.add_argument("--summary", metavar="FILE", type=Path,
+                          help="summary text file to write (default: beside the plan, .summary.txt)")
+    optimize.add_argument("--time-limit", metavar="S", type=_positive_float, default=defaults.time_limit_s,
+                          help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
+    optimize.add_argument("--gap", metavar="REL", type=_gap, default=defaults.relative_gap,
+                          help=f"stop when the plan is proven within this relative gap of the optimum "
+                               f"(default {defaults.relative_gap:g})")
+    optimize.add_argument("--threads", metavar="N", type=_positive_int, default=None,
+                          help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers)")
+    optimize.add_argument("--seed", metavar="N", type=_non_negative_int, default=defaults.seed,
+                          help=f"solver random seed (default {defaults.seed})")
+    optimize.add_argument("--solver", choices=sorted(SOLVERS), default=DEFAULT_SOLVER,
+                          help=f"MathOpt back end (default {DEFAULT_SOLVER})")
+    optimize.add_argument("--non-deterministic", action="store_true",
+                          help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
+    optimize.add_argument("--json", action="store_true",
+                          help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
+    optimize.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
+
+    importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
+    formats = importer.add_subparsers(dest="format", metavar="FORMAT")
+    orlib = formats.add_parser("orlib-cflp", help="Beasley OR-Library capacitated facility location instance",
+                               description="Facilities become sites, customers become demand regions "
+                                           "(split demand). The scenario's optimum is the instance's.")
+    orlib.add_argument("instance", metavar="FILE", help="OR-Library instance (capNN.txt, capa.txt, ...)")
+    orlib.add_argument("--capacity", metavar="N", type=_positive_float,
+                       help="facility capacity for capa/capb/capc, which leave it open")
+    orlib.add_argument("-o", "--output", metavar="SCENARIO", type=Path, required=True, help="scenario YAML to write")
+    return parser
+
+
+def _report_input_error(err) -> int:
+    for problem in err.problems:
+        print(problem, file=sys.stderr)
+    return EXIT_INPUT
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from planner.io import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.sites)} sites in "
+          f"{len(scenario.regions)} regions, {len(scenario.phases)} phases, "
+          f"{sum(p.it_mw_required for p in scenario.phases):,.0f} MW IT required, "
+          f"{len(scenario.demand_regions)} demand regions")
+    return EXIT_OK
+
+
+def _default_plan_path(scenario_path: str) -> Path:
+    return Path("out") / f"{Path(scenario_path).stem}.plan.yaml"
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from planner.io import dump_plan, load_scenario, write_text_atomic
+    from planner.optimize import plan_rollout
+    from planner.render import summary_text
+    from planner.solve import SolveOptions, SolveStatus
+
+    scenario = load_scenario(args.scenario)
+    options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
+                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic,
+                           log=args.log)
+    if not args.json and sys.stderr.isatty():
+        print(f"solving {scenario.name!r} with {options.solver} (limit {options.time_limit_s:g} s, "
+              f"gap {options.relative_gap:g}) ...", file=sys.stderr)
+    if args.log:
+        sys.stdout.flush()
+    stdout = sys.stdout
+    if args.log:  # solver logs go to stderr so that --json stays one object on stdout
+        sys.stdout = sys.stderr
+    try:
+        outcome = plan_rollout(scenario, options)
+    finally:
+        sys.stdout = stdout
+    result = outcome.result
+    plan_path = args.output or _default_plan_path(args.scenario)
+    summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
+                                                       + ".summary.txt")
+    text = summary_text(outcome, scenario.name)
+    written = outcome.plan is not None
+    if written:
+        dump_plan(outcome.plan, plan_path)
+        write_text_atomic(summary_path, text)
+    if args.json:
+        usd = 1e6  # the model's money unit
+        print(json.dumps({
+            "status": result.status.value, "objective": None if result.objective is None else result.objective * usd,
+            "best_bound": None if result.best_bound is None else result.best_bound * usd, "gap": result.gap,
+            "wall_s": round(result.wall_s, 4), "build_s": round(outcome.build_s, 4),
+            "extract_s": round(outcome.extract_s, 4), "solver": result.solver, "seed": options.seed,
+            "plan_path": str(plan_path) if written else None,
+            "summary_path": str(summary_path) if written else None, "model": outcome.model_size,
+            "detail": result.detail}))
+    else:
+        from rich.console import Console
+
+        from planner.render import plan_table, status_line
+
+        console = Console()
+        if outcome.plan is not None:
+            console.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario.name}"))
+        console.print(status_line(outcome), highlight=False)
+        if written:
+            console.print(f"plan written to {plan_path}; summary to {summary_path}", highlight=False)
+    if result.status == SolveStatus.FEASIBLE:
+        print(f"note: the solver stopped at a limit; the plan is feasible but only proven within a gap of "
+              f"{result.gap:.2e} (raise --time-limit to close it)", file=sys.stderr)
+        return EXIT_OK
+    if result.status == SolveStatus.OPTIMAL:
+        return EXIT_OK
+    if result.status == SolveStatus.INFEASIBLE:
+        print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario "
+              "(capacity, grid, lead times, funding, diversity, demand). No plan was written.", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    if result.status == SolveStatus.NO_SOLUTION:
+        print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
+              "No plan was written.", file=sys.stderr)
+    else:
+        print(f"{args.scenario}: the solver {options.solver} failed ({result.detail}); try another --solver. "
+              "No plan was written.", file=sys.stderr)
+    return EXIT_NO_PLAN
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from planner.io import dump_yaml, load_scenario, write_text_atomic
+    from planner.orlib import cflp_scenario, read_orlib_cflp
+
+    instance = read_orlib_cflp(args.instance, capacity=args.capacity)
+    write_text_atomic(args.output, dump_yaml(cflp_scenario(instance)))
+    scenario = load_scenario(args.output)  # the same checks as any scenario
+    print(f"{args.output}: scenario {scenario.name!r} with {len(scenario.sites)} sites and "
+          f"{len(scenario.demand_regions)} demand regions")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    if args.command == "import" and args.format is None:
+        parser.parse_args(["import", "--help"])
+    from planner.fields import InputError
+
+    handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "import": cmd_import}
+    try:
+        return handlers[args.command](args)
+    except InputError as err:
+        return _report_input_error(err)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Reading untrusted YAML data field by field, collecting every problem with its file and field path.
+
+A `Fields` wraps one mapping. Each getter checks one key and returns a usable value even when the
+key is wrong (so reading goes on and all problems are reported at once); `done()` reports keys that
+no getter asked for, with a suggestion for likely typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Iterator
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """Bad input: one or more problems, each naming file, field path and what was expected."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a value for error messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"{value!r}"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {text!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (date, datetime)):
+        return f"date {value.isoformat()}"
+    return type(value).__name__
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+_PERIOD_END = {"H1": (6, 30), "H2": (12, 31), "Q1": (3, 31), "Q2": (6, 30), "Q3": (9, 30), "Q4": (12, 31)}
+
+
+def parse_date(value: Any) -> date | None:
+    """A date from YAML: an ISO date, or a period label (2026-H2, 2027-Q1, 2028-03) meaning its last day."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.split("-")
+    if len(parts) != 2 or not parts[0].isdigit() or len(parts[0]) != 4:
+        return None
+    year, period = int(parts[0]), parts[1].upper()
+    if period in _PERIOD_END:
+        month, day = _PERIOD_END[period]
+        return date(year, month, day)
+    if period.isdigit() and 1 <= int(period) <= 12:
+        month = int(period)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return date.fromordinal(following.toordinal() - 1)
+    return None
+
+
+class Fields:
+    """One mapping of the input, read key by key; problems go to a shared list."""
+
+    def __init__(self, problems: list[Problem], file: str, path: str, value: Any):
+        self.problems, self.file, self.path = problems, file, path
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a mapping of fields, got {describe(value)}")
+            value = {}
+        self.data: dict = value
+        self._seen: set = set()
+
+    # -- reporting -------------------------------------------------------------------------------
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, path, message))
+
+    def at(self, key: str | int) -> str:
+        return join(self.path, key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        """The value as written, marking the key as known; a problem if it is required and absent."""
+        self._seen.add(key)
+        if key in self.data and self.data[key] is not None:
+            return self.data[key]
+        if default is _MISSING:
+            self.problem(self.at(key), "is required")
+        return _MISSING if default is _MISSING else default
+
+    def done(self) -> None:
+        """Report keys nobody asked for: in a scenario these are almost always typos."""
+        known = sorted(str(k) for k in self._seen)
+        for key in self.data:
+            if key in self._seen:
+                continue
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else f" (known fields: {', '.join(known)})"
+            self.problem(self.at(str(key)), f"unknown field{suggestion}")
+
+    # -- typed getters -------------------------------------------------------------------------
+    def number(self, key: str, default: Any = _MISSING, *, ge: float | None = None,
+               gt: float | None = None, le: float | None = None, lt: float | None = None) -> float:
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return 0.0
+        return self.check_number(value, self.at(key), ge=ge, gt=gt, le=le, lt=lt)
+
+    def check_number(self, value: Any, path: str, *, ge=None, gt=None, le=None, lt=None) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(path, f"expected a number, got {describe(value)}")
+            return 0.0
+        number = float(value)
+        if not math.isfinite(number):
+            self.problem(path, f"expected a finite number, got {value!r}")
+            return 0.0
+        bounds = [(ge, number >= ge if ge is not None else True, ">="),
+                  (gt, number > gt if gt is not None else True, ">"),
+                  (le, number <= le if le is not None else True, "<="),
+                  (lt, number < lt if lt is not None else True, "<")]
+        for bound, ok, symbol in bounds:
+            if bound is not None and not ok:
+                self.problem(path, f"expected a number {symbol} {bound:g}, got {value!r}")
+                return 0.0
+        return number
+
+    def integer(self, key: str, default: Any = _MISSING, *, ge: int | None = None) -> int:
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                self.problem(self.at(key), f"expected a whole number, got {describe(value)}")
+                return 0
+        if ge is not None and value < ge:
+            self.problem(self.at(key), f"expected a whole number >= {ge}, got {value}")
+            return 0
+        return value
+
+    def string(self, key: str, default: Any = _MISSING, *, choices: tuple[str, ...] | None = None) -> str:
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.problem(self.at(key), f"expected text, got {describe(value)}")
+            return ""
+        text = str(value).strip()
+        if not text and default is _MISSING:
+            self.problem(self.at(key), "expected non-empty text")
+        if choices is not None and text not in choices:
+            self.problem(self.at(key), f"expected one of {', '.join(choices)}, got {text!r}")
+        return text
+
+    def identifier(self, key: str) -> str:
+        """An id: non-empty text (numbers are taken as text, so `id: 3` means "3")."""
+        return self.string(key)
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return False
+        if not isinstance(value, bool):
+            self.problem(self.at(key), f"expected true or false, got {describe(value)}")
+            return False
+        return value
+
+    def date(self, key: str, default: Any = _MISSING) -> date:
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return date(1970, 1, 1)
+        parsed = parse_date(value)
+        if parsed is None:
+            self.problem(self.at(key), "expected a date: YYYY-MM-DD, or a period YYYY-H1/H2, "
+                                       f"YYYY-Q1..Q4 or YYYY-MM (its last day), got {describe(value)}")
+            return date(1970, 1, 1)
+        return parsed
+
+    def items(self, key: str, default: Any = _MISSING) -> Iterator[tuple[str, Any]]:
+        """(path, item) for each entry of a list field."""
+        value = self.raw(key, default)
+        if value is _MISSING:
+            return iter(())
+        if not isinstance(value, list):
+            self.problem(self.at(key), f"expected a list, got {describe(value)}")
+            return iter(())
+        return ((join(self.at(key), i), item) for i, item in enumerate(value))
+
+    def records(self, key: str, default: Any = _MISSING) -> Iterator[Fields]:
+        """A `Fields` for each mapping in a list field."""
+        for path, item in self.items(key, default):
+            yield Fields(self.problems, self.file, path, item)
+
+    def mapping(self, key: str, default: Any = _MISSING) -> Fields:
+        value = self.raw(key, default)
+        return Fields(self.problems, self.file, self.at(key), {} if value is _MISSING else value)
+
+    def uncertain(self, key: str, build: Callable[[float, float, float, str], Any], *, gt: float = 0.0) -> Any:
+        """A catalog figure: a number, or {default, range: [low, high], source}."""
+        value = self.raw(key)
+        path = self.at(key)
+        if value is _MISSING:
+            return build(0.0, 0.0, 0.0, "")
+        if not isinstance(value, dict):
+            number = self.check_number(value, path, gt=gt)
+            return build(number, number, number, "scenario")
+        sub = Fields(self.problems, self.file, path, value)
+        default = sub.number("default", gt=gt)
+        span = sub.raw("range", [default, default])
+        low = high = default
+        if (not isinstance(span, list) or len(span) != 2):
+            self.problem(join(path, "range"), f"expected [low, high], got {describe(span)}")
+        else:
+            low = sub.check_number(span[0], join(join(path, "range"), 0), gt=gt)
+            high = sub.check_number(span[1], join(join(path, "range"), 1), gt=gt)
+            if not low <= default <= high:
+                self.problem(path, f"default {default:g} is outside its range [{low:g}, {high:g}]; "
+                                   "change the range too")
+        source = sub.string("source", "")
+        sub.done()
+        return build(default, low, high, source)

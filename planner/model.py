@@ -1,0 +1,365 @@
+"""The rollout optimization model: a mixed-integer program built with OR-Tools MathOpt.
+
+MathOpt keeps the formulation solver-neutral: the same model is solved by HiGHS, SCIP or CP-SAT
+(`planner.solve`). Building, solving and extracting a plan are separate steps.
+
+Formulation
+-----------
+Sets
+    S sites; P phases in date order (p' <= p: phases up to p); K_s power-block kinds of site s;
+    G regions (S_g the sites in region g); R demand regions, active in phases P_r, servable from S_r.
+Parameters
+    t_p years from the planning start to phase p's online date; t_{|P|+1} = H, the horizon;
+    d(t) = (1 + rate)^-t the discount factor; A_p = integral of d(t) from t_p to t_{p+1};
+    req_p IT MW phase p adds; m_p, Q_p IT MW and system capex of one rack of phase p's platform;
+    grid_sp facility MW the grid can deliver to s in phase p; pue_s; e_sp = 1 when s's lead time lets
+    it be online by phase p; F_s open cost; B_sk, C_sk a block's IT MW and capex per IT MW;
+    M_s = min(max_it_mw_s, max_p grid_sp / pue_s) the most IT MW s can ever hold;
+    w_s = energy_usd_per_mwh_s * pue_s * 8760 * utilization + opex_usd_per_it_mw_year_s, the yearly
+    running cost of one installed IT MW; Phi_p funding; D_r demand MW; c_rs cost of serving all of r
+    from s in one phase; salvage fractions v^f_p = max(0, 1 - (H - t_p)/facility_life),
+    v^it_p = max(0, 1 - (H - t_p)/it_life).
+Variables
+    open_sp in {0,1} (only where e_sp = 1 and s is not forbidden): s opens in phase p;
+    blk_skp in Z+: blocks of kind k added at s in phase p; it_sp >= 0: IT MW of phase p's platform
+    installed at s in phase p (the plan counts the whole racks that fit in it);
+    x_rsp in [0, 1]: share of r served from s in phase p;
+    add_sp, reg_gp in {0,1} (only with diversity minimums): s / region g adds capacity in phase p.
+    Shorthands: Y_sp = sum_{p'<=p} open_sp'; BLK_sp = sum_{p'<=p,k} B_sk blk_skp';
+    IT_sp = sum_{p'<=p} it_sp'; TOT_p = sum_s IT_sp; capex_p = sum_s (F_s open_sp +
+    sum_k C_sk B_sk blk_skp + (Q_p / m_p) it_sp).
+Objective (net present cost, USD)
+    min sum_p d(t_p) capex_p + sum_{s,p} A_p w_s IT_sp + sum_{r,s,p} d(t_p) c_rs x_rsp
+        - d(H) sum_{s,p} [v^f_p (F_s open_sp + sum_k C_sk B_sk blk_skp) + v^it_p (Q_p / m_p) it_sp]
+Constraints
+    open_once      Y_{s,|P|} <= 1
+    grid           BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp  (facility MW within the grid's supply, and
+                                                           no power blocks before the site opens)
+    racks_fit      IT_sp <= BLK_sp                         (racks go into built power blocks)
+    requirement    TOT_p >= sum_{p'<=p} req_p'             (cumulative capacity meets each phase)
+    funding        capex_p <= Phi_p, or with carry-over sum_{p'<=p} capex_p' <= sum_{p'<=p} Phi_p'
+    site_share     IT_sp <= max_site_share TOT_p
+    region_share   sum_{s in S_g} IT_sp <= max_region_share TOT_p
+    min_sites      it_sp >= delta add_sp;  sum_s add_sp >= min_sites_per_phase
+    min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
+    required       Y_{s,|P|} = 1 for each required site
+    demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
+Money is carried in millions of USD inside the model (`USD_SCALE`) to keep coefficients well scaled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ortools.math_opt.python import mathopt
+
+from planner.scenario import Phase, Scenario, Site
+
+USD_SCALE = 1e6  # model money unit: 1 = one million USD
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass
+class RolloutModel:
+    """A built model and the handles extract needs; `model` is what a solver back end receives."""
+
+    scenario: Scenario
+    model: mathopt.Model
+    open: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)
+    blocks: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
+    it: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)
+    serve: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
+    eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
+    series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, IT_sp)
+
+    @property
+    def size(self) -> dict[str, int]:
+        variables = list(self.model.variables())
+        return {"variables": len(variables),
+                "integer_variables": sum(1 for v in variables if v.integer),
+                "constraints": sum(1 for _ in self.model.linear_constraints())}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters derived from the scenario
+# ---------------------------------------------------------------------------------------------
+
+def discount(scenario: Scenario, years: float) -> float:
+    return (1.0 + scenario.economics.discount_rate) ** -years
+
+
+def annuity(scenario: Scenario, start_years: float, end_years: float) -> float:
+    """Present value of 1 USD per year flowing continuously from start to end (years)."""
+    rate = scenario.economics.discount_rate
+    if rate == 0:
+        return end_years - start_years
+    log = math.log1p(rate)
+    return (discount(scenario, start_years) - discount(scenario, end_years)) / log
+
+
+def phase_years(scenario: Scenario) -> list[float]:
+    return [scenario.phase_years(ph) for ph in scenario.phases]
+
+
+def operating_weights(scenario: Scenario) -> list[float]:
+    """A_p: discounted years the capacity installed by phase p runs before the next phase (or horizon)."""
+    years = phase_years(scenario) + [scenario.economics.horizon_years]
+    return [annuity(scenario, years[p], years[p + 1]) for p in range(len(scenario.phases))]
+
+
+def yearly_cost_usd_per_it_mw(scenario: Scenario, site: Site) -> float:
+    """w_s: energy at the site's PUE and utilization, plus fixed opex, for one installed IT MW."""
+    fixed = site.opex_usd_per_it_mw_year
+    if fixed is None:
+        fixed = scenario.economics.fixed_opex_usd_per_it_mw_year
+    return site.energy_usd_per_mwh * site.pue * HOURS_PER_YEAR * scenario.economics.utilization + fixed
+
+
+def salvage_fraction(scenario: Scenario, years_online: float, life_years: float) -> float:
+    remaining = scenario.economics.horizon_years - years_online
+    return max(0.0, 1.0 - remaining / life_years)
+
+
+def max_it_mw(site: Site) -> float:
+    """M_s: the most IT MW the site could ever hold."""
+    grid_cap = max(site.grid_mw_by_phase, default=0.0) / site.pue
+    return min(grid_cap, site.max_it_mw) if site.max_it_mw is not None else grid_cap
+
+
+def eligible_phases(scenario: Scenario, site: Site) -> list[int]:
+    """Phases whose online date the site's lead time (from the planning start) can reach."""
+    start = scenario.economics.planning_start_date
+    out = []
+    for p, phase in enumerate(scenario.phases):
+        months = (phase.online_date.year - start.year) * 12 + (phase.online_date.month - start.month) \
+            + (phase.online_date.day - start.day) / 31.0
+        if months + 1e-9 >= site.lead_time_months:
+            out.append(p)
+    return out
+
+
+def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]:
+    """(IT MW, system capex USD) of one rack of the phase's platform."""
+    platform = scenario.platform(phase.platform)
+    return platform.rack_it_mw, platform.system_capex_usd_per_rack.default
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------------
+
+def build_model(scenario: Scenario) -> RolloutModel:
+    """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it."""
+    rm = RolloutModel(scenario=scenario, model=mathopt.Model(name=scenario.name or "rollout"))
+    add_site_variables(rm)
+    add_capacity_constraints(rm)
+    add_requirement_constraints(rm)
+    add_funding_constraints(rm)
+    add_diversity_constraints(rm)
+    add_demand_constraints(rm)
+    add_objective(rm)
+    return rm
+
+
+def _cumulative(terms_by_phase: list) -> list:
+    """Running sums of per-phase linear expressions."""
+    out, running = [], 0.0
+    for terms in terms_by_phase:
+        running = running + terms
+        out.append(running)
+    return out
+
+
+def add_site_variables(rm: RolloutModel) -> None:
+    """open_sp, blk_skp, it_sp: what each site opens, powers and fits out in each phase."""
+    s_, m = rm.scenario, rm.model
+    forbidden = set(s_.constraints.forbidden_sites)
+    for i, site in enumerate(s_.sites):
+        cap = max_it_mw(site)
+        phases = [] if site.id in forbidden or cap <= 0 else eligible_phases(s_, site)
+        rm.eligible[i] = phases
+        for p in phases:
+            rm.open[i, p] = m.add_binary_variable(name=f"open[{site.id},{s_.phases[p].id}]")
+            for k, block in enumerate(site.power_blocks):
+                rm.blocks[i, k, p] = m.add_integer_variable(
+                    lb=0, ub=math.floor(cap / block.it_mw + 1e-9), name=f"blk[{site.id},{k},{s_.phases[p].id}]")
+            rm.it[i, p] = m.add_variable(lb=0.0, ub=cap, name=f"it[{site.id},{s_.phases[p].id}]")
+    rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
+
+
+def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
+    """(Y_sp, BLK_sp, IT_sp) for every phase p, as expressions (0 where the site cannot be built)."""
+    s_ = rm.scenario
+    site = s_.sites[i]
+    opens, blocks, its = [], [], []
+    for p, phase in enumerate(s_.phases):
+        if (i, p) in rm.open:
+            opens.append(rm.open[i, p])
+            blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks[i, k, p] for k, b in enumerate(site.power_blocks)))
+            its.append(rm.it[i, p])
+        else:
+            opens.append(0.0), blocks.append(0.0), its.append(0.0)
+    return _cumulative(opens), _cumulative(blocks), _cumulative(its)
+
+
+def add_capacity_constraints(rm: RolloutModel) -> None:
+    """open_once, grid, racks_fit, required."""
+    s_, m = rm.scenario, rm.model
+    required = set(s_.constraints.required_sites)
+    for i, site in enumerate(s_.sites):
+        phases = rm.eligible[i]
+        if not phases:
+            if site.id in required:
+                # A required site that can never be built: keep the model honest (infeasible).
+                m.add_linear_constraint(lb=1.0, ub=1.0, name=f"required[{site.id}]")
+            continue
+        opened, blocks, its = rm.series[i]
+        cap = max_it_mw(site)
+        last = len(s_.phases) - 1
+        if site.id in required:
+            m.add_linear_constraint(opened[last] == 1, name=f"required[{site.id}]")
+        else:
+            m.add_linear_constraint(opened[last] <= 1, name=f"open_once[{site.id}]")
+        for p in range(phases[0], len(s_.phases)):
+            tag = f"{site.id},{s_.phases[p].id}"
+            # grid and blocks_open in one row: pue BLK_sp <= grid_sp Y_sp is the grid limit once open
+            # and forbids blocks before opening, with the tightest big-M the data allows.
+            limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
+            m.add_linear_constraint(blocks[p] - limit * opened[p] <= 0, name=f"grid[{tag}]")
+            m.add_linear_constraint(its[p] - blocks[p] <= 0, name=f"racks_fit[{tag}]")
+
+
+def _totals(rm: RolloutModel) -> list:
+    series = rm.series
+    return [mathopt.fast_sum(series[i][2][p] for i in range(len(rm.scenario.sites)) if rm.eligible[i])
+            for p in range(len(rm.scenario.phases))]
+
+
+def add_requirement_constraints(rm: RolloutModel) -> None:
+    """requirement: cumulative IT MW installed meets the cumulative requirement in every phase."""
+    s_ = rm.scenario
+    needed = _cumulative([ph.it_mw_required for ph in s_.phases])
+    for p, (phase, total) in enumerate(zip(s_.phases, _totals(rm))):
+        if needed[p] > 0:
+            rm.model.add_linear_constraint(total >= needed[p], name=f"requirement[{phase.id}]")
+
+
+def capex_expression(rm: RolloutModel, p: int, scale: float = 1.0):
+    """capex_p: open costs, power blocks and GPU systems bought in phase p (USD / scale)."""
+    s_ = rm.scenario
+    rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[p])
+    terms = []
+    for i, site in enumerate(s_.sites):
+        if (i, p) not in rm.open:
+            continue
+        terms.append(site.open_cost_usd / scale * rm.open[i, p])
+        terms.extend(b.capex_usd_per_it_mw * b.it_mw / scale * rm.blocks[i, k, p]
+                     for k, b in enumerate(site.power_blocks))
+        terms.append(rack_capex / rack_mw / scale * rm.it[i, p])
+    return mathopt.fast_sum(terms)
+
+
+def add_funding_constraints(rm: RolloutModel) -> None:
+    """funding: capex within each phase's funding (cumulatively, when unspent funds carry over)."""
+    s_ = rm.scenario
+    spend = [capex_expression(rm, p, USD_SCALE) for p in range(len(s_.phases))]
+    funds = [ph.funding_usd / USD_SCALE for ph in s_.phases]
+    if s_.economics.carry_over_unspent_funding:
+        spend, funds = _cumulative(spend), _cumulative(funds)
+    for phase, spent, available in zip(s_.phases, spend, funds):
+        rm.model.add_linear_constraint(spent <= available, name=f"funding[{phase.id}]")
+
+
+def add_diversity_constraints(rm: RolloutModel) -> None:
+    """site_share, region_share (on installed IT), min_sites, min_regions (on each phase's additions)."""
+    s_, m, c = rm.scenario, rm.model, rm.scenario.constraints
+    series, totals = rm.series, _totals(rm)
+    regions = {g: [i for i, site in enumerate(s_.sites) if site.region == g and rm.eligible[i]] for g in s_.regions}
+    for p, phase in enumerate(s_.phases):
+        if c.max_site_share is not None and c.max_site_share < 1:
+            for i, site in enumerate(s_.sites):
+                if rm.eligible[i] and rm.eligible[i][0] <= p:
+                    m.add_linear_constraint(series[i][2][p] - c.max_site_share * totals[p] <= 0,
+                                            name=f"site_share[{site.id},{phase.id}]")
+        if c.max_region_share is not None and c.max_region_share < 1:
+            for g, members in regions.items():
+                if members:
+                    m.add_linear_constraint(
+                        mathopt.fast_sum(series[i][2][p] for i in members) - c.max_region_share * totals[p] <= 0,
+                        name=f"region_share[{g},{phase.id}]")
+        if c.min_sites_per_phase > 0:
+            counted = []
+            for i, site in enumerate(s_.sites):
+                if (i, p) in rm.it:
+                    add = m.add_binary_variable(name=f"adds[{site.id},{phase.id}]")
+                    m.add_linear_constraint(rm.it[i, p] - c.diversity_min_it_mw * add >= 0,
+                                            name=f"min_sites_counts[{site.id},{phase.id}]")
+                    counted.append(add)
+            m.add_linear_constraint(mathopt.fast_sum(counted) >= c.min_sites_per_phase,
+                                    name=f"min_sites[{phase.id}]")
+        if c.min_regions_per_phase > 0:
+            counted = []
+            for g, members in regions.items():
+                adds = [rm.it[i, p] for i in members if (i, p) in rm.it]
+                if adds:
+                    reg = m.add_binary_variable(name=f"region_adds[{g},{phase.id}]")
+                    m.add_linear_constraint(mathopt.fast_sum(adds) - c.diversity_min_it_mw * reg >= 0,
+                                            name=f"min_regions_counts[{g},{phase.id}]")
+                    counted.append(reg)
+            m.add_linear_constraint(mathopt.fast_sum(counted) >= c.min_regions_per_phase,
+                                    name=f"min_regions[{phase.id}]")
+
+
+def add_demand_constraints(rm: RolloutModel) -> None:
+    """demand: every active demand region fully served (split allowed) within each site's installed IT."""
+    s_, m = rm.scenario, rm.model
+    if not s_.demand_regions:
+        return
+    site_index = {site.id: i for i, site in enumerate(s_.sites)}
+    phase_index = {ph.id: p for p, ph in enumerate(s_.phases)}
+    series = rm.series
+    load: dict[tuple[int, int], list] = {}
+    for r, region in enumerate(s_.demand_regions):
+        for p in range(phase_index[region.from_phase], len(s_.phases)):
+            shares = []
+            for site_id, _ in region.serve_cost_usd:
+                i = site_index[site_id]
+                if rm.eligible[i] and rm.eligible[i][0] <= p:
+                    x = m.add_variable(lb=0.0, ub=1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]")
+                    rm.serve[r, i, p] = x
+                    shares.append(x)
+                    load.setdefault((i, p), []).append(region.demand_mw * x)
+            m.add_linear_constraint(mathopt.fast_sum(shares) == 1, name=f"demand[{region.id},{s_.phases[p].id}]")
+    for (i, p), terms in sorted(load.items()):
+        m.add_linear_constraint(mathopt.fast_sum(terms) - series[i][2][p] <= 0,
+                                name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")
+
+
+def add_objective(rm: RolloutModel) -> None:
+    """Net present cost: discounted capex and serving costs, plus running costs, less salvage."""
+    s_ = rm.scenario
+    econ = s_.economics
+    years = phase_years(s_)
+    weights = operating_weights(s_)
+    d_horizon = discount(s_, econ.horizon_years)
+    series = rm.series
+    terms = []
+    for p, phase in enumerate(s_.phases):
+        d_p = discount(s_, years[p])
+        v_fac = salvage_fraction(s_, years[p], econ.facility_life_years)
+        v_it = salvage_fraction(s_, years[p], econ.it_life_years)
+        rack_mw, rack_capex = phase_platform_rack(s_, phase)
+        for i, site in enumerate(s_.sites):
+            if (i, p) not in rm.open:
+                continue
+            terms.append((d_p - d_horizon * v_fac) * site.open_cost_usd / USD_SCALE * rm.open[i, p])
+            for k, b in enumerate(site.power_blocks):
+                terms.append((d_p - d_horizon * v_fac) * b.capex_usd_per_it_mw * b.it_mw / USD_SCALE
+                             * rm.blocks[i, k, p])
+            terms.append((d_p - d_horizon * v_it) * rack_capex / rack_mw / USD_SCALE * rm.it[i, p])
+            terms.append(weights[p] * yearly_cost_usd_per_it_mw(s_, site) / USD_SCALE * series[i][2][p])
+    for (r, i, p), x in rm.serve.items():
+        cost = dict(s_.demand_regions[r].serve_cost_usd)[s_.sites[i].id]
+        terms.append(discount(s_, years[p]) * cost / USD_SCALE * x)
+    rm.model.minimize(mathopt.fast_sum(terms))

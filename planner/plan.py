@@ -1,0 +1,213 @@
+"""The rollout plan: what to build where in each phase, and how it was found.
+
+A Plan is the contract between the optimizer, `topology/` and `stacks/`. `extract_plan` turns a
+solved model into one; every count in it comes from integer decisions (blocks, sites) or whole racks, and
+every dollar figure is recomputed from those counts and the scenario, so a plan is self-consistent.
+IT MW is the power envelope the optimizer chose for GPU systems; racks are the whole racks of the
+phase's platform that fit in it (GPUs follow from racks), and GPU capex is counted per whole rack.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import metadata
+
+from planner.model import RolloutModel, USD_SCALE, yearly_cost_usd_per_it_mw
+from planner.solve import SolveOptions, SolveResult
+
+PLAN_FORMAT = "gwplan-plan/1"
+
+
+@dataclass(frozen=True)
+class SitePhase:
+    """One site in one phase: what is added now and what stands by the end of the phase."""
+
+    site: str
+    region: str
+    opened_this_phase: bool
+    blocks_added: tuple[int, ...]  # per power-block kind of the site, in scenario order
+    block_it_mw_added: float
+    block_it_mw_total: float  # IT capacity of the power blocks built so far
+    facility_mw: float  # block_it_mw_total x PUE: power provisioned from the grid
+    grid_mw: float  # what the grid can deliver to the site in this phase
+    pue: float
+    racks_added: int  # racks of this phase's platform
+    it_mw_added: float
+    it_mw_total: float  # IT MW of all racks installed so far, every platform
+    gpus_added: int
+    gpus_total: int
+    capex_usd: float  # open cost, power blocks and GPU systems bought in this phase (nominal)
+    opex_usd_per_year: float  # run rate of energy and fixed opex at it_mw_total
+
+
+@dataclass(frozen=True)
+class DemandService:
+    region: str
+    demand_mw: float
+    served_mw: tuple[tuple[str, float], ...]  # (site, MW), split allowed
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    id: str
+    online_date: str
+    platform: str
+    it_mw_required: float
+    funding_usd: float
+    sites: tuple[SitePhase, ...]  # every site open by the end of this phase
+    demand: tuple[DemandService, ...] = ()
+
+    @property
+    def it_mw_added(self) -> float:
+        return sum(s.it_mw_added for s in self.sites)
+
+    @property
+    def it_mw_total(self) -> float:
+        return sum(s.it_mw_total for s in self.sites)
+
+    @property
+    def facility_mw(self) -> float:
+        return sum(s.facility_mw for s in self.sites)
+
+    @property
+    def racks_added(self) -> int:
+        return sum(s.racks_added for s in self.sites)
+
+    @property
+    def gpus_added(self) -> int:
+        return sum(s.gpus_added for s in self.sites)
+
+    @property
+    def gpus_total(self) -> int:
+        return sum(s.gpus_total for s in self.sites)
+
+    @property
+    def capex_usd(self) -> float:
+        return sum(s.capex_usd for s in self.sites)
+
+    @property
+    def opex_usd_per_year(self) -> float:
+        return sum(s.opex_usd_per_year for s in self.sites)
+
+    @property
+    def sites_building(self) -> tuple[str, ...]:
+        """Sites that add power blocks or racks in this phase."""
+        return tuple(s.site for s in self.sites if s.racks_added or s.block_it_mw_added or s.opened_this_phase)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    scenario_name: str
+    scenario_sha256: str
+    gwplan_version: str
+    ortools_version: str
+    solver: str
+    seed: int
+    threads: int | None
+    time_limit_s: float
+    relative_gap_limit: float
+    deterministic: bool
+    status: str
+    objective_usd: float
+    best_bound_usd: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    provenance: Provenance
+    phases: tuple[PhasePlan, ...]
+
+    @property
+    def npv_usd(self) -> float:
+        return self.provenance.objective_usd
+
+    @property
+    def capex_usd(self) -> float:
+        return sum(p.capex_usd for p in self.phases)
+
+    @property
+    def sites_used(self) -> tuple[str, ...]:
+        return tuple(sorted({s.site for p in self.phases for s in p.sites}))
+
+
+def version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def whole_racks(it_mw: float, rack_it_mw: float) -> int:
+    """Racks that fit in an IT power envelope (a solver's 999.9999999 MW counts as 1,000)."""
+    return int(math.floor(it_mw / rack_it_mw + 1e-6))
+
+
+def _round_mw(value: float) -> float:
+    return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -> Plan:
+    """Read the decisions out of a solved model. Requires a result that has a plan."""
+    if not result.status.has_plan:
+        raise ValueError(f"no plan to extract: the solve ended {result.status.value}")
+    s_ = rm.scenario
+    values = result.values
+
+    def integer(var) -> int:
+        return int(round(values[var])) if var is not None else 0
+
+    phases: list[PhasePlan] = []
+    opened: set[int] = set()
+    blocks_total = [0.0] * len(s_.sites)
+    it_total = [0.0] * len(s_.sites)
+    gpus_total = [0] * len(s_.sites)
+    for p, phase in enumerate(s_.phases):
+        platform = s_.platform(phase.platform)
+        site_plans = []
+        for i, site in enumerate(s_.sites):
+            if (i, p) not in rm.open:
+                continue
+            opens_now = values[rm.open[i, p]] > 0.5
+            blocks = tuple(integer(rm.blocks[i, k, p]) for k in range(len(site.power_blocks)))
+            it_mw = max(0.0, values[rm.it[i, p]])
+            racks = whole_racks(it_mw, platform.rack_it_mw)
+            if opens_now:
+                opened.add(i)
+            if i not in opened:
+                continue
+            block_mw = sum(n * b.it_mw for n, b in zip(blocks, site.power_blocks))
+            blocks_total[i] += block_mw
+            it_total[i] += it_mw
+            gpus_total[i] += racks * platform.gpus_per_rack
+            capex = (site.open_cost_usd * opens_now
+                     + sum(n * b.it_mw * b.capex_usd_per_it_mw for n, b in zip(blocks, site.power_blocks))
+                     + racks * platform.system_capex_usd_per_rack.default)
+            site_plans.append(SitePhase(
+                site=site.id, region=site.region, opened_this_phase=opens_now, blocks_added=blocks,
+                block_it_mw_added=_round_mw(block_mw), block_it_mw_total=_round_mw(blocks_total[i]),
+                facility_mw=_round_mw(blocks_total[i] * site.pue), grid_mw=site.grid_mw_by_phase[p], pue=site.pue,
+                racks_added=racks, it_mw_added=_round_mw(it_mw), it_mw_total=_round_mw(it_total[i]),
+                gpus_added=racks * platform.gpus_per_rack, gpus_total=gpus_total[i], capex_usd=round(capex, 2),
+                opex_usd_per_year=round(it_total[i] * yearly_cost_usd_per_it_mw(s_, site), 2)))
+        demand = []
+        for r, region in enumerate(s_.demand_regions):
+            served = tuple((s_.sites[i].id, _round_mw(values[x] * region.demand_mw))
+                           for (rr, i, pp), x in rm.serve.items() if rr == r and pp == p and values[x] > 1e-9)
+            if served:
+                demand.append(DemandService(region=region.id, demand_mw=region.demand_mw, served_mw=served))
+        phases.append(PhasePlan(id=phase.id, online_date=phase.online_label, platform=phase.platform,
+                                it_mw_required=phase.it_mw_required, funding_usd=phase.funding_usd,
+                                sites=tuple(site_plans), demand=tuple(demand)))
+
+    def usd(model_value: float | None) -> float | None:
+        return None if model_value is None else round(model_value * USD_SCALE, 2)
+
+    provenance = Provenance(
+        scenario_name=s_.name, scenario_sha256=s_.sha256, gwplan_version=version("gwplan"),
+        ortools_version=version("ortools"), solver=options.solver, seed=options.seed, threads=options.threads,
+        time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
+        deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
+        best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"))
+    return Plan(provenance=provenance, phases=tuple(phases))

@@ -1,0 +1,153 @@
+"""The typed, validated form of a rollout scenario: what the optimizer reads.
+
+Instances are built only by `planner.io.load_scenario` (which checks every field) and are frozen:
+the model never mutates its input. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A catalog figure that public sources do not pin down: the value used, and the range they span."""
+
+    default: float
+    low: float
+    high: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A rack-scale GPU system: one rack is one NVLink (scale-up) domain or more."""
+
+    id: str
+    name: str
+    available_from: date
+    gpus_per_rack: int
+    gpu_dies_per_rack: int
+    gpus_per_node: int
+    nvlink_domain_gpus: int
+    rack_it_kw: Uncertain
+    system_capex_usd_per_rack: Uncertain
+    scale_out_gbps_per_gpu: float
+    scale_out_nics_per_gpu: int
+    switch: str
+
+    @property
+    def rack_it_mw(self) -> float:
+        return self.rack_it_kw.default / 1000.0
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A fabric switch model."""
+
+    id: str
+    name: str
+    ports: int
+    port_gbps: float
+    netbox_device_type: str | None
+
+
+@dataclass(frozen=True)
+class PowerBlock:
+    """One kind of power block a site can add: a fixed slice of IT capacity at a capex per IT MW."""
+
+    it_mw: float
+    capex_usd_per_it_mw: float
+
+
+@dataclass(frozen=True)
+class Site:
+    """A candidate campus."""
+
+    id: str
+    name: str
+    region: str
+    grid_operator: str
+    lat: float
+    lon: float
+    grid_mw_by_phase: tuple[float, ...]  # facility MW the grid can deliver, one value per phase
+    lead_time_months: float
+    open_cost_usd: float
+    power_blocks: tuple[PowerBlock, ...]
+    energy_usd_per_mwh: float
+    pue: float
+    max_it_mw: float | None = None
+    opex_usd_per_it_mw_year: float | None = None  # None: the scenario's economics default
+    carbon_kg_per_mwh: float | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One rollout phase: new IT capacity that must be online by a date, on one platform."""
+
+    id: str
+    online_date: date
+    online_label: str  # as written in the scenario, e.g. "2026-H2"
+    it_mw_required: float
+    platform: str
+    funding_usd: float
+
+
+@dataclass(frozen=True)
+class Economics:
+    planning_start_date: date
+    discount_rate: float
+    horizon_years: float
+    utilization: float  # average IT load as a fraction of installed IT capacity
+    fixed_opex_usd_per_it_mw_year: float
+    facility_life_years: float  # straight-line salvage of power blocks and open costs
+    it_life_years: float  # straight-line salvage of GPU systems
+    carry_over_unspent_funding: bool
+
+
+@dataclass(frozen=True)
+class Constraints:
+    max_site_share: float | None = None
+    max_region_share: float | None = None
+    min_sites_per_phase: int = 0
+    min_regions_per_phase: int = 0
+    diversity_min_it_mw: float = 0.0  # a site/region counts toward the minimums when it adds this much
+    required_sites: tuple[str, ...] = ()
+    forbidden_sites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemandRegion:
+    """Inference demand: MW to be served, from any site with a cost, from a phase on; split allowed."""
+
+    id: str
+    demand_mw: float
+    from_phase: str
+    serve_cost_usd: tuple[tuple[str, float], ...]  # (site id, cost of serving all of it per phase)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    source_path: str
+    sha256: str  # of the merged, canonical scenario document
+    economics: Economics
+    constraints: Constraints
+    phases: tuple[Phase, ...]
+    sites: tuple[Site, ...]
+    platforms: tuple[Platform, ...]
+    switches: tuple[Switch, ...]
+    demand_regions: tuple[DemandRegion, ...] = field(default=())
+
+    def platform(self, platform_id: str) -> Platform:
+        return next(p for p in self.platforms if p.id == platform_id)
+
+    def phase_years(self, phase: Phase) -> float:
+        """Years from the planning start to a phase's online date."""
+        return (phase.online_date - self.economics.planning_start_date).days / 365.25
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({s.region for s in self.sites}))

@@ -1,0 +1,121 @@
+"""Solving a built model with one of OR-Tools' MathOpt back ends, and what came of it.
+
+The back end is a choice, not part of the formulation: HiGHS (the default, chosen by measurement:
+see docs/PERFORMANCE.md), SCIP and CP-SAT all receive the same MathOpt model, so any two can
+cross-check each other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import math
+import time
+from dataclasses import dataclass
+
+from ortools.math_opt.python import mathopt
+from ortools.sat import sat_parameters_pb2
+
+SOLVERS = {
+    "highs": mathopt.SolverType.HIGHS,
+    "scip": mathopt.SolverType.GSCIP,
+    "cp-sat": mathopt.SolverType.CP_SAT,
+}
+DEFAULT_SOLVER = "highs"
+CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cores (DESIGN.md)
+
+
+class SolveStatus(enum.Enum):
+    OPTIMAL = "optimal"  # proven within the relative gap asked for
+    FEASIBLE = "feasible"  # a plan, but a limit stopped the proof: see the gap
+    INFEASIBLE = "infeasible"  # no plan meets every constraint
+    NO_SOLUTION = "no_solution"  # a limit stopped the search before any plan was found
+    ERROR = "error"  # the back end failed (numerics, unbounded, ...)
+
+    @property
+    def has_plan(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Everything that steers a solve. Same options and scenario: same plan."""
+
+    solver: str = DEFAULT_SOLVER
+    time_limit_s: float = 60.0
+    relative_gap: float = 1e-4
+    threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
+    seed: int = 0
+    deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
+    log: bool = False  # the back end's own log on standard output
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: SolveStatus
+    objective: float | None  # in the model's units
+    best_bound: float | None
+    gap: float | None
+    wall_s: float
+    solver: str
+    detail: str
+    values: dict  # Variable -> value; empty without a plan
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.inf
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def parameters(options: SolveOptions) -> mathopt.SolveParameters:
+    """Translate SolveOptions into MathOpt parameters for the chosen back end."""
+    params = mathopt.SolveParameters(
+        time_limit=datetime.timedelta(seconds=options.time_limit_s),
+        relative_gap_tolerance=options.relative_gap,
+        absolute_gap_tolerance=0.0,
+        random_seed=options.seed,
+        enable_output=options.log,
+    )
+    if options.solver == "highs":
+        # HiGHS takes no thread count through MathOpt; its MIP search is single-threaded anyway.
+        return params
+    if options.solver == "cp-sat":
+        workers = options.threads or CP_SAT_DEFAULT_WORKERS
+        params.threads = workers
+        params.cp_sat = sat_parameters_pb2.SatParameters(interleave_search=options.deterministic)
+        return params
+    params.threads = options.threads or 1
+    return params
+
+
+def solve(model: mathopt.Model, options: SolveOptions) -> SolveResult:
+    """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan."""
+    if options.solver not in SOLVERS:
+        raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
+    started = time.perf_counter()
+    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options))
+    wall_s = time.perf_counter() - started
+    reason = result.termination.reason
+    has_solution = result.has_primal_feasible_solution()
+    objective = result.objective_value() if has_solution else None
+    bound = result.best_objective_bound()
+    bound = bound if math.isfinite(bound) else None
+    reasons = mathopt.TerminationReason
+    if reason == reasons.OPTIMAL:
+        status = SolveStatus.OPTIMAL
+    elif reason in (reasons.INFEASIBLE, reasons.INFEASIBLE_OR_UNBOUNDED):
+        status = SolveStatus.INFEASIBLE
+    elif has_solution and reason in (reasons.FEASIBLE, reasons.IMPRECISE):
+        status = SolveStatus.FEASIBLE
+    elif reason == reasons.NO_SOLUTION_FOUND:
+        status = SolveStatus.NO_SOLUTION
+    else:
+        status = SolveStatus.ERROR
+    gap = relative_gap(objective, bound) if objective is not None and bound is not None else None
+    if status == SolveStatus.OPTIMAL and bound is None:
+        bound, gap = objective, 0.0
+    values = result.variable_values() if has_solution else {}
+    detail = result.termination.detail or reason.name.lower()
+    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
+                       solver=options.solver, detail=detail, values=values)

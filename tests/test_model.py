@@ -1,0 +1,196 @@
+"""Hand-solvable scenarios: each constraint family binding, and the objective's arithmetic."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner.model import annuity
+from planner.solve import SolveStatus
+from tests.conftest import site, tiny_doc
+
+M = 1e6
+
+
+def phases(*specs):
+    """(required MW, funding USD) per phase, a year apart from 2027."""
+    return [{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": mw, "platform": "unit",
+             "funding_usd": funding} for i, (mw, funding) in enumerate(specs)]
+
+
+def it_by_site(plan, phase_index=-1):
+    return {s.site: s.it_mw_total for s in plan.phases[phase_index].sites if s.it_mw_total > 1e-9}
+
+
+def test_cheapest_site_takes_everything_when_nothing_binds(solve_doc):
+    # A: 10 + 100 x 1 = 110 M; B: 5 + 100 x 2 = 205 M.
+    _, out = solve_doc(tiny_doc([site("A", open_cost=10 * M), site("B", open_cost=5 * M, capex_per_mw=2 * M)]))
+    assert out.result.status == SolveStatus.OPTIMAL
+    assert out.plan.npv_usd == pytest.approx(110 * M, rel=1e-9)
+    assert it_by_site(out.plan) == pytest.approx({"A": 100.0})
+
+
+def test_grid_limit_splits_capacity(solve_doc):
+    # A's grid gives 60 MW facility at PUE 1.2 = 50 MW IT; B supplies the rest at 2 M/MW.
+    doc = tiny_doc([site("A", grid=[60.0], pue=1.2), site("B", capex_per_mw=2 * M)])
+    _, out = solve_doc(doc)
+    assert it_by_site(out.plan) == pytest.approx({"A": 50.0, "B": 50.0})
+    assert out.plan.npv_usd == pytest.approx(50 * M + 100 * M, rel=1e-9)
+    a = next(s for s in out.plan.phases[0].sites if s.site == "A")
+    assert a.facility_mw <= a.grid_mw + 1e-9
+
+
+def test_power_blocks_are_whole(solve_doc):
+    # 35 MW grid at PUE 1 with 10 MW blocks: A can hold only 30 MW, though 35 would fit the grid.
+    _, out = solve_doc(tiny_doc([site("A", grid=[35.0]), site("B", capex_per_mw=3 * M)]))
+    assert it_by_site(out.plan) == pytest.approx({"A": 30.0, "B": 70.0})
+    assert out.plan.phases[0].sites[0].blocks_added == (3,)
+
+
+def test_lead_time_defers_the_cheap_site(solve_doc):
+    # Phase 1 is 12 months after the start; A needs 18. B serves phase 1, A phase 2.
+    doc = tiny_doc([site("A", lead=18), site("B", capex_per_mw=2 * M)], phases=phases((100, 1e12), (100, 1e12)))
+    _, out = solve_doc(doc)
+    assert it_by_site(out.plan, 0) == pytest.approx({"B": 100.0})
+    assert it_by_site(out.plan, 1) == pytest.approx({"A": 100.0, "B": 100.0})
+    assert out.plan.npv_usd == pytest.approx(200 * M + 100 * M, rel=1e-9)
+
+
+def test_grid_ramp_by_date(solve_doc):
+    # A's grid arrives mid-2027: nothing in phase 1 (2027-01-01), 100 MW in phase 2 (2028-01-01).
+    a = site("A")
+    del a["grid_mw_by_phase"]
+    a["grid_mw_by_date"] = {"2027-06-30": 100.0}
+    doc = tiny_doc([a, site("B", capex_per_mw=2 * M)], phases=phases((100, 1e12), (100, 1e12)))
+    _, out = solve_doc(doc)
+    assert it_by_site(out.plan, 0) == pytest.approx({"B": 100.0})
+    assert it_by_site(out.plan, 1) == pytest.approx({"A": 100.0, "B": 100.0})
+
+
+def _funding_doc(funding1, funding2, carry):
+    # A: one 200 MW block for 200 M (cheapest per MW); B: 50 MW blocks at 1.5 M/MW.
+    doc = tiny_doc([site("A", block_mw=200.0), site("B", block_mw=50.0, capex_per_mw=1.5 * M)],
+                   phases=phases((100, funding1), (100, funding2)))
+    doc["economics"]["carry_over_unspent_funding"] = carry
+    return doc
+
+
+def test_funding_binds(solve_doc):
+    # Unlimited: A's 200 MW block in phase 1 covers both phases for 200 M.
+    _, free = solve_doc(_funding_doc(1e12, 1e12, False))
+    assert free.plan.npv_usd == pytest.approx(200 * M, rel=1e-9)
+    # 160 M in phase 1 cannot buy A's block: B builds 100 MW (150 M), then B again (150 M) beats A (200 M).
+    _, tight = solve_doc(_funding_doc(160 * M, 1e12, False))
+    assert tight.plan.npv_usd == pytest.approx(300 * M, rel=1e-9)
+    assert tight.plan.phases[0].capex_usd <= 160 * M
+
+
+def test_funding_carry_over(solve_doc):
+    # Phase 2 has 140 M: too little for 100 MW anywhere, unless phase 1's unspent 10 M carries over.
+    scenario, stuck = solve_doc(_funding_doc(160 * M, 140 * M, False))
+    assert stuck.result.status == SolveStatus.INFEASIBLE
+    _, carried = solve_doc(_funding_doc(160 * M, 140 * M, True))
+    assert carried.result.status == SolveStatus.OPTIMAL
+    assert carried.plan.npv_usd == pytest.approx(300 * M, rel=1e-9)
+
+
+def test_max_site_share(solve_doc):
+    doc = tiny_doc([site("A"), site("B", capex_per_mw=2 * M)], constraints={"max_site_share": 0.6})
+    _, out = solve_doc(doc)
+    assert it_by_site(out.plan) == pytest.approx({"A": 60.0, "B": 40.0})
+
+
+def test_max_region_share(solve_doc):
+    doc = tiny_doc([site("A", region="east"), site("A2", region="east", capex_per_mw=1.1 * M),
+                    site("B", region="west", capex_per_mw=2 * M)], constraints={"max_region_share": 0.7})
+    _, out = solve_doc(doc)
+    assert it_by_site(out.plan) == pytest.approx({"A": 70.0, "B": 30.0})
+
+
+def test_min_sites_and_regions_per_phase(solve_doc):
+    sites = [site("A", region="east"), site("A2", region="east", capex_per_mw=1.1 * M),
+             site("B", region="west", capex_per_mw=2 * M)]
+    _, two_sites = solve_doc(tiny_doc(sites, constraints={"min_sites_per_phase": 2, "diversity_min_it_mw": 20}))
+    assert it_by_site(two_sites.plan) == pytest.approx({"A": 80.0, "A2": 20.0})
+    _, two_regions = solve_doc(tiny_doc(sites, constraints={"min_regions_per_phase": 2, "diversity_min_it_mw": 20}))
+    assert it_by_site(two_regions.plan) == pytest.approx({"A": 80.0, "B": 20.0})
+
+
+def test_required_and_forbidden_sites(solve_doc):
+    sites = [site("A"), site("B", capex_per_mw=2 * M, open_cost=7 * M)]
+    _, required = solve_doc(tiny_doc(sites, constraints={"required_sites": ["B"], "max_site_share": 0.9}))
+    assert it_by_site(required.plan) == pytest.approx({"A": 90.0, "B": 10.0})
+    _, forbidden = solve_doc(tiny_doc(sites, constraints={"forbidden_sites": ["A"]}))
+    assert it_by_site(forbidden.plan) == pytest.approx({"B": 100.0})
+    assert forbidden.plan.npv_usd == pytest.approx(207 * M, rel=1e-9)
+
+
+def test_required_site_opens_even_without_capacity_need(solve_doc):
+    _, out = solve_doc(tiny_doc([site("A"), site("B", open_cost=7 * M)], constraints={"required_sites": ["B"]}))
+    assert "B" in out.plan.sites_used
+    assert out.plan.npv_usd == pytest.approx(100 * M + 7 * M, rel=1e-9)
+
+
+def test_demand_region_pulls_capacity_to_the_sites_that_can_serve_it(solve_doc):
+    # Only B can serve 30 MW of inference demand (for 1 M); A is cheaper for everything else.
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd": {"B": 1 * M}}]
+    _, out = solve_doc(tiny_doc([site("A"), site("B", capex_per_mw=2 * M)], demand_regions=demand))
+    assert it_by_site(out.plan) == pytest.approx({"A": 70.0, "B": 30.0})
+    assert out.plan.npv_usd == pytest.approx(70 * M + 60 * M + 1 * M, rel=1e-9)
+    assert out.plan.phases[0].demand[0].served_mw == (("B", pytest.approx(30.0)),)
+
+
+def test_demand_is_split_across_sites(solve_doc):
+    # 30 MW of demand, B's grid holds 20 MW: the rest is served from A at a higher cost.
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd": {"A": 9 * M, "B": 3 * M}}]
+    _, out = solve_doc(tiny_doc([site("A"), site("B", grid=[20.0])], demand_regions=demand))
+    served = dict(out.plan.phases[0].demand[0].served_mw)
+    assert served == pytest.approx({"B": 20.0, "A": 10.0})
+    # serving cost: B 3 M x 20/30 + A 9 M x 10/30 = 5 M; capacity 100 M.
+    assert out.plan.npv_usd == pytest.approx(105 * M, rel=1e-9)
+
+
+def test_objective_discounts_energy_and_salvage():
+    """Net present cost by hand: capex discounted, energy as a continuous annuity, salvage at the horizon."""
+    from planner.io import load_scenario  # noqa: F401 - the solve_doc fixture is not needed here
+
+    rate, horizon, t1 = 0.1, 4.0, 1.0
+    assert annuity_value(rate, t1, horizon) == pytest.approx(
+        sum((1 + rate) ** -(t1 + (k + 0.5) / 10000) / 10000 for k in range(int((horizon - t1) * 10000))), rel=1e-6)
+
+
+def annuity_value(rate, start, end):
+    from types import SimpleNamespace
+
+    from planner.model import annuity as pv
+    scenario = SimpleNamespace(economics=SimpleNamespace(discount_rate=rate))
+    return pv(scenario, start, end)
+
+
+def test_net_present_cost_by_hand(solve_doc):
+    # One site, one phase one year after the start; 10 % discount; horizon 4 years.
+    # capex 100 MW x 1 M = 100 M at t=1; energy 50 $/MWh x PUE 1.25 x 8760 h x 0.5 utilization x 100 MW
+    # per year from t=1 to t=4; facility life 6 years: 1 - 3/6 = 50 % of the capex salvaged at t=4.
+    doc = tiny_doc([site("A", energy=50.0, pue=1.25, open_cost=20 * M)])
+    doc["economics"].update({"discount_rate": 0.1, "horizon_years": 4.0, "utilization": 0.5,
+                             "facility_life_years": 6.0})
+    doc["phases"][0]["online_date"] = "2027-01-01"
+    scenario, out = solve_doc(doc)
+    t1 = scenario.phase_years(scenario.phases[0])
+    d = lambda t: 1.1 ** -t  # noqa: E731
+    capex = 20 * M + 100 * M
+    energy_per_year = 50.0 * 1.25 * 8760 * 0.5 * 100
+    expected = d(t1) * capex + energy_per_year * (d(t1) - d(4.0)) / math.log(1.1) \
+        - d(4.0) * capex * (1 - (4.0 - t1) / 6.0)
+    assert out.plan.npv_usd == pytest.approx(expected, rel=1e-7)
+    assert annuity(scenario, t1, 4.0) == pytest.approx((d(t1) - d(4.0)) / math.log(1.1))
+
+
+def test_whole_racks_and_gpus_follow_the_platform(solve_doc):
+    doc = tiny_doc([site("A")])
+    doc["platforms"][0].update({"rack_it_kw": 300, "gpus_per_rack": 72})
+    _, out = solve_doc(doc)
+    a = out.plan.phases[0].sites[0]
+    assert a.racks_added == math.floor(a.it_mw_added / 0.3 + 1e-6) == 333
+    assert a.gpus_added == 333 * 72
