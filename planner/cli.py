@@ -180,7 +180,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
         from planner.render import plan_table, status_line
 
-        console = Console()
+        console = Console(width=None if sys.stdout.isatty() else 140)  # files and pipes: no wrapping at 80
         if outcome.plan is not None:
             console.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario.name}"))
         console.print(status_line(outcome), highlight=False)

@@ -110,6 +110,8 @@ class Fields:
         return join(self.path, key)
 
     def has(self, key: str) -> bool:
+        """Whether an optional key is given (asking marks it as a known field)."""
+        self._seen.add(key)
         return key in self.data and self.data[key] is not None
 
     def raw(self, key: str, default: Any = _MISSING) -> Any:

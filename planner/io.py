@@ -14,7 +14,6 @@ import json
 import os
 import re
 import tempfile
-from collections import Counter
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -350,11 +349,12 @@ def check_references(s: Scenario, file: str, problems: list[Problem]) -> None:
 
     for section, records in (("sites", s.sites), ("phases", s.phases), ("demand_regions", s.demand_regions),
                              ("platforms", s.platforms), ("switches", s.switches)):
-        counts = Counter(r.id for r in records)
+        first: dict[str, int] = {}
         for i, r in enumerate(records):
-            if counts[r.id] > 1:
-                problem(f"{section}[{i}].id", f"duplicate id {r.id!r} (ids must be unique in {section})")
-                counts[r.id] = 0  # report once
+            if r.id in first:
+                problem(f"{section}[{i}].id", f"duplicate id {r.id!r}, already used by {section}[{first[r.id]}] "
+                                              f"(ids must be unique in {section})")
+            first.setdefault(r.id, i)
 
     switch_ids = {sw.id for sw in s.switches}
     for i, platform in enumerate(s.platforms):

@@ -1,0 +1,106 @@
+"""The gwplan command line: exit codes, messages, --json, plan files, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from planner.cli import main
+from tests.conftest import REPO, site, tiny_doc
+
+
+def test_validate_ok(write_scenario, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["validate", str(path)]) == 0
+    assert "valid scenario 'tiny'" in capsys.readouterr().out
+
+
+def test_validate_bad_lists_one_line_per_problem(write_scenario, capsys):
+    doc = tiny_doc([site("A"), site("B"), site("C"), site("D")])
+    doc["sites"][3]["grid_mw_by_phase"] = [1, 2, 3]
+    doc["sites"][0]["colour"] = "red"
+    path = write_scenario(doc)
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [f"{path}: sites[0].colour: unknown field (known fields: {', '.join(sorted(_site_fields()))})",
+                     f"{path}: sites[3].grid_mw_by_phase: expected 1 values (one per phase), got 3"]
+
+
+def _site_fields():
+    return {"carbon_kg_per_mwh", "energy_usd_per_mwh", "grid_mw_by_date", "grid_mw_by_phase", "grid_operator", "id",
+            "lat", "lead_time_months", "lon", "max_it_mw", "name", "open_cost_usd", "opex_usd_per_it_mw_year",
+            "power_blocks", "pue", "region", "remove"}
+
+
+def test_optimize_json_and_plan(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    plan_path = tmp_path / "out" / "plan.yaml"
+    assert main(["optimize", str(path), "-o", str(plan_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)  # exactly one JSON object on stdout
+    assert report["status"] == "optimal" and report["plan_path"] == str(plan_path)
+    assert report["objective"] == pytest.approx(100e6) and report["best_bound"] == pytest.approx(100e6)
+    assert report["gap"] <= 1e-4 and report["wall_s"] >= 0
+    plan = yaml.safe_load(plan_path.read_text())
+    assert plan["provenance"]["status"] == "optimal" and plan["provenance"]["solver"] == "highs"
+    assert plan["totals"]["it_mw"] == pytest.approx(100.0)
+    assert "wall" not in plan_path.read_text()  # timings stay out of the plan: same inputs, same bytes
+    assert (tmp_path / "out" / "plan.summary.txt").read_text().count("Rollout plan: tiny") == 1
+
+
+def test_optimize_human_summary(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "status optimal" in out and "plan written to" in out and "IT MW added" in out
+
+
+def test_optimize_infeasible_exits_3_and_writes_nothing(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A", grid=[50.0])]))  # 100 MW required, 50 MW of grid
+    assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml")]) == 3
+    assert "infeasible" in capsys.readouterr().err
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_optimize_bad_input_exits_2(write_scenario, tmp_path, capsys):
+    assert main(["optimize", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    path = write_scenario(tiny_doc([site("A")]))
+    with pytest.raises(SystemExit) as caught:
+        main(["optimize", str(path), "--gap", "-1"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["optimize", str(path), "--solver", "gurobi"])
+    assert caught.value.code == 2
+
+
+@pytest.mark.parametrize("solver", ["highs", "scip", "cp-sat"])
+def test_every_back_end_finds_the_same_optimum(write_scenario, tmp_path, capsys, solver):
+    doc = tiny_doc([site("A", grid=[60.0], pue=1.2), site("B", capex_per_mw=2e6, open_cost=3e6)],
+                   constraints={"min_sites_per_phase": 2, "diversity_min_it_mw": 10})
+    path = write_scenario(doc)
+    assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--solver", solver, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "optimal" and report["objective"] == pytest.approx(153e6, rel=1e-6)
+
+
+def test_same_inputs_same_plan_bytes(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A", grid=[60.0]), site("B", capex_per_mw=2e6), site("C", region="r2")]))
+    for name in ("a.yaml", "b.yaml"):
+        assert main(["optimize", str(path), "-o", str(tmp_path / name), "--json"]) == 0
+    assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
+
+
+def test_python_dash_m_planner_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    run = subprocess.run([sys.executable, "-m", "planner", "validate", str(bad)], capture_output=True, text=True,
+                         cwd=REPO, timeout=60)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and f"{bad}: line 2, column 1: is not valid YAML" in run.stderr
+    helped = subprocess.run([sys.executable, "-m", "planner", "optimize", "--help"], capture_output=True,
+                            text=True, cwd=REPO, timeout=60)
+    assert helped.returncode == 0 and "--time-limit S" in helped.stdout and "default 60" in helped.stdout
