@@ -19,31 +19,36 @@ Parameters
     running cost of one installed IT MW; Phi_p funding; D_r demand MW; c_rs cost of serving all of r
     from s in one phase; salvage fractions v^f_p = max(0, 1 - (H - t_p)/facility_life),
     v^it_p = max(0, 1 - (H - t_p)/it_life).
-Variables
-    open_sp in {0,1} (only where e_sp = 1 and s is not forbidden): s opens in phase p;
-    blk_skp in Z+: blocks of kind k added at s in phase p; it_sp >= 0: IT MW of phase p's platform
-    installed at s in phase p (the plan counts the whole racks that fit in it);
+Variables (totals by phase, never decreasing: branching on totals proves optimality much faster than
+on per-phase additions; what a phase adds is the difference)
+    Y_sp in {0,1} (only where e_sp = 1 and s is not forbidden): s is open by phase p;
+    N_skp in Z+: power blocks of kind k built at s by phase p;
+    IT_sp >= 0: IT MW of GPU systems installed at s by phase p (the plan counts the whole racks of the
+    phase's platform that fit in what the phase adds);
     x_rsp in [0, 1]: share of r served from s in phase p;
     add_sp, reg_gp in {0,1} (only with diversity minimums): s / region g adds capacity in phase p.
-    Shorthands: Y_sp = sum_{p'<=p} open_sp'; BLK_sp = sum_{p'<=p,k} B_sk blk_skp';
-    IT_sp = sum_{p'<=p} it_sp'; TOT_p = sum_s IT_sp; capex_p = sum_s (F_s open_sp +
+    Shorthands: open_sp = Y_sp - Y_s,p-1; blk_skp = N_skp - N_sk,p-1; it_sp = IT_sp - IT_s,p-1;
+    BLK_sp = sum_k B_sk N_skp; R_p = sum_{p'<=p} req_p'; capex_p = sum_s (F_s open_sp +
     sum_k C_sk B_sk blk_skp + (Q_p / m_p) it_sp).
 Objective (net present cost, USD)
     min sum_p d(t_p) capex_p + sum_{s,p} A_p w_s IT_sp + sum_{r,s,p} d(t_p) c_rs x_rsp
         - d(H) sum_{s,p} [v^f_p (F_s open_sp + sum_k C_sk B_sk blk_skp) + v^it_p (Q_p / m_p) it_sp]
 Constraints
-    open_once      Y_{s,|P|} <= 1
+    grows          open_sp >= 0, blk_skp >= 0, it_sp >= 0    (nothing is closed or removed)
     grid           BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp  (facility MW within the grid's supply, and
                                                            no power blocks before the site opens)
     racks_fit      IT_sp <= BLK_sp                         (racks go into built power blocks)
-    requirement    TOT_p >= sum_{p'<=p} req_p'             (cumulative capacity meets each phase)
+    requirement    sum_s IT_sp >= R_p                      (cumulative capacity meets each phase)
     funding        capex_p <= Phi_p, or with carry-over sum_{p'<=p} capex_p' <= sum_{p'<=p} Phi_p'
-    site_share     IT_sp <= max_site_share TOT_p
-    region_share   sum_{s in S_g} IT_sp <= max_region_share TOT_p
+    site_share     IT_sp <= min(grid_sp / pue_s, M_s, max_site_share R_p) Y_sp  (the share cap, of the
+                                                           required IT, and a tight big-M on IT)
+    region_share   sum_{s in S_g} IT_sp <= max_region_share R_p
     min_sites      it_sp >= delta add_sp;  sum_s add_sp >= min_sites_per_phase
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
+Shares are of the required IT by that phase (R_p), not of what is installed: a constant right-hand
+side keeps the rows independent of one another (measured: several times faster to prove optimal).
 Money is carried in millions of USD inside the model (`USD_SCALE`) to keep coefficients well scaled.
 """
 
@@ -66,9 +71,11 @@ class RolloutModel:
 
     scenario: Scenario
     model: mathopt.Model
-    open: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)
-    blocks: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
-    it: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)
+    opened: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)  # Y_sp
+    blocks_total: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # N_skp
+    it_total: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)  # IT_sp
+    blocks: dict[tuple[int, int, int], mathopt.LinearBase] = field(default_factory=dict)  # blk_skp, added
+    it: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # it_sp, added
     serve: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
     eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
     series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, IT_sp)
@@ -172,7 +179,7 @@ def _cumulative(terms_by_phase: list) -> list:
 
 
 def add_site_variables(rm: RolloutModel) -> None:
-    """open_sp, blk_skp, it_sp: what each site opens, powers and fits out in each phase."""
+    """Y_sp, N_skp, IT_sp (totals by phase) and the additions they imply: open_sp, blk_skp, it_sp."""
     s_, m = rm.scenario, rm.model
     forbidden = set(s_.constraints.forbidden_sites)
     for i, site in enumerate(s_.sites):
@@ -180,12 +187,30 @@ def add_site_variables(rm: RolloutModel) -> None:
         phases = [] if site.id in forbidden or cap <= 0 else eligible_phases(s_, site)
         rm.eligible[i] = phases
         for p in phases:
-            rm.open[i, p] = m.add_binary_variable(name=f"open[{site.id},{s_.phases[p].id}]")
+            tag = f"{site.id},{s_.phases[p].id}"
+            rm.opened[i, p] = m.add_binary_variable(name=f"opened[{tag}]")
             for k, block in enumerate(site.power_blocks):
-                rm.blocks[i, k, p] = m.add_integer_variable(
-                    lb=0, ub=math.floor(cap / block.it_mw + 1e-9), name=f"blk[{site.id},{k},{s_.phases[p].id}]")
-            rm.it[i, p] = m.add_variable(lb=0.0, ub=cap, name=f"it[{site.id},{s_.phases[p].id}]")
+                rm.blocks_total[i, k, p] = m.add_integer_variable(
+                    lb=0, ub=math.floor(cap / block.it_mw + 1e-9), name=f"blocks_total[{tag},{k}]")
+                rm.blocks[i, k, p] = _added(rm.blocks_total, (i, k, p), (i, k, p - 1))
+            rm.it_total[i, p] = m.add_variable(lb=0.0, ub=cap, name=f"it_total[{tag}]")
+            rm.it[i, p] = _added(rm.it_total, (i, p), (i, p - 1))
+            if p > phases[0]:  # grows: nothing is closed or removed
+                m.add_linear_constraint(opening(rm, i, p) >= 0, name=f"grows_open[{tag}]")
+                m.add_linear_constraint(rm.it[i, p] >= 0, name=f"grows_it[{tag}]")
+                for k in range(len(site.power_blocks)):
+                    m.add_linear_constraint(rm.blocks[i, k, p] >= 0, name=f"grows_blocks[{tag},{k}]")
     rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
+
+
+def _added(totals: dict, key: tuple, previous: tuple):
+    """What a phase adds: its total less the previous phase's (the first eligible phase adds it all)."""
+    return totals[key] - totals[previous] if previous in totals else totals[key] + 0.0
+
+
+def opening(rm: RolloutModel, i: int, p: int):
+    """open_sp = Y_sp - Y_s,p-1: 1 in the phase the site opens."""
+    return _added(rm.opened, (i, p), (i, p - 1))
 
 
 def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
@@ -194,17 +219,17 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
     site = s_.sites[i]
     opens, blocks, its = [], [], []
     for p, phase in enumerate(s_.phases):
-        if (i, p) in rm.open:
-            opens.append(rm.open[i, p])
-            blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks[i, k, p] for k, b in enumerate(site.power_blocks)))
-            its.append(rm.it[i, p])
+        if (i, p) in rm.opened:
+            opens.append(rm.opened[i, p])
+            blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks_total[i, k, p] for k, b in enumerate(site.power_blocks)))
+            its.append(rm.it_total[i, p])
         else:
             opens.append(0.0), blocks.append(0.0), its.append(0.0)
-    return _cumulative(opens), _cumulative(blocks), _cumulative(its)
+    return opens, blocks, its
 
 
 def add_capacity_constraints(rm: RolloutModel) -> None:
-    """open_once, grid, racks_fit, required."""
+    """grid, racks_fit, required."""
     s_, m = rm.scenario, rm.model
     required = set(s_.constraints.required_sites)
     for i, site in enumerate(s_.sites):
@@ -219,8 +244,6 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
         last = len(s_.phases) - 1
         if site.id in required:
             m.add_linear_constraint(opened[last] == 1, name=f"required[{site.id}]")
-        else:
-            m.add_linear_constraint(opened[last] <= 1, name=f"open_once[{site.id}]")
         for p in range(phases[0], len(s_.phases)):
             tag = f"{site.id},{s_.phases[p].id}"
             # grid and blocks_open in one row: pue BLK_sp <= grid_sp Y_sp is the grid limit once open
@@ -230,17 +253,12 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
             m.add_linear_constraint(its[p] - blocks[p] <= 0, name=f"racks_fit[{tag}]")
 
 
-def _totals(rm: RolloutModel) -> list:
-    series = rm.series
-    return [mathopt.fast_sum(series[i][2][p] for i in range(len(rm.scenario.sites)) if rm.eligible[i])
-            for p in range(len(rm.scenario.phases))]
-
-
 def add_requirement_constraints(rm: RolloutModel) -> None:
     """requirement: cumulative IT MW installed meets the cumulative requirement in every phase."""
     s_ = rm.scenario
     needed = _cumulative([ph.it_mw_required for ph in s_.phases])
-    for p, (phase, total) in enumerate(zip(s_.phases, _totals(rm))):
+    for p, phase in enumerate(s_.phases):
+        total = mathopt.fast_sum(rm.series[i][2][p] for i in range(len(s_.sites)) if rm.eligible[i])
         if needed[p] > 0:
             rm.model.add_linear_constraint(total >= needed[p], name=f"requirement[{phase.id}]")
 
@@ -251,9 +269,9 @@ def capex_expression(rm: RolloutModel, p: int, scale: float = 1.0):
     rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[p])
     terms = []
     for i, site in enumerate(s_.sites):
-        if (i, p) not in rm.open:
+        if (i, p) not in rm.opened:
             continue
-        terms.append(site.open_cost_usd / scale * rm.open[i, p])
+        terms.append(site.open_cost_usd / scale * opening(rm, i, p))
         terms.extend(b.capex_usd_per_it_mw * b.it_mw / scale * rm.blocks[i, k, p]
                      for k, b in enumerate(site.power_blocks))
         terms.append(rack_capex / rack_mw / scale * rm.it[i, p])
@@ -272,21 +290,24 @@ def add_funding_constraints(rm: RolloutModel) -> None:
 
 
 def add_diversity_constraints(rm: RolloutModel) -> None:
-    """site_share, region_share (on installed IT), min_sites, min_regions (on each phase's additions)."""
+    """site_share, region_share (of the required IT), min_sites, min_regions (on each phase's additions)."""
     s_, m, c = rm.scenario, rm.model, rm.scenario.constraints
-    series, totals = rm.series, _totals(rm)
+    series = rm.series
+    needed = _cumulative([ph.it_mw_required for ph in s_.phases])
     regions = {g: [i for i, site in enumerate(s_.sites) if site.region == g and rm.eligible[i]] for g in s_.regions}
     for p, phase in enumerate(s_.phases):
-        if c.max_site_share is not None and c.max_site_share < 1:
+        if c.max_site_share is not None and c.max_site_share < 1 and needed[p] > 0:
+            # IT_sp <= min(grid_sp / pue_s, share R_p) Y_sp: the share cap, and the tightest big-M on IT.
             for i, site in enumerate(s_.sites):
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
-                    m.add_linear_constraint(series[i][2][p] - c.max_site_share * totals[p] <= 0,
+                    cap = min(site.grid_mw_by_phase[p] / site.pue, max_it_mw(site), c.max_site_share * needed[p])
+                    m.add_linear_constraint(series[i][2][p] - cap * series[i][0][p] <= 0,
                                             name=f"site_share[{site.id},{phase.id}]")
-        if c.max_region_share is not None and c.max_region_share < 1:
+        if c.max_region_share is not None and c.max_region_share < 1 and needed[p] > 0:
             for g, members in regions.items():
                 if members:
                     m.add_linear_constraint(
-                        mathopt.fast_sum(series[i][2][p] for i in members) - c.max_region_share * totals[p] <= 0,
+                        mathopt.fast_sum(series[i][2][p] for i in members) <= c.max_region_share * needed[p],
                         name=f"region_share[{g},{phase.id}]")
         if c.min_sites_per_phase > 0:
             counted = []
@@ -351,9 +372,9 @@ def add_objective(rm: RolloutModel) -> None:
         v_it = salvage_fraction(s_, years[p], econ.it_life_years)
         rack_mw, rack_capex = phase_platform_rack(s_, phase)
         for i, site in enumerate(s_.sites):
-            if (i, p) not in rm.open:
+            if (i, p) not in rm.opened:
                 continue
-            terms.append((d_p - d_horizon * v_fac) * site.open_cost_usd / USD_SCALE * rm.open[i, p])
+            terms.append((d_p - d_horizon * v_fac) * site.open_cost_usd / USD_SCALE * opening(rm, i, p))
             for k, b in enumerate(site.power_blocks):
                 terms.append((d_p - d_horizon * v_fac) * b.capex_usd_per_it_mw * b.it_mw / USD_SCALE
                              * rm.blocks[i, k, p])

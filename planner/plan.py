@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from importlib import metadata
 
+from ortools.math_opt.python import mathopt
+
 from planner.model import RolloutModel, USD_SCALE, yearly_cost_usd_per_it_mw
 from planner.solve import SolveOptions, SolveResult
 
@@ -155,8 +157,8 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
     s_ = rm.scenario
     values = result.values
 
-    def integer(var) -> int:
-        return int(round(values[var])) if var is not None else 0
+    def integer(expression) -> int:
+        return int(round(mathopt.evaluate_expression(expression, values)))
 
     phases: list[PhasePlan] = []
     opened: set[int] = set()
@@ -167,11 +169,11 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         platform = s_.platform(phase.platform)
         site_plans = []
         for i, site in enumerate(s_.sites):
-            if (i, p) not in rm.open:
+            if (i, p) not in rm.opened:
                 continue
-            opens_now = values[rm.open[i, p]] > 0.5
+            opens_now = values[rm.opened[i, p]] > 0.5 and i not in opened
             blocks = tuple(integer(rm.blocks[i, k, p]) for k in range(len(site.power_blocks)))
-            it_mw = max(0.0, values[rm.it[i, p]])
+            it_mw = max(0.0, mathopt.evaluate_expression(rm.it[i, p], values))
             racks = whole_racks(it_mw, platform.rack_it_mw)
             if opens_now:
                 opened.add(i)
