@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
 
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
+    importer.set_defaults(help_parser=importer)
     formats = importer.add_subparsers(dest="format", metavar="FORMAT")
     orlib = formats.add_parser("orlib-cflp", help="Beasley OR-Library capacitated facility location instance",
                                description="Facilities become sites, customers become demand regions "
@@ -142,20 +143,16 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
-                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic,
-                           log=args.log)
+                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
     if not args.json and sys.stderr.isatty():
         print(f"solving {scenario.name!r} with {options.solver} (limit {options.time_limit_s:g} s, "
               f"gap {options.relative_gap:g}) ...", file=sys.stderr)
-    if args.log:
-        sys.stdout.flush()
-    stdout = sys.stdout
-    if args.log:  # solver logs go to stderr so that --json stays one object on stdout
-        sys.stdout = sys.stderr
-    try:
-        outcome = plan_rollout(scenario, options)
-    finally:
-        sys.stdout = stdout
+
+    def log_to_stderr(lines) -> None:  # stdout stays clean for --json
+        for line in lines:
+            print(line, file=sys.stderr)
+
+    outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
     result = outcome.result
     plan_path = args.output or _default_plan_path(args.scenario)
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
@@ -224,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     if args.command == "import" and args.format is None:
-        parser.parse_args(["import", "--help"])
+        args.help_parser.print_help()
+        return EXIT_INPUT
     from planner.fields import InputError
 
     handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "import": cmd_import}

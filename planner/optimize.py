@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from planner.model import build_model
 from planner.plan import Plan, extract_plan
@@ -20,12 +21,16 @@ class Outcome:
     model_size: dict[str, int]
 
 
-def plan_rollout(scenario: Scenario, options: SolveOptions) -> Outcome:
-    """Build the model, solve it, and extract the plan: three separate, timed steps."""
+def plan_rollout(scenario: Scenario, options: SolveOptions,
+                 on_log: Callable[[Sequence[str]], None] | None = None) -> Outcome:
+    """Build the model, solve it, and extract the plan: three separate, timed steps.
+
+    `on_log` receives the solver's log lines (see `planner.solve.solve`).
+    """
     started = time.perf_counter()
     rm = build_model(scenario)
     build_s = time.perf_counter() - started
-    result = solve(rm.model, options)
+    result = solve(rm.model, options, on_log)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options) if result.status.has_plan else None
     extract_s = time.perf_counter() - started

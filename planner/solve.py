@@ -12,6 +12,7 @@ import enum
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from ortools.math_opt.python import mathopt
 from ortools.sat import sat_parameters_pb2
@@ -47,7 +48,6 @@ class SolveOptions:
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
     seed: int = 0
     deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
-    log: bool = False  # the back end's own log on standard output
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,6 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
         relative_gap_tolerance=options.relative_gap,
         absolute_gap_tolerance=0.0,
         random_seed=options.seed,
-        enable_output=options.log,
     )
     if options.solver == "highs":
         # HiGHS takes no thread count through MathOpt; its MIP search is single-threaded anyway.
@@ -89,12 +88,16 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
     return params
 
 
-def solve(model: mathopt.Model, options: SolveOptions) -> SolveResult:
-    """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan."""
+def solve(model: mathopt.Model, options: SolveOptions,
+          on_log: Callable[[Sequence[str]], None] | None = None) -> SolveResult:
+    """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
+
+    `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
+    """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
-    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options))
+    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log)
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()

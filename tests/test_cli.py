@@ -33,7 +33,7 @@ def test_validate_bad_lists_one_line_per_problem(write_scenario, capsys):
 def _site_fields():
     return {"carbon_kg_per_mwh", "energy_usd_per_mwh", "grid_mw_by_date", "grid_mw_by_phase", "grid_operator", "id",
             "lat", "lead_time_months", "lon", "max_it_mw", "name", "open_cost_usd", "opex_usd_per_it_mw_year",
-            "power_blocks", "pue", "region", "remove"}
+            "power_blocks", "pue", "region"}
 
 
 def test_optimize_json_and_plan(write_scenario, tmp_path, capsys):
@@ -104,3 +104,16 @@ def test_python_dash_m_planner_and_no_traceback(tmp_path):
     helped = subprocess.run([sys.executable, "-m", "planner", "optimize", "--help"], capture_output=True,
                             text=True, cwd=REPO, timeout=60)
     assert helped.returncode == 0 and "--time-limit S" in helped.stdout and "default 60" in helped.stdout
+
+
+def test_solver_log_goes_to_stderr_and_json_stays_clean(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--json", "--log"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["status"] == "optimal"
+    assert len(captured.err.splitlines()) > 3  # the back end's own log
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "optimize" in capsys.readouterr().out
