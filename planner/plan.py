@@ -160,6 +160,9 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
     def integer(expression) -> int:
         return int(round(mathopt.evaluate_expression(expression, values)))
 
+    shares: dict[tuple[int, int], list] = {}  # (region, phase) -> [(site, x_rsp)]
+    for (r, i, p), x in rm.serve.items():
+        shares.setdefault((r, p), []).append((i, x))
     phases: list[PhasePlan] = []
     opened: set[int] = set()
     blocks_total = [0.0] * len(s_.sites)
@@ -196,7 +199,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         demand = []
         for r, region in enumerate(s_.demand_regions):
             served = tuple((s_.sites[i].id, _round_mw(values[x] * region.demand_mw))
-                           for (rr, i, pp), x in rm.serve.items() if rr == r and pp == p and values[x] > 1e-9)
+                           for i, x in shares.get((r, p), ()) if values[x] > 1e-9)
             if served:
                 demand.append(DemandService(region=region.id, demand_mw=region.demand_mw, served_mw=served))
         phases.append(PhasePlan(id=phase.id, online_date=phase.online_label, platform=phase.platform,
