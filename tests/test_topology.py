@@ -1,0 +1,122 @@
+"""Fabric sizing and generation against closed-form fabric formulas and graph invariants."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from topology.clos import counts, ports_used, rail_optimized_clos
+from topology.spec import FabricError, FabricSpec, size_fabric
+
+
+def fat_tree(k: int) -> FabricSpec:
+    """Al-Fares' k-ary fat tree: k-port switches, k/2 hosts per edge switch."""
+    return FabricSpec(nodes=k ** 3 // 4, gpus_per_node=1, rails=1, planes=1, port_gbps=400, switch_radix=k,
+                      nodes_per_su=k // 2)
+
+
+@pytest.mark.parametrize("k", [4, 8, 48])
+def test_k_ary_fat_tree(k):
+    size = size_fabric(fat_tree(k))
+    assert size.tiers == 3
+    assert size.leaves_per_plane + size.spines_per_plane + size.cores_per_plane == 5 * k * k // 4
+    assert size.cores_per_plane == (k // 2) ** 2
+    assert size.pods == k
+    g = rail_optimized_clos(fat_tree(k))
+    c = counts(g)
+    assert c["roles"]["gpu"] == k ** 3 // 4
+    assert c["roles"]["leaf"] + c["roles"]["spine"] + c["roles"]["core"] == 5 * k * k // 4
+    assert c["roles"]["core"] == (k // 2) ** 2
+    # every switch of a full fat tree uses exactly k ports
+    assert all(ports_used(g, v) == k for v, d in g.nodes(data=True) if d["role"] in ("leaf", "spine", "core"))
+
+
+@pytest.mark.parametrize("radix", [64, 144])
+def test_clos_limits_at_the_boundaries(radix):
+    """Non-blocking folded Clos of radix R reaches 2(R/2)^L endpoints in L tiers; one more adds a tier."""
+    def spec(nodes):
+        return FabricSpec(nodes=nodes, gpus_per_node=1, rails=1, planes=1, port_gbps=800, switch_radix=radix,
+                          nodes_per_su=radix // 2)
+    two, three = 2 * (radix // 2) ** 2, 2 * (radix // 2) ** 3
+    assert size_fabric(spec(two)).tiers == 2
+    assert size_fabric(spec(two + 1)).tiers == 3
+    assert size_fabric(spec(three)).tiers == 3
+    with pytest.raises(FabricError, match="more than three tiers"):
+        size_fabric(spec(three + 1))
+    full_two = size_fabric(spec(two))
+    assert full_two.leaves_per_plane + full_two.spines_per_plane == 3 * (radix // 2)  # (2L-1)(R/2)^(L-1)
+
+
+def test_reference_figures_for_radix_144_and_64():
+    assert 2 * 72 ** 2 == 10_368 and 2 * 72 ** 3 == 746_496 and 2 * 32 ** 2 == 2_048 and 2 * 32 ** 3 == 65_536
+
+
+def rail_spec(**overrides):
+    base = dict(nodes=300, gpus_per_node=4, rails=4, planes=2, port_gbps=800, switch_radix=64, nodes_per_su=32)
+    base.update(overrides)
+    return FabricSpec(**base)
+
+
+def test_rail_optimized_multi_plane_invariants():
+    spec = rail_spec()
+    g = rail_optimized_clos(spec)
+    size = size_fabric(spec)
+    c = counts(g)
+    assert size.sus == 10 and size.tiers == 2  # 10 SUs x 4 rails = 40 leaves <= 64
+    assert c["roles"]["leaf"] == 10 * 4 * 2
+    assert c["switches_by_plane"]["leaf"] == {0: 40, 1: 40}
+    assert c["cables"]["node_leaf"] == 300 * 4 * 2
+    # each leaf stripes its uplinks over every spine of its plane with the same whole number of links
+    for leaf, d in g.nodes(data=True):
+        if d["role"] != "leaf":
+            continue
+        ups = [(s, e["links"]) for _, s, e in g.edges(leaf, data=True) if e["kind"] == "leaf_spine"]
+        assert len({links for _, links in ups}) == 1
+        assert sum(links for _, links in ups) == size.leaf_uplinks
+        assert {g.nodes[s]["plane"] for s, _ in ups} == {d["plane"]}
+    # one leaf per rail per plane per SU: a node's ports land on distinct leaves, each of its own rail
+    leaves = [n for n in g.neighbors("node-0") if g.nodes[n]["role"] == "leaf"]
+    assert sorted((g.nodes[x]["plane"], g.nodes[x]["rail"]) for x in leaves) == [(p, r) for p in range(2) for r in range(4)]
+
+
+@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, switch_radix=64, planes=1),
+                                  rail_spec(nodes=20, nodes_per_su=32), fat_tree(8)])
+def test_no_switch_exceeds_its_radix_and_every_gpu_reaches_every_other(spec):
+    g = rail_optimized_clos(spec)
+    assert all(ports_used(g, v) <= spec.switch_radix for v, d in g.nodes(data=True)
+               if d["role"] in ("leaf", "spine", "core"))
+    scale_out = g.edge_subgraph((u, v) for u, v, e in g.edges(data=True) if e["kind"] != "nvlink")
+    gpus = [v for v, d in g.nodes(data=True) if d["role"] == "gpu"]
+    assert len(gpus) == spec.gpus
+    assert nx.is_connected(scale_out.subgraph(set(scale_out) | set(gpus)))
+
+
+def test_partial_scalable_unit():
+    spec = rail_spec(nodes=70)  # SUs of 32, 32 and 6 nodes
+    g = rail_optimized_clos(spec)
+    assert size_fabric(spec).sus == 3
+    assert ports_used(g, "p0-leaf-su2-r0") == 6 + size_fabric(spec).leaf_uplinks
+
+
+def test_nvlink_domains_own_their_nodes():
+    spec = rail_spec(nodes=36, nvlink_domain_gpus=72)  # NVL72: 18 nodes of 4 GPUs per domain
+    c = counts(rail_optimized_clos(spec))
+    assert c["roles"]["nvlink_domain"] == 2 and c["cables"]["nvlink"] == 36
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("nodes", 0, "nodes: expected a whole number >= 1"),
+    ("oversubscription", 0.5, "oversubscription: expected a number >= 1"),
+    ("nodes_per_su", 40, "exceed the switch radix 64"),
+    ("nvlink_domain_gpus", 6, "nvlink_domain_gpus: expected a whole multiple of gpus_per_node"),
+])
+def test_impossible_specs_are_named(field, value, message):
+    with pytest.raises(FabricError, match=message):
+        size_fabric(rail_spec(**{field: value}))
+
+
+def test_oversubscription_reduces_uplinks_and_spines():
+    full = size_fabric(rail_spec(nodes=2000, planes=1))
+    half = size_fabric(rail_spec(nodes=2000, planes=1, oversubscription=2))
+    assert full.leaf_uplinks == 32 and half.leaf_uplinks == 16
+    assert half.spines_per_plane * half.links_leaf_spine <= full.spines_per_plane * full.links_leaf_spine

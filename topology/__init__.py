@@ -1,0 +1,1 @@
+"""gwplan's topology: the GPU fabric a plan implies, as a networkx graph, with its counts."""

@@ -1,0 +1,98 @@
+"""Generate the rail-optimized, multi-plane folded Clos of a `FabricSpec` as a networkx graph.
+
+Vertices (attribute `role`): `gpu`, `node` (a compute tray that owns its GPUs and NIC ports),
+`nvlink_domain` (a scale-up domain, e.g. one NVL72 rack, owning its nodes), `leaf`, `spine`, `core`.
+Every vertex has `role` and `tier` (gpu 0, node 0, leaf 1, spine 2, core 3, nvlink_domain -1); switches
+also `plane`, leaves `su` and `rail`, spines and cores `pod` / `group`.
+Edges carry `kind` (`host`: GPU-node, `nvlink`: node-domain, `node_leaf`, `leaf_spine`, `spine_core`),
+`links` (parallel cables between the two ends) and `bandwidth_gbps` (links x port speed).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from topology.spec import FabricSpec, size_fabric
+
+TIER = {"gpu": 0, "node": 0, "leaf": 1, "spine": 2, "core": 3, "nvlink_domain": -1}
+
+
+def leaf_name(plane: int, su: int, rail: int) -> str:
+    return f"p{plane}-leaf-su{su}-r{rail}"
+
+
+def spine_name(plane: int, pod: int, index: int) -> str:
+    return f"p{plane}-spine-pod{pod}-{index}"
+
+
+def core_name(plane: int, group: int, index: int) -> str:
+    return f"p{plane}-core-g{group}-{index}"
+
+
+def rail_optimized_clos(spec: FabricSpec) -> nx.Graph:
+    """The full fabric: every GPU, node, NVLink domain, switch and link (parallel links as `links`)."""
+    size = size_fabric(spec)
+    g = nx.Graph(spec=spec, tiers=size.tiers)
+    gbps = spec.port_gbps
+
+    for n in range(spec.nodes):
+        su = n // spec.nodes_per_su
+        node = f"node-{n}"
+        g.add_node(node, role="node", tier=0, su=su)
+        if spec.nvlink_domain_gpus:
+            domain = f"nvl-{n * spec.gpus_per_node // spec.nvlink_domain_gpus}"
+            if domain not in g:
+                g.add_node(domain, role="nvlink_domain", tier=-1)
+            g.add_edge(node, domain, kind="nvlink", links=1, bandwidth_gbps=0.0)
+        for k in range(spec.gpus_per_node):
+            gpu = f"gpu-{n}-{k}"
+            g.add_node(gpu, role="gpu", tier=0, su=su)
+            g.add_edge(gpu, node, kind="host", links=1, bandwidth_gbps=0.0)
+        for plane in range(spec.planes):
+            for rail in range(spec.rails):
+                g.add_edge(node, leaf_name(plane, su, rail), kind="node_leaf", links=1, bandwidth_gbps=gbps)
+
+    for plane in range(spec.planes):
+        for su in range(size.sus):
+            pod = su // size.sus_per_pod
+            for rail in range(spec.rails):
+                g.add_node(leaf_name(plane, su, rail), role="leaf", tier=1, plane=plane, su=su, rail=rail, pod=pod)
+        if size.tiers == 1:
+            continue
+        for pod in range(size.pods):
+            for j in range(size.spines_per_group):
+                spine = spine_name(plane, pod, j)
+                g.add_node(spine, role="spine", tier=2, plane=plane, pod=pod, group=j)
+                first_su = pod * size.sus_per_pod
+                for su in range(first_su, min(first_su + size.sus_per_pod, size.sus)):
+                    for rail in range(spec.rails):
+                        g.add_edge(leaf_name(plane, su, rail), spine, kind="leaf_spine",
+                                   links=size.links_leaf_spine, bandwidth_gbps=size.links_leaf_spine * gbps)
+                for c in range(size.cores_per_group):
+                    core = core_name(plane, j, c)
+                    if core not in g:
+                        g.add_node(core, role="core", tier=3, plane=plane, group=j)
+                    g.add_edge(spine, core, kind="spine_core", links=size.links_spine_core,
+                               bandwidth_gbps=size.links_spine_core * gbps)
+    return g
+
+
+def counts(g: nx.Graph) -> dict:
+    """Vertices by role, switches by role and plane, and cables (links) by edge kind."""
+    roles: dict[str, int] = {}
+    by_plane: dict[str, dict[int, int]] = {}
+    for _, data in g.nodes(data=True):
+        role = data["role"]
+        roles[role] = roles.get(role, 0) + 1
+        if "plane" in data:
+            by_plane.setdefault(role, {})
+            by_plane[role][data["plane"]] = by_plane[role].get(data["plane"], 0) + 1
+    cables: dict[str, int] = {}
+    for _, _, data in g.edges(data=True):
+        cables[data["kind"]] = cables.get(data["kind"], 0) + data["links"]
+    return {"roles": roles, "switches_by_plane": by_plane, "cables": cables}
+
+
+def ports_used(g: nx.Graph, switch: str) -> int:
+    """Ports of a switch in use: one per parallel link."""
+    return sum(data["links"] for _, _, data in g.edges(switch, data=True))
