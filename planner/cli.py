@@ -101,6 +101,28 @@ def build_parser() -> argparse.ArgumentParser:
                           help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
     optimize.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
 
+    fabric = commands.add_parser(
+        "fabric", help="size and build a GPU fabric from a spec: tiers, switches, cables",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Size a rail-optimized, multi-plane folded Clos from a fabric spec (YAML) and/or flags "
+                    "(flags override the file). Prints tiers, switches by role and cables by tier.",
+        epilog="example:\n  gwplan fabric --nodes 2048 --gpus-per-node 4 --rails 4 --planes 2 --switch q3400 "
+               "--nodes-per-su 32 --format bom --json\n")
+    fabric.add_argument("spec", metavar="SPEC", nargs="?", help="fabric spec YAML (optional if flags say it all)")
+    fabric.add_argument("--nodes", type=_positive_int, help="compute nodes (trays / servers)")
+    fabric.add_argument("--gpus-per-node", type=_positive_int, help="GPUs per node")
+    fabric.add_argument("--rails", type=_positive_int, help="scale-out NIC ports per node in one plane")
+    fabric.add_argument("--planes", type=_positive_int, help="independent scale-out planes (default 1)")
+    fabric.add_argument("--port-gbps", type=_positive_float, help="port speed in Gb/s")
+    fabric.add_argument("--switch-radix", type=_positive_int, help="ports per switch")
+    fabric.add_argument("--switch", help="switch model from the catalog (sets radix and port speed), e.g. q3400")
+    fabric.add_argument("--nodes-per-su", type=_positive_int, help="nodes in one scalable unit")
+    fabric.add_argument("--oversubscription", type=_positive_float, help="leaf downlink:uplink (default 1)")
+    fabric.add_argument("--nvlink-domain-gpus", type=_positive_int, help="GPUs per NVLink (scale-up) domain")
+    fabric.add_argument("--format", choices=["summary", "bom"], default="summary",
+                        help="summary: a table (default); bom: switch and cable counts")
+    fabric.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
     importer.set_defaults(help_parser=importer)
     formats = importer.add_subparsers(dest="format", metavar="FORMAT")
@@ -202,6 +224,35 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return EXIT_NO_PLAN
 
 
+def cmd_fabric(args: argparse.Namespace) -> int:
+    from planner.io import FABRIC_FIELDS, load_fabric_spec
+    from topology.spec import FabricError, bill_of_materials, size_fabric
+
+    spec = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
+    try:
+        size = size_fabric(spec)
+    except FabricError as err:
+        print(f"{args.spec or 'command line'}: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    bom = bill_of_materials(spec, size)
+    if args.json:
+        print(json.dumps(bom if args.format == "bom" else {**bom, "size": size.__dict__}))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    console.print(f"{spec.gpus:,} GPUs on {spec.nodes:,} nodes; {spec.planes} plane(s) of a {size.tiers}-tier "
+                  f"rail-optimized Clos ({size.sus:,} scalable units of {spec.nodes_per_su} nodes)", highlight=False)
+    table = Table(header_style="bold")
+    for column in ("", "leaf", "spine", "core"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row("switches", *(f"{bom['switches'][r]:,}" for r in ("leaf", "spine", "core")))
+    table.add_row("cables below", *(f"{bom['cables'][k]:,}" for k in ("node_leaf", "leaf_spine", "spine_core")))
+    console.print(table)
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from planner.io import dump_yaml, load_scenario, write_text_atomic
     from planner.orlib import cflp_scenario, read_orlib_cflp
@@ -225,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     from planner.fields import InputError
 
-    handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "import": cmd_import}
+    handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

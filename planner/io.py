@@ -529,3 +529,53 @@ def load_plan(path: str | os.PathLike) -> Plan:
     if problems:
         raise InputError(problems)
     return Plan(provenance=provenance, phases=tuple(phases))
+
+
+# ---------------------------------------------------------------------------------------------
+# Fabric specs (topology's input; read here so that topology stays free of file formats)
+# ---------------------------------------------------------------------------------------------
+
+FABRIC_FIELDS = ("nodes", "gpus_per_node", "rails", "planes", "port_gbps", "switch_radix", "switch",
+                 "nodes_per_su", "oversubscription", "nvlink_domain_gpus")
+
+
+def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = None):
+    """A FabricSpec from a YAML file (or none) with command-line overrides; InputError lists problems.
+
+    `switch: <catalog id>` sets `switch_radix` and `port_gbps` from the bundled switch catalog.
+    """
+    from topology.spec import FabricError, FabricSpec
+
+    name = str(path) if path is not None else "command line"
+    doc = read_yaml(path) if path is not None else {}
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise InputError([Problem(name, "", f"expected a mapping of fabric fields, got {describe(doc)}")])
+    doc = {**doc, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    problems: list[Problem] = []
+    f = Fields(problems, name, "", doc)
+    switch_id = f.string("switch", "")
+    radix, port_gbps = (f.integer("switch_radix", ge=2) if f.has("switch_radix") or not switch_id else 0,
+                        f.number("port_gbps", gt=0) if f.has("port_gbps") or not switch_id else 0.0)
+    if switch_id:
+        switches = {sw["id"]: sw for sw in _bundled_catalog()["switches"]}
+        if switch_id not in switches:
+            f.problem("switch", f"unknown switch {switch_id!r}; known: {', '.join(sorted(switches))}")
+        else:
+            radix = radix or switches[switch_id]["ports"]
+            port_gbps = port_gbps or float(switches[switch_id]["port_gbps"])
+    spec = FabricSpec(
+        nodes=f.integer("nodes", ge=1), gpus_per_node=f.integer("gpus_per_node", ge=1), rails=f.integer("rails", ge=1),
+        planes=f.integer("planes", 1, ge=1), port_gbps=port_gbps, switch_radix=radix,
+        nodes_per_su=f.integer("nodes_per_su", ge=1), oversubscription=f.number("oversubscription", 1.0, ge=1),
+        nvlink_domain_gpus=f.integer("nvlink_domain_gpus", ge=1) if f.has("nvlink_domain_gpus") else None)
+    f.done()
+    if problems:
+        raise InputError(problems)
+    try:
+        spec.check()
+    except FabricError as err:
+        field, _, message = str(err).partition(": ")
+        raise InputError([Problem(name, field, message)]) from None
+    return spec

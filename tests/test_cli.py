@@ -120,3 +120,31 @@ def test_solver_log_goes_to_stderr_and_json_stays_clean(write_scenario, tmp_path
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "optimize" in capsys.readouterr().out
+
+
+def test_fabric_bom_json_from_flags(capsys):
+    args = ["fabric", "--nodes", "4096", "--gpus-per-node", "1", "--rails", "1", "--switch-radix", "64",
+            "--port-gbps", "800", "--nodes-per-su", "32", "--format", "bom", "--json"]
+    assert main(args) == 0
+    bom = json.loads(capsys.readouterr().out)
+    # 4,096 endpoints of radix 64: 3 tiers (2-tier limit 2,048); 128 leaves in 4 pods of 32, each pod with
+    # 32 spines; spine j of every pod meets core group j: 32 uplinks as 16 links to each of 2 cores, whose
+    # 64 ports are then full (4 pods x 16): 32 groups x 2 = 64 cores.
+    assert bom == {"gpus": 4096, "tiers": 3, "switches": {"leaf": 128, "spine": 128, "core": 64},
+                   "cables": {"node_leaf": 4096, "leaf_spine": 4096, "spine_core": 4096}}
+
+
+def test_fabric_spec_file_with_catalog_switch_and_flag_override(tmp_path, capsys):
+    spec = tmp_path / "fabric.yaml"
+    spec.write_text("nodes: 1000\ngpus_per_node: 4\nrails: 4\nplanes: 2\nswitch: q3400\nnodes_per_su: 72\n")
+    assert main(["fabric", str(spec), "--nodes", "500", "--format", "bom", "--json"]) == 0
+    bom = json.loads(capsys.readouterr().out)
+    assert bom["gpus"] == 2000 and bom["tiers"] == 2  # 7 SUs x 4 rails = 28 leaves per plane, radix 144
+
+
+def test_fabric_bad_spec_names_the_field(tmp_path, capsys):
+    spec = tmp_path / "fabric.yaml"
+    spec.write_text("nodes: 10\ngpus_per_node: 4\nrails: 4\nswitch: q9999\nnodes_per_su: 8\nnodez: 3\n")
+    assert main(["fabric", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert f"{spec}: switch: unknown switch 'q9999'" in err and f"{spec}: nodez: unknown field" in err

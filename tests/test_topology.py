@@ -120,3 +120,15 @@ def test_oversubscription_reduces_uplinks_and_spines():
     half = size_fabric(rail_spec(nodes=2000, planes=1, oversubscription=2))
     assert full.leaf_uplinks == 32 and half.leaf_uplinks == 16
     assert half.spines_per_plane * half.links_leaf_spine <= full.spines_per_plane * full.links_leaf_spine
+
+
+@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, planes=1), rail_spec(nodes=20), fat_tree(8),
+                                  rail_spec(nodes=3000, oversubscription=3, switch_radix=144, nodes_per_su=64)])
+def test_closed_form_bill_of_materials_matches_the_graph(spec):
+    from topology.spec import bill_of_materials
+
+    bom = bill_of_materials(spec, size_fabric(spec))
+    c = counts(rail_optimized_clos(spec))
+    assert bom["gpus"] == c["roles"]["gpu"]
+    assert bom["switches"] == {role: c["roles"].get(role, 0) for role in ("leaf", "spine", "core")}
+    assert bom["cables"] == {kind: c["cables"].get(kind, 0) for kind in ("node_leaf", "leaf_spine", "spine_core")}

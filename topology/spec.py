@@ -77,6 +77,21 @@ class FabricSize:
         return self.cores_per_group * self.spines_per_group if self.tiers == 3 else 0
 
 
+def bill_of_materials(spec: FabricSpec, size: FabricSize) -> dict:
+    """Whole-fabric counts (all planes) in closed form: GPUs, tiers, switches by role, cables by tier."""
+    planes = spec.planes
+    spine_core = size.spines_per_plane * size.cores_per_group * size.links_spine_core if size.tiers == 3 else 0
+    return {
+        "gpus": spec.gpus,
+        "tiers": size.tiers,
+        "switches": {"leaf": size.leaves_per_plane * planes, "spine": size.spines_per_plane * planes,
+                     "core": size.cores_per_plane * planes},
+        "cables": {"node_leaf": spec.nodes * spec.rails * planes,
+                   "leaf_spine": size.leaves_per_plane * size.leaf_uplinks * planes if size.tiers >= 2 else 0,
+                   "spine_core": spine_core * planes},
+    }
+
+
 def _largest_divisor_at_most(n: int, limit: int) -> int:
     """The largest d with d | n and d <= limit (0 if limit < 1)."""
     best = 0
