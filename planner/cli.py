@@ -166,15 +166,15 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
-    if not args.json and sys.stderr.isatty():
-        print(f"solving {scenario.name!r} with {options.solver} (limit {options.time_limit_s:g} s, "
-              f"gap {options.relative_gap:g}) ...", file=sys.stderr)
 
     def log_to_stderr(lines) -> None:  # stdout stays clean for --json
         for line in lines:
             print(line, file=sys.stderr)
 
-    outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
+    if args.log or args.json or not sys.stderr.isatty():
+        outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
+    else:
+        outcome = _solve_with_spinner(scenario, options)
     result = outcome.result
     plan_path = args.output or _default_plan_path(args.scenario)
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
@@ -251,6 +251,36 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     table.add_row("cables below", *(f"{bom['cables'][k]:,}" for k in ("node_leaf", "leaf_spine", "spine_core")))
     console.print(table)
     return EXIT_OK
+
+
+def _solve_with_spinner(scenario, options):
+    """Solve while a terminal shows what is running and for how long (the solver releases the GIL)."""
+    import threading
+    import time
+
+    from rich.console import Console
+
+    from planner.optimize import plan_rollout
+
+    outcome: list = []  # the Outcome, or the exception the solve raised
+
+    def run() -> None:
+        try:
+            outcome.append(plan_rollout(scenario, options))
+        except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
+            outcome.append(err)
+
+    worker = threading.Thread(target=run, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    with Console(stderr=True).status("") as status:
+        while worker.is_alive():
+            status.update(f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
+                          f"(solver time limit {options.time_limit_s:g} s, gap target {options.relative_gap:g})")
+            worker.join(0.25)
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
