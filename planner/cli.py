@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
+FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "cabling", "bom-csv")
+FABRIC_FILE_FORMATS = ("graphml", "json", "cabling", "bom-csv")
 
 EPILOG = """\
 examples:
@@ -119,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     fabric.add_argument("--nodes-per-su", type=_positive_int, help="nodes in one scalable unit")
     fabric.add_argument("--oversubscription", type=_positive_float, help="leaf downlink:uplink (default 1)")
     fabric.add_argument("--nvlink-domain-gpus", type=_positive_int, help="GPUs per NVLink (scale-up) domain")
-    fabric.add_argument("--format", choices=["summary", "bom"], default="summary",
-                        help="summary: a table (default); bom: switch and cable counts")
+    fabric.add_argument("--format", nargs="+", choices=FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
+                        help="one or more of: summary (a table, default), bom (switch and cable counts; with "
+                             "--json, one JSON object), graphml, json (node-link), cabling (port-level CSV), "
+                             "bom-csv; file formats are written into -o DIR")
+    fabric.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
+                        help="directory for file formats (default out/fabric)")
     fabric.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
@@ -235,8 +241,19 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         print(f"{args.spec or 'command line'}: {err}", file=sys.stderr)
         return EXIT_INPUT
     bom = bill_of_materials(spec, size)
+    files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
+    written = {}
+    if files:
+        from topology.clos import rail_optimized_clos
+        from topology.export import export
+
+        written = export(rail_optimized_clos(spec), bom, args.output, files)
     if args.json:
-        print(json.dumps(bom if args.format == "bom" else {**bom, "size": size.__dict__}))
+        print(json.dumps({**bom, "size": size.__dict__, "files": written}))
+        return EXIT_OK
+    for fmt, path in written.items():
+        print(f"{fmt}: {path}")
+    if not {"summary", "bom"} & set(args.format):
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table

@@ -130,8 +130,9 @@ def test_fabric_bom_json_from_flags(capsys):
     # 4,096 endpoints of radix 64: 3 tiers (2-tier limit 2,048); 128 leaves in 4 pods of 32, each pod with
     # 32 spines; spine j of every pod meets core group j: 32 uplinks as 16 links to each of 2 cores, whose
     # 64 ports are then full (4 pods x 16): 32 groups x 2 = 64 cores.
-    assert bom == {"gpus": 4096, "tiers": 3, "switches": {"leaf": 128, "spine": 128, "core": 64},
-                   "cables": {"node_leaf": 4096, "leaf_spine": 4096, "spine_core": 4096}}
+    assert {k: bom[k] for k in ("gpus", "tiers", "switches", "cables")} == {
+        "gpus": 4096, "tiers": 3, "switches": {"leaf": 128, "spine": 128, "core": 64},
+        "cables": {"node_leaf": 4096, "leaf_spine": 4096, "spine_core": 4096}}
 
 
 def test_fabric_spec_file_with_catalog_switch_and_flag_override(tmp_path, capsys):
@@ -148,3 +149,11 @@ def test_fabric_bad_spec_names_the_field(tmp_path, capsys):
     assert main(["fabric", str(spec)]) == 2
     err = capsys.readouterr().err
     assert f"{spec}: switch: unknown switch 'q9999'" in err and f"{spec}: nodez: unknown field" in err
+
+
+def test_fabric_file_formats_go_to_the_output_directory(tmp_path, capsys):
+    args = ["fabric", "--nodes", "64", "--gpus-per-node", "4", "--rails", "4", "--switch", "q3400",
+            "--nodes-per-su", "18", "--format", "graphml", "cabling", "-o", str(tmp_path)]
+    assert main(args) == 0
+    assert (tmp_path / "fabric.graphml").stat().st_size > 0 and (tmp_path / "cabling.csv").stat().st_size > 0
+    assert "cabling: " in capsys.readouterr().out

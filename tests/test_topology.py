@@ -132,3 +132,30 @@ def test_closed_form_bill_of_materials_matches_the_graph(spec):
     assert bom["gpus"] == c["roles"]["gpu"]
     assert bom["switches"] == {role: c["roles"].get(role, 0) for role in ("leaf", "spine", "core")}
     assert bom["cables"] == {kind: c["cables"].get(kind, 0) for kind in ("node_leaf", "leaf_spine", "spine_core")}
+
+
+def test_exports_read_back_with_networkx_give_the_same_counts(tmp_path):
+    import csv
+    import json
+
+    from topology.export import export
+    from topology.spec import bill_of_materials
+
+    spec = rail_spec(nodes=100, nvlink_domain_gpus=8)
+    g = rail_optimized_clos(spec)
+    bom = bill_of_materials(spec, size_fabric(spec))
+    paths = export(g, bom, tmp_path, ["graphml", "json", "cabling", "bom-csv"])
+    again = nx.read_graphml(paths["graphml"])
+    assert counts(again) == counts(g)
+    assert again.nodes["p1-leaf-su0-r3"]["rail"] == 3  # types declared: ints come back as ints
+    with open(paths["json"]) as handle:
+        linked = nx.node_link_graph(json.load(handle), edges="edges")
+    assert counts(linked) == counts(g)
+    with open(paths["cabling"]) as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == sum(bom["cables"].values())
+    ends = [(r["a_device"], r["a_port"]) for r in rows] + [(r["b_device"], r["b_port"]) for r in rows]
+    assert len(ends) == len(set(ends))  # no port used twice
+    with open(paths["bom-csv"]) as handle:
+        items = {(r["item"], r["kind"]): int(r["count"]) for r in csv.DictReader(handle)}
+    assert items[("switch", "leaf")] == bom["switches"]["leaf"] and items[("gpu", "gpu")] == spec.gpus

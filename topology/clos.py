@@ -32,7 +32,8 @@ def core_name(plane: int, group: int, index: int) -> str:
 def rail_optimized_clos(spec: FabricSpec) -> nx.Graph:
     """The full fabric: every GPU, node, NVLink domain, switch and link (parallel links as `links`)."""
     size = size_fabric(spec)
-    g = nx.Graph(spec=spec, tiers=size.tiers)
+    g = nx.Graph(tiers=size.tiers, gpus=spec.gpus, planes=spec.planes, rails=spec.rails,
+                 port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix)
     gbps = spec.port_gbps
 
     for n in range(spec.nodes):

@@ -1,0 +1,100 @@
+"""Fabric exports: the only place topology writes files.
+
+GraphML (yEd, Gephi; attribute types declared), node-link JSON, a port-level cabling schedule CSV and a
+bill-of-materials CSV. Cable media and reach follow the tier a cable sits in (documented assumptions,
+see REACH): node-leaf cables stay in a row, leaf-spine cross rows, spine-core cross the hall.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import networkx as nx
+
+# Cable kind -> (media, reach class). Assumed placement: leaves at the end of their SU's row, spines in
+# a network row, cores in a central network room. 800G and faster links beyond ~2 m are optical.
+REACH = {
+    "node_leaf": ("optical-multimode", "in-row <= 50 m"),
+    "leaf_spine": ("optical-single-mode", "cross-row <= 500 m"),
+    "spine_core": ("optical-single-mode", "cross-hall <= 2 km"),
+}
+SCALE_OUT_KINDS = tuple(REACH)
+
+
+def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
+    nx.write_graphml(g, path, named_key_ids=True)
+
+
+def write_node_link_json(g: nx.Graph, path: str | os.PathLike) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(nx.node_link_data(g, edges="edges"), handle, separators=(",", ":"))
+
+
+def cabling_rows(g: nx.Graph, phase: str = ""):
+    """One row per cable: a_device, a_port, b_device, b_port, media, reach_class, phase_added.
+
+    Ports are numbered per device from 1 in the order its links are listed; the lower tier is the A end.
+    """
+    next_port: dict[str, int] = {}
+    for u, v, data in g.edges(data=True):
+        kind = data["kind"]
+        if kind not in REACH:
+            continue
+        a, b = (u, v) if g.nodes[u]["tier"] <= g.nodes[v]["tier"] else (v, u)
+        media, reach = REACH[kind]
+        for _ in range(data["links"]):
+            a_port = next_port[a] = next_port.get(a, 0) + 1
+            b_port = next_port[b] = next_port.get(b, 0) + 1
+            yield (a, f"p{a_port}", b, f"p{b_port}", media, reach, phase)
+
+
+def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, phase: str = "") -> int:
+    """Stream the cabling schedule to disk; returns the number of cables written."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["a_device", "a_port", "b_device", "b_port", "media", "reach_class", "phase_added"])
+        for row in cabling_rows(g, phase):
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "") -> None:
+    """The bill of materials (from `topology.spec.bill_of_materials`) as item,role,count rows."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["item", "kind", "count", "model"])
+        writer.writerow(["gpu", "gpu", bom["gpus"], ""])
+        for role, count in bom["switches"].items():
+            writer.writerow(["switch", role, count, switch_model])
+        for kind, count in bom["cables"].items():
+            writer.writerow(["cable", kind, count, REACH[kind][0]])
+            writer.writerow(["transceiver", kind, 2 * count, REACH[kind][0]])
+
+
+def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str]) -> dict[str, str]:
+    """Write the requested formats into a directory; returns {format: path}."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for fmt in formats:
+        if fmt == "graphml":
+            path = out / "fabric.graphml"
+            write_graphml(g, path)
+        elif fmt == "json":
+            path = out / "fabric.json"
+            write_node_link_json(g, path)
+        elif fmt == "cabling":
+            path = out / "cabling.csv"
+            write_cabling_csv(g, path)
+        elif fmt == "bom-csv":
+            path = out / "bom.csv"
+            write_bom_csv(bom, path)
+        else:
+            raise ValueError(f"unknown export format {fmt!r}")
+        written[fmt] = str(path)
+    return written
