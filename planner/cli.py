@@ -240,7 +240,11 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     except FabricError as err:
         print(f"{args.spec or 'command line'}: {err}", file=sys.stderr)
         return EXIT_INPUT
+    from topology.analysis import bisection_gbps
+
     bom = bill_of_materials(spec, size)
+    numbers = {"bisection_gbps": bisection_gbps(spec, size), "max_switch_hops": 2 * size.tiers - 1,
+               "leaf_oversubscription": size.leaf_downlinks / size.leaf_uplinks if size.leaf_uplinks else 1.0}
     files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
     written = {}
     if files:
@@ -249,7 +253,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
 
         written = export(rail_optimized_clos(spec), bom, args.output, files)
     if args.json:
-        print(json.dumps({**bom, "size": size.__dict__, "files": written}))
+        print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
     for fmt, path in written.items():
         print(f"{fmt}: {path}")
@@ -267,6 +271,8 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     table.add_row("switches", *(f"{bom['switches'][r]:,}" for r in ("leaf", "spine", "core")))
     table.add_row("cables below", *(f"{bom['cables'][k]:,}" for k in ("node_leaf", "leaf_spine", "spine_core")))
     console.print(table)
+    console.print(f"bisection {numbers['bisection_gbps'] / 1000:,.1f} Tb/s; at most {numbers['max_switch_hops']} "
+                  f"switch hops; leaf oversubscription {numbers['leaf_oversubscription']:g}:1", highlight=False)
     return EXIT_OK
 
 
