@@ -129,6 +129,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="directory for file formats (default out/fabric)")
     fabric.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
+    topo = commands.add_parser(
+        "topology", help="the GPU fabrics a plan implies, per site and platform, up to a phase",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="For the racks a plan puts on each site up to a phase, size the scale-out fabric of each "
+                    "platform (one fabric per site and GPU generation, from the platform's catalog entry "
+                    "recorded in the plan), and say what each phase adds.",
+        epilog="example:\n  gwplan topology out/plan.yaml --phase 3 --site tx-abilene --format summary graphml\n")
+    topo.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")
+    topo.add_argument("--phase", required=True, help="phase id: fabrics as they stand at the end of it")
+    topo.add_argument("--site", help="one site only (default: every site with racks)")
+    topo.add_argument("--racks-per-su", type=_positive_int,
+                      help="racks per scalable unit (default: as many as fill half a leaf's ports)")
+    topo.add_argument("--format", nargs="+", choices=FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
+                      help="as for gwplan fabric; file formats are written into -o DIR/<site>-<platform>/")
+    topo.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "topology",
+                      help="directory for file formats (default out/topology)")
+    topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
     importer.set_defaults(help_parser=importer)
     formats = importer.add_subparsers(dest="format", metavar="FORMAT")
@@ -306,6 +324,70 @@ def _solve_with_spinner(scenario, options):
     return outcome[0]
 
 
+def cmd_topology(args: argparse.Namespace) -> int:
+    from planner.fabric import fabric_spec, site_fabrics
+    from planner.io import load_plan
+    from topology.analysis import bisection_gbps
+    from topology.spec import FabricError, bill_of_materials, size_fabric
+
+    plan = load_plan(args.plan)
+    try:
+        fabrics = site_fabrics(plan, args.phase, args.site, args.racks_per_su)
+    except KeyError as err:
+        print(f"{args.plan}: {err.args[0]}", file=sys.stderr)
+        return EXIT_INPUT
+    report = []
+    try:
+        for fab in fabrics:
+            size = size_fabric(fab.spec)
+            bom = bill_of_materials(fab.spec, size)
+            steps, racks, before = [], 0, None
+            for phase_id, added in fab.racks_by_phase:
+                racks += added
+                spec = fabric_spec(plan, fab.platform, racks, args.racks_per_su)
+                now = bill_of_materials(spec, size_fabric(spec))
+                steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - (before or {}).get("gpus", 0),
+                              "switches_added": {r: n - (before or {"switches": {}})["switches"].get(r, 0)
+                                                 for r, n in now["switches"].items()},
+                              "cables_added": {k: n - (before or {"cables": {}})["cables"].get(k, 0)
+                                               for k, n in now["cables"].items()}})
+                before = now
+            files = {}
+            wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
+            if wanted:
+                from topology.clos import rail_optimized_clos
+                from topology.export import export
+
+                files = export(rail_optimized_clos(fab.spec), bom, args.output / f"{fab.site}-{fab.platform}", wanted)
+            report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom,
+                           "bisection_gbps": bisection_gbps(fab.spec, size), "by_phase": steps, "files": files})
+    except FabricError as err:
+        print(f"{args.plan}: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps({"phase": args.phase, "fabrics": report}))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    table = Table(title=f"Fabrics at the end of phase {args.phase}", title_justify="left", header_style="bold")
+    for column in ("site", "platform", "racks", "GPUs", "tiers", "leaf", "spine", "core", "cables",
+                   "bisection Tb/s", "added by phase (switches)"):
+        table.add_column(column, justify="left" if column in ("site", "platform", "added by phase (switches)")
+                         else "right")
+    for r in report:
+        added = "; ".join(f"{st['phase']}: +{sum(st['switches_added'].values()):,}" for st in r["by_phase"])
+        table.add_row(r["site"], r["platform"], f"{r['racks']:,}", f"{r['gpus']:,}", str(r["tiers"]),
+                      *(f"{r['switches'][k]:,}" for k in ("leaf", "spine", "core")),
+                      f"{sum(r['cables'].values()):,}", f"{r['bisection_gbps'] / 1000:,.0f}", added)
+    console.print(table)
+    for r in report:
+        for fmt, path in r["files"].items():
+            console.print(f"{r['site']} {r['platform']} {fmt}: {path}", highlight=False)
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from planner.io import dump_yaml, load_scenario, write_text_atomic
     from planner.orlib import cflp_scenario, read_orlib_cflp
@@ -329,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     from planner.fields import InputError
 
-    handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "import": cmd_import}
+    handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "topology": cmd_topology,
+                "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

@@ -465,7 +465,13 @@ def plan_to_dict(plan: Plan) -> dict:
         "sites_used": len(plan.sites_used), "it_mw": round(last.it_mw_total, 6) if last else 0.0,
         "facility_mw": round(last.facility_mw, 6) if last else 0.0, "gpus": last.gpus_total if last else 0,
         "capex_usd": round(plan.capex_usd, 2), "npv_usd": plan.npv_usd}
-    return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals, "phases": phases}
+    def uncertain(value) -> dict:
+        return {"default": value.default, "range": [value.low, value.high], "source": value.source}
+
+    platforms = [{**asdict(p), "available_from": p.available_from.isoformat(), "rack_it_kw": uncertain(p.rack_it_kw),
+                  "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)} for p in plan.platforms]
+    return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
+            "platforms": platforms, "switches": [asdict(sw) for sw in plan.switches], "phases": phases}
 
 
 def dump_plan(plan: Plan, path: str | os.PathLike) -> None:
@@ -525,10 +531,19 @@ def load_plan(path: str | os.PathLike) -> Plan:
                                 funding_usd=ph.number("funding_usd", ge=0), sites=tuple(sites),
                                 demand=tuple(demand)))
         ph.done()
+    platforms = tuple(_read_platform(f) for f in top.records("platforms"))
+    switches = tuple(_read_switch(f) for f in top.records("switches"))
     top.done()
     if problems:
         raise InputError(problems)
-    return Plan(provenance=provenance, phases=tuple(phases))
+    known = {p.id for p in platforms}
+    for i, phase in enumerate(phases):
+        if phase.platform not in known:
+            problems.append(Problem(name, f"phases[{i}].platform", f"platform {phase.platform!r} is not in the "
+                                                                   "plan's platforms section"))
+    if problems:
+        raise InputError(problems)
+    return Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from importlib import metadata
 from ortools.math_opt.python import mathopt
 
 from planner.model import RolloutModel, USD_SCALE, yearly_cost_usd_per_it_mw
+from planner.scenario import Platform, Switch
 from planner.solve import SolveOptions, SolveResult
 
 PLAN_FORMAT = "gwplan-plan/1"
@@ -120,6 +121,14 @@ class Provenance:
 class Plan:
     provenance: Provenance
     phases: tuple[PhasePlan, ...]
+    platforms: tuple[Platform, ...] = ()  # the catalog entries the phases use, as the plan was made
+    switches: tuple[Switch, ...] = ()  # the switches those platforms name
+
+    def platform(self, platform_id: str) -> Platform:
+        return next(p for p in self.platforms if p.id == platform_id)
+
+    def switch(self, switch_id: str) -> Switch:
+        return next(sw for sw in self.switches if sw.id == switch_id)
 
     @property
     def npv_usd(self) -> float:
@@ -215,4 +224,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
         deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
         best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"))
-    return Plan(provenance=provenance, phases=tuple(phases))
+    used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
+    switch_ids = {p.switch for p in used}
+    return Plan(provenance=provenance, phases=tuple(phases), platforms=used,
+                switches=tuple(sw for sw in s_.switches if sw.id in switch_ids))

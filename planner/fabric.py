@@ -1,0 +1,65 @@
+"""From a plan to the fabrics it implies: one scale-out fabric per site and GPU platform.
+
+Racks of one platform at one site, installed up to a phase, form one cluster with its own rail-optimized
+multi-plane fabric (generations are not mixed in one fabric). The platform's catalog entry, recorded in
+the plan, gives the layout:
+- nodes = racks x gpus_per_rack / gpus_per_node; one NIC port per GPU per plane: rails = gpus_per_node,
+  planes = scale_out_nics_per_gpu, port_gbps = scale_out_gbps_per_gpu / scale_out_nics_per_gpu;
+- switch radix from the platform's switch; a scalable unit is the most whole racks whose nodes fill
+  half a leaf (the other half are uplinks, 1:1), at least one rack;
+- NVLink domains from the platform's nvlink_domain_gpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.plan import Plan
+from topology.spec import FabricSpec
+
+
+@dataclass(frozen=True)
+class SiteFabric:
+    site: str
+    platform: str
+    racks_by_phase: tuple[tuple[str, int], ...]  # (phase id, racks of this platform added), up to the phase
+    spec: FabricSpec
+
+    @property
+    def racks(self) -> int:
+        return sum(n for _, n in self.racks_by_phase)
+
+
+def fabric_spec(plan: Plan, platform_id: str, racks: int, racks_per_su: int | None = None) -> FabricSpec:
+    """The fabric of `racks` racks of a platform recorded in the plan."""
+    platform = plan.platform(platform_id)
+    switch = plan.switch(platform.switch)
+    nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
+    if racks_per_su is None:
+        racks_per_su = max(1, (switch.ports // 2) // nodes_per_rack)
+    return FabricSpec(nodes=racks * nodes_per_rack, gpus_per_node=platform.gpus_per_node,
+                      rails=platform.gpus_per_node, planes=platform.scale_out_nics_per_gpu,
+                      port_gbps=platform.scale_out_gbps_per_gpu / platform.scale_out_nics_per_gpu,
+                      switch_radix=switch.ports, nodes_per_su=racks_per_su * nodes_per_rack,
+                      nvlink_domain_gpus=platform.nvlink_domain_gpus)
+
+
+def site_fabrics(plan: Plan, phase_id: str, site: str | None = None,
+                 racks_per_su: int | None = None) -> list[SiteFabric]:
+    """Every (site, platform) fabric standing at the end of a phase, optionally for one site only.
+
+    Raises KeyError naming the phase or site when the plan has no such thing.
+    """
+    index = next((i for i, p in enumerate(plan.phases) if p.id == phase_id), None)
+    if index is None:
+        raise KeyError(f"phase {phase_id!r} is not in the plan (phases: {', '.join(p.id for p in plan.phases)})")
+    if site is not None and site not in plan.sites_used:
+        raise KeyError(f"site {site!r} has nothing in the plan (sites: {', '.join(plan.sites_used)})")
+    added: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for phase in plan.phases[: index + 1]:
+        for s in phase.sites:
+            if (site is None or s.site == site) and s.racks_added:
+                added.setdefault((s.site, phase.platform), []).append((phase.id, s.racks_added))
+    return [SiteFabric(site=s, platform=p, racks_by_phase=tuple(rows),
+                       spec=fabric_spec(plan, p, sum(n for _, n in rows), racks_per_su))
+            for (s, p), rows in sorted(added.items())]

@@ -1,0 +1,69 @@
+"""From a plan to its fabrics: one per site and platform, built from the catalog entry in the plan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.cli import main
+from planner.fabric import site_fabrics
+from planner.io import dump_plan, load_plan
+from topology.spec import bill_of_materials, size_fabric
+from tests.conftest import site, tiny_doc
+
+
+@pytest.fixture
+def gb200_plan(solve_doc, tmp_path):
+    """Two phases of GB200 NVL72 (132 kW racks): 10 MW at A, then 10 MW more split by A's grid limit."""
+    doc = tiny_doc([site("A", grid=[12.0, 15.0], block_mw=1.0), site("B", capex_per_mw=2e6, block_mw=1.0)],
+                   phases=[{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 10.0,
+                            "platform": "gb200-nvl72", "funding_usd": 1e12} for i in range(2)])
+    _, out = solve_doc(doc)
+    path = tmp_path / "plan.yaml"
+    dump_plan(out.plan, path)
+    return path, out.plan
+
+
+def test_site_fabric_follows_the_platform(gb200_plan):
+    path, plan = gb200_plan
+    loaded = load_plan(path)
+    fabrics = site_fabrics(loaded, "2")
+    expected: dict[str, int] = {}
+    for phase in plan.phases:
+        for s in phase.sites:
+            if s.racks_added:
+                expected[s.site] = expected.get(s.site, 0) + s.racks_added
+    assert {f.site: f.racks for f in fabrics} == expected and len(expected) == 2
+    a = next(f for f in fabrics if f.site == "A")
+    spec = a.spec
+    assert spec.gpus == a.racks * 72 and spec.nodes == a.racks * 18  # 18 trays of 4 GPUs per NVL72 rack
+    assert (spec.rails, spec.planes, spec.port_gbps, spec.switch_radix) == (4, 1, 400.0, 64)  # QM9700, 400G
+    assert spec.nodes_per_su == 18  # one rack fills 18 of a leaf's 32 downlinks
+    assert spec.nvlink_domain_gpus == 72
+
+
+def test_topology_command_reports_what_each_phase_adds(gb200_plan, capsys):
+    path, _ = gb200_plan
+    assert main(["topology", str(path), "--phase", "2", "--site", "A", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (fabric,) = report["fabrics"]
+    assert sum(step["gpus_added"] for step in fabric["by_phase"]) == fabric["gpus"]
+    for role in ("leaf", "spine", "core"):
+        assert sum(step["switches_added"][role] for step in fabric["by_phase"]) == fabric["switches"][role]
+    spec = site_fabrics(load_plan(path), "2", "A")[0].spec
+    assert fabric["switches"] == bill_of_materials(spec, size_fabric(spec))["switches"]
+
+
+def test_topology_command_names_a_missing_phase_or_site(gb200_plan, capsys):
+    path, _ = gb200_plan
+    assert main(["topology", str(path), "--phase", "9"]) == 2
+    assert "phase '9' is not in the plan" in capsys.readouterr().err
+    assert main(["topology", str(path), "--phase", "1", "--site", "Z"]) == 2
+    assert "site 'Z' has nothing in the plan" in capsys.readouterr().err
+
+
+def test_topology_exports_per_site_and_platform(gb200_plan, tmp_path, capsys):
+    path, _ = gb200_plan
+    assert main(["topology", str(path), "--phase", "1", "--format", "summary", "cabling", "-o", str(tmp_path)]) == 0
+    assert list(tmp_path.glob("*-gb200-nvl72/cabling.csv"))
