@@ -7,7 +7,9 @@ Exit codes: 0 success (a plan, optimal or feasible at a limit and marked so); 2 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -195,10 +197,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         for line in lines:
             print(line, file=sys.stderr)
 
-    if args.log or args.json or not sys.stderr.isatty():
-        outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
-    else:
-        outcome = _solve_with_spinner(scenario, options)
+    with _native_stdout_to_stderr():
+        if args.log or args.json or not sys.stderr.isatty():
+            outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
+        else:
+            outcome = _solve_with_spinner(scenario, options)
     result = outcome.result
     plan_path = args.output or _default_plan_path(args.scenario)
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
@@ -294,6 +297,27 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _native_stdout_to_stderr():
+    """Send what native solver code prints on file descriptor 1 to stderr while it runs.
+
+    HiGHS occasionally prints debugging lines straight to stdout; --json output must stay one object.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable stdout (closed): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _solve_with_spinner(scenario, options):
     """Solve while a terminal shows what is running and for how long (the solver releases the GIL)."""
     import threading
@@ -325,10 +349,9 @@ def _solve_with_spinner(scenario, options):
 
 
 def cmd_topology(args: argparse.Namespace) -> int:
-    from planner.fabric import fabric_spec, site_fabrics
+    from planner.fabric import fabric_bom, site_fabrics
     from planner.io import load_plan
-    from topology.analysis import bisection_gbps
-    from topology.spec import FabricError, bill_of_materials, size_fabric
+    from topology.spec import FabricError
 
     plan = load_plan(args.plan)
     try:
@@ -336,34 +359,31 @@ def cmd_topology(args: argparse.Namespace) -> int:
     except KeyError as err:
         print(f"{args.plan}: {err.args[0]}", file=sys.stderr)
         return EXIT_INPUT
-    report = []
-    try:
-        for fab in fabrics:
-            size = size_fabric(fab.spec)
-            bom = bill_of_materials(fab.spec, size)
-            steps, racks, before = [], 0, None
-            for phase_id, added in fab.racks_by_phase:
-                racks += added
-                spec = fabric_spec(plan, fab.platform, racks, args.racks_per_su)
-                now = bill_of_materials(spec, size_fabric(spec))
-                steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - (before or {}).get("gpus", 0),
-                              "switches_added": {r: n - (before or {"switches": {}})["switches"].get(r, 0)
-                                                 for r, n in now["switches"].items()},
-                              "cables_added": {k: n - (before or {"cables": {}})["cables"].get(k, 0)
-                                               for k, n in now["cables"].items()}})
-                before = now
-            files = {}
-            wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
-            if wanted:
-                from topology.clos import rail_optimized_clos
-                from topology.export import export
-
-                files = export(rail_optimized_clos(fab.spec), bom, args.output / f"{fab.site}-{fab.platform}", wanted)
-            report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom,
-                           "bisection_gbps": bisection_gbps(fab.spec, size), "by_phase": steps, "files": files})
     except FabricError as err:
         print(f"{args.plan}: {err}", file=sys.stderr)
         return EXIT_INPUT
+    report = []
+    for fab in fabrics:
+        bom = fabric_bom(plan, fab.platform, fab.racks, args.racks_per_su)
+        steps, racks, before = [], 0, {"gpus": 0, "switches": {}, "cables": {}}
+        for phase_id, added in fab.racks_by_phase:
+            racks += added
+            now = fabric_bom(plan, fab.platform, racks, args.racks_per_su)
+            steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - before["gpus"],
+                          "switches_added": {r: n - before["switches"].get(r, 0) for r, n in now["switches"].items()},
+                          "cables_added": {k: n - before["cables"].get(k, 0) for k, n in now["cables"].items()}})
+            before = now
+        files = {}
+        wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
+        if wanted:  # one cluster's fabric (all clusters of a site are alike)
+            from topology.clos import rail_optimized_clos
+            from topology.export import export
+            from topology.spec import bill_of_materials, size_fabric
+
+            files = export(rail_optimized_clos(fab.spec), bill_of_materials(fab.spec, size_fabric(fab.spec)),
+                           args.output / f"{fab.site}-{fab.platform}", wanted)
+        report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps,
+                       "files": files})
     if args.json:
         print(json.dumps({"phase": args.phase, "fabrics": report}))
         return EXIT_OK
@@ -371,14 +391,15 @@ def cmd_topology(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 140)
-    table = Table(title=f"Fabrics at the end of phase {args.phase}", title_justify="left", header_style="bold")
-    for column in ("site", "platform", "racks", "GPUs", "tiers", "leaf", "spine", "core", "cables",
+    table = Table(title=f"Fabrics at the end of phase {args.phase} (bisection: of one cluster)", title_justify="left",
+                  header_style="bold")
+    for column in ("site", "platform", "racks", "GPUs", "clusters", "tiers", "leaf", "spine", "core", "cables",
                    "bisection Tb/s", "added by phase (switches)"):
         table.add_column(column, justify="left" if column in ("site", "platform", "added by phase (switches)")
                          else "right")
     for r in report:
         added = "; ".join(f"{st['phase']}: +{sum(st['switches_added'].values()):,}" for st in r["by_phase"])
-        table.add_row(r["site"], r["platform"], f"{r['racks']:,}", f"{r['gpus']:,}", str(r["tiers"]),
+        table.add_row(r["site"], r["platform"], f"{r['racks']:,}", f"{r['gpus']:,}", str(r["clusters"]), str(r["tiers"]),
                       *(f"{r['switches'][k]:,}" for k in ("leaf", "spine", "core")),
                       f"{sum(r['cables'].values()):,}", f"{r['bisection_gbps'] / 1000:,.0f}", added)
     console.print(table)

@@ -8,14 +8,17 @@ the plan, gives the layout:
 - switch radix from the platform's switch; a scalable unit is the most whole racks whose nodes fill
   half a leaf (the other half are uplinks, 1:1), at least one rack;
 - NVLink domains from the platform's nvlink_domain_gpus.
+Where one fabric would need more than three tiers, the site's racks are split into the fewest equal
+clusters that each fit (a 4-tier fabric is not what engineers build at this scale).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from planner.plan import Plan
-from topology.spec import FabricSpec
+from topology.spec import FabricError, FabricSpec, size_fabric
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class SiteFabric:
     site: str
     platform: str
     racks_by_phase: tuple[tuple[str, int], ...]  # (phase id, racks of this platform added), up to the phase
-    spec: FabricSpec
+    spec: FabricSpec  # of one cluster
+    clusters: int = 1  # identical clusters the racks are split into (when one fabric would need > 3 tiers)
 
     @property
     def racks(self) -> int:
@@ -60,6 +64,52 @@ def site_fabrics(plan: Plan, phase_id: str, site: str | None = None,
         for s in phase.sites:
             if (site is None or s.site == site) and s.racks_added:
                 added.setdefault((s.site, phase.platform), []).append((phase.id, s.racks_added))
-    return [SiteFabric(site=s, platform=p, racks_by_phase=tuple(rows),
-                       spec=fabric_spec(plan, p, sum(n for _, n in rows), racks_per_su))
-            for (s, p), rows in sorted(added.items())]
+    out = []
+    for (s, p), rows in sorted(added.items()):
+        clusters, spec = split_into_clusters(plan, p, sum(n for _, n in rows), racks_per_su)
+        out.append(SiteFabric(site=s, platform=p, racks_by_phase=tuple(rows), spec=spec, clusters=clusters))
+    return out
+
+
+def split_into_clusters(plan: Plan, platform_id: str, racks: int,
+                        racks_per_su: int | None = None) -> tuple[int, FabricSpec]:
+    """The fewest equal clusters whose fabric fits in three tiers, and one cluster's spec.
+
+    Racks that do not divide evenly go to the first clusters; the spec is of the largest cluster.
+    """
+    clusters = 1
+    while True:
+        spec = fabric_spec(plan, platform_id, math.ceil(racks / clusters), racks_per_su)
+        try:
+            size_fabric(spec)
+            return clusters, spec
+        except FabricError:
+            if clusters >= racks:
+                raise
+            clusters += 1
+
+
+def fabric_bom(plan: Plan, platform_id: str, racks: int, racks_per_su: int | None = None) -> dict:
+    """Bill of materials of `racks` racks of a platform at one site: all clusters added up.
+
+    Keys as `topology.spec.bill_of_materials`, plus `clusters` and `bisection_gbps` (of one largest cluster).
+    """
+    from topology.analysis import bisection_gbps
+    from topology.spec import bill_of_materials
+
+    clusters, largest = split_into_clusters(plan, platform_id, racks, racks_per_su)
+    base, extra = divmod(racks, clusters)
+    total: dict = {"gpus": 0, "tiers": 0, "switches": {}, "cables": {}}
+    for cluster_racks, count in ((base + 1, extra), (base, clusters - extra)):
+        if not count or not cluster_racks:
+            continue
+        spec = fabric_spec(plan, platform_id, cluster_racks, racks_per_su)
+        bom = bill_of_materials(spec, size_fabric(spec))
+        total["gpus"] += count * bom["gpus"]
+        total["tiers"] = max(total["tiers"], bom["tiers"])
+        for group in ("switches", "cables"):
+            for key, n in bom[group].items():
+                total[group][key] = total[group].get(key, 0) + count * n
+    total["clusters"] = clusters
+    total["bisection_gbps"] = bisection_gbps(largest, size_fabric(largest))
+    return total

@@ -157,3 +157,14 @@ def test_fabric_file_formats_go_to_the_output_directory(tmp_path, capsys):
     assert main(args) == 0
     assert (tmp_path / "fabric.graphml").stat().st_size > 0 and (tmp_path / "cabling.csv").stat().st_size > 0
     assert "cabling: " in capsys.readouterr().out
+
+
+def test_native_prints_during_a_solve_go_to_stderr(capfd):
+    import os
+
+    from planner.cli import _native_stdout_to_stderr
+
+    with _native_stdout_to_stderr():
+        os.write(1, b"solver noise\n")
+    out, err = capfd.readouterr()
+    assert "solver noise" in err and "solver noise" not in out

@@ -67,3 +67,19 @@ def test_topology_exports_per_site_and_platform(gb200_plan, tmp_path, capsys):
     path, _ = gb200_plan
     assert main(["topology", str(path), "--phase", "1", "--format", "summary", "cabling", "-o", str(tmp_path)]) == 0
     assert list(tmp_path.glob("*-gb200-nvl72/cabling.csv"))
+
+
+def test_racks_beyond_three_tiers_split_into_equal_clusters(gb200_plan):
+    import dataclasses
+
+    from planner.fabric import fabric_bom, split_into_clusters
+    from planner.scenario import Switch
+
+    _, plan = gb200_plan
+    # 48-port leaves: SUs of one NVL72 rack (18 nodes), 6 SUs per pod, at most 48 pods = 288 racks per fabric
+    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),))
+    assert split_into_clusters(small, "gb200-nvl72", 288)[0] == 1
+    clusters, spec = split_into_clusters(small, "gb200-nvl72", 301)
+    assert clusters == 2 and spec.nodes == 151 * 18
+    bom = fabric_bom(small, "gb200-nvl72", 301)
+    assert bom["gpus"] == 301 * 72 and bom["clusters"] == 2
