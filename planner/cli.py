@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
-FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "cabling", "bom-csv")
-FABRIC_FILE_FORMATS = ("graphml", "json", "cabling", "bom-csv")
+FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "dot", "cabling", "bom-csv", "netbox")
+FABRIC_FILE_FORMATS = ("graphml", "json", "dot", "cabling", "bom-csv", "netbox")
 
 EPILOG = """\
 examples:
@@ -125,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     fabric.add_argument("--nvlink-domain-gpus", type=_positive_int, help="GPUs per NVLink (scale-up) domain")
     fabric.add_argument("--format", nargs="+", choices=FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
                         help="one or more of: summary (a table, default), bom (switch and cable counts; with "
-                             "--json, one JSON object), graphml, json (node-link), cabling (port-level CSV), "
-                             "bom-csv; file formats are written into -o DIR")
+                             "--json, one JSON object), graphml, json (node-link), dot (NVIDIA Air / UFM), "
+                             "cabling (port-level CSV), bom-csv, netbox (bulk-import CSVs); file formats are "
+                             "written into -o DIR")
     fabric.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
                         help="directory for file formats (default out/fabric)")
     fabric.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -255,7 +256,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     from planner.io import FABRIC_FIELDS, load_fabric_spec
     from topology.spec import FabricError, bill_of_materials, size_fabric
 
-    spec = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
+    spec, switch_model = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     try:
         size = size_fabric(spec)
     except FabricError as err:
@@ -272,7 +273,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         from topology.clos import rail_optimized_clos
         from topology.export import export
 
-        written = export(rail_optimized_clos(spec), bom, args.output, files)
+        written = export(rail_optimized_clos(spec), bom, args.output, files, switch_model=switch_model)
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -380,8 +381,12 @@ def cmd_topology(args: argparse.Namespace) -> int:
             from topology.export import export
             from topology.spec import bill_of_materials, size_fabric
 
+            platform = plan.platform(fab.platform)
+            switch = plan.switch(platform.switch)
             files = export(rail_optimized_clos(fab.spec), bill_of_materials(fab.spec, size_fabric(fab.spec)),
-                           args.output / f"{fab.site}-{fab.platform}", wanted)
+                           args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
+                           node_model=f"{platform.name} compute tray",
+                           switch_model=switch.netbox_device_type or switch.name)
         report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps,
                        "files": files})
     if args.json:

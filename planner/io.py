@@ -555,9 +555,10 @@ FABRIC_FIELDS = ("nodes", "gpus_per_node", "rails", "planes", "port_gbps", "swit
 
 
 def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = None):
-    """A FabricSpec from a YAML file (or none) with command-line overrides; InputError lists problems.
+    """(FabricSpec, switch model name) from a YAML file (or none) with command-line overrides.
 
-    `switch: <catalog id>` sets `switch_radix` and `port_gbps` from the bundled switch catalog.
+    `switch: <catalog id>` sets `switch_radix` and `port_gbps` from the bundled switch catalog, and the
+    model name (the NetBox devicetype-library name where there is one). InputError lists every problem.
     """
     from topology.spec import FabricError, FabricSpec
 
@@ -571,6 +572,7 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
     problems: list[Problem] = []
     f = Fields(problems, name, "", doc)
     switch_id = f.string("switch", "")
+    model = ""
     radix, port_gbps = (f.integer("switch_radix", ge=2) if f.has("switch_radix") or not switch_id else 0,
                         f.number("port_gbps", gt=0) if f.has("port_gbps") or not switch_id else 0.0)
     if switch_id:
@@ -579,6 +581,7 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
             f.problem("switch", f"unknown switch {switch_id!r}; known: {', '.join(sorted(switches))}")
         else:
             radix = radix or switches[switch_id]["ports"]
+            model = switches[switch_id]["netbox_device_type"] or switches[switch_id]["name"]
             port_gbps = port_gbps or float(switches[switch_id]["port_gbps"])
     spec = FabricSpec(
         nodes=f.integer("nodes", ge=1), gpus_per_node=f.integer("gpus_per_node", ge=1), rails=f.integer("rails", ge=1),
@@ -593,4 +596,4 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
     except FabricError as err:
         field, _, message = str(err).partition(": ")
         raise InputError([Problem(name, field, message)]) from None
-    return spec
+    return spec, model

@@ -212,3 +212,31 @@ def test_failure_impact():
     single = rail_spec(nodes=64, planes=1, rails=1, gpus_per_node=1)
     lone = failure_impact(rail_optimized_clos(single), single, "leaf:p0-leaf-su0-r0")
     assert lone["gpus_cut_off"] == 32  # one rail, one plane: the SU is cut off
+
+
+def test_dot_and_netbox_exports(tmp_path):
+    import csv
+    import re
+
+    from topology.export import export
+    from topology.spec import bill_of_materials
+
+    spec = rail_spec(nodes=40, planes=1, nvlink_domain_gpus=16)
+    g = rail_optimized_clos(spec)
+    bom = bill_of_materials(spec, size_fabric(spec))
+    export(g, bom, tmp_path, ["dot", "netbox"], site="dc-1", node_model="test tray", switch_model="Nvidia/QM9700")
+    dot = (tmp_path / "fabric.dot").read_text()
+    functions = re.findall(r'\[function="(\w+)"\]', dot)
+    assert functions.count("leaf") == bom["switches"]["leaf"] and functions.count("spine") == bom["switches"]["spine"]
+    edges = re.findall(r'^  "[^"]+":"p\d+" -- "[^"]+":"p\d+"$', dot, flags=re.M)
+    assert len(edges) == sum(bom["cables"].values())
+    with open(tmp_path / "netbox" / "devices.csv") as handle:
+        devices = list(csv.DictReader(handle))
+    switches = [d for d in devices if d["role"] in ("leaf", "spine", "super-spine")]
+    assert len(switches) == sum(bom["switches"].values())
+    assert {d["device_type"] for d in switches} == {"QM9700"} and {d["manufacturer"] for d in switches} == {"Nvidia"}
+    with open(tmp_path / "netbox" / "racks.csv") as handle:
+        racks = {r["name"] for r in csv.DictReader(handle)}
+    assert {d["rack"] for d in devices} == racks and "nvl-0" in racks  # compute nodes sit in their NVLink rack
+    with open(tmp_path / "netbox" / "cables.csv") as handle:
+        assert sum(1 for _ in csv.DictReader(handle)) == sum(bom["cables"].values())

@@ -1,7 +1,7 @@
 """Fabric exports: the only place topology writes files.
 
-GraphML (yEd, Gephi; attribute types declared), node-link JSON, a port-level cabling schedule CSV and a
-bill-of-materials CSV. Cable media and reach follow the tier a cable sits in (documented assumptions,
+GraphML (yEd, Gephi; attribute types declared), node-link JSON, DOT (NVIDIA Air / UFM roles), a
+port-level cabling schedule CSV, a bill-of-materials CSV and a NetBox bulk-import bundle. Cable media and reach follow the tier a cable sits in (documented assumptions,
 see REACH): node-leaf cables stay in a row, leaf-spine cross rows, spine-core cross the hall.
 """
 
@@ -116,7 +116,76 @@ def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "") ->
             writer.writerow(["transceiver", kind, 2 * count, REACH[kind][0]])
 
 
-def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str]) -> dict[str, str]:
+DOT_FUNCTION = {"node": "host", "leaf": "leaf", "spine": "spine", "core": "super_spine"}
+
+
+def write_dot(g: nx.Graph, path: str | os.PathLike) -> None:
+    """DOT with switch roles leaf / spine / super_spine and port-to-port edges (NVIDIA Air, UFM cable
+    validation); hosts are the compute nodes. Streamed to disk."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('graph "fabric" {\n')
+        for node, data in g.nodes(data=True):
+            if data["role"] in DOT_FUNCTION:
+                out.write(f'  "{node}" [function="{DOT_FUNCTION[data["role"]]}"]\n')
+        for a, a_port, b, b_port, *_ in cabling_rows(g):
+            out.write(f'  "{a}":"{a_port}" -- "{b}":"{b_port}"\n')
+        out.write("}\n")
+
+
+NETBOX_ROLE = {"node": "gpu-compute", "leaf": "leaf", "spine": "spine", "core": "super-spine"}
+
+
+def write_netbox(g: nx.Graph, directory: str | os.PathLike, site: str, node_model: str,
+                 switch_model: str) -> list[str]:
+    """A NetBox bulk-import bundle: sites.csv, racks.csv, devices.csv, cables.csv (lower_snake columns,
+    slug values). Compute nodes sit in the rack of their NVLink domain (or of their SU), switches in a
+    network rack per SU (leaves) or per plane (spines and cores). `switch_model` is the NetBox
+    devicetype-library name (e.g. `Nvidia/QM9700`) when one exists."""
+    out = Path(directory)
+    manufacturer, _, model = switch_model.partition("/") if "/" in switch_model else ("Nvidia", "", switch_model)
+    paths = [out / name for name in ("sites.csv", "racks.csv", "devices.csv", "cables.csv")]
+    with open(paths[0], "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "slug", "status"])
+        writer.writerow([site, site.lower().replace(" ", "-"), "planned"])
+
+    def rack_of(node: str, data: dict) -> str:
+        if data["role"] == "node":
+            domain = next((x for x in g.neighbors(node) if g.nodes[x]["role"] == "nvlink_domain"), None)
+            return domain or f"su{data['su']}-compute"
+        if data["role"] == "leaf":
+            return f"su{data['su']}-network"
+        return f"plane{data['plane']}-{data['role']}s"
+
+    racks: dict[str, None] = {}
+    with open(paths[2], "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "role", "manufacturer", "device_type", "site", "rack", "status"])
+        for node, data in g.nodes(data=True):
+            if data["role"] not in NETBOX_ROLE:
+                continue
+            rack = rack_of(node, data)
+            racks[rack] = None
+            switch = data["role"] != "node"
+            writer.writerow([node, NETBOX_ROLE[data["role"]], manufacturer if switch else "Nvidia",
+                             (model or switch_model) if switch else node_model, site, rack, "planned"])
+    with open(paths[1], "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["site", "name", "status"])
+        for rack in racks:
+            writer.writerow([site, rack, "planned"])
+    with open(paths[3], "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
+                         "side_b_name", "type", "status"])
+        for a, a_port, b, b_port, media, *_ in cabling_rows(g):
+            cable_type = "smf" if "single-mode" in media else "mmf"
+            writer.writerow([a, "dcim.interface", a_port, b, "dcim.interface", b_port, cable_type, "planned"])
+    return [str(p) for p in paths]
+
+
+def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str],
+           site: str = "fabric", node_model: str = "compute-node", switch_model: str = "") -> dict[str, str]:
     """Write the requested formats into a directory; returns {format: path}."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +202,14 @@ def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[s
             write_cabling_csv(g, path)
         elif fmt == "bom-csv":
             path = out / "bom.csv"
-            write_bom_csv(bom, path)
+            write_bom_csv(bom, path, switch_model)
+        elif fmt == "dot":
+            path = out / "fabric.dot"
+            write_dot(g, path)
+        elif fmt == "netbox":
+            path = out / "netbox"
+            path.mkdir(exist_ok=True)
+            write_netbox(g, path, site, node_model, switch_model)
         else:
             raise ValueError(f"unknown export format {fmt!r}")
         written[fmt] = str(path)
