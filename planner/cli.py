@@ -140,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "recorded in the plan), and say what each phase adds.",
         epilog="example:\n  gwplan topology out/plan.yaml --phase 3 --site tx-abilene --format summary graphml\n")
     topo.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")
-    topo.add_argument("--phase", required=True, help="phase id: fabrics as they stand at the end of it")
+    topo.add_argument("--phase", help="phase id: fabrics as they stand at the end of it (required without --dci)")
+    topo.add_argument("--dci", action="store_true",
+                      help="the inter-campus network instead: fiber routes (great circle x 1.5, 5 us/km), "
+                           "lowest-latency and 2 disjoint paths between every pair of campuses")
     topo.add_argument("--site", help="one site only (default: every site with racks)")
     topo.add_argument("--racks-per-su", type=_positive_int,
                       help="racks per scalable unit (default: as many as fill half a leaf's ports)")
@@ -355,6 +358,11 @@ def cmd_topology(args: argparse.Namespace) -> int:
     from topology.spec import FabricError
 
     plan = load_plan(args.plan)
+    if args.dci:
+        return _campus_network(plan, args)
+    if args.phase is None:
+        print("gwplan topology: --phase is required (or --dci for the inter-campus network)", file=sys.stderr)
+        return EXIT_INPUT
     try:
         fabrics = site_fabrics(plan, args.phase, args.site, args.racks_per_su)
     except KeyError as err:
@@ -411,6 +419,62 @@ def cmd_topology(args: argparse.Namespace) -> int:
     for r in report:
         for fmt, path in r["files"].items():
             console.print(f"{r['site']} {r['platform']} {fmt}: {path}", highlight=False)
+    return EXIT_OK
+
+
+def _campus_network(plan, args: argparse.Namespace) -> int:
+    """gwplan topology PLAN --dci: the campuses of the plan (open by --phase, if given) and their fiber mesh."""
+    from itertools import combinations
+
+    from topology.campus import campus_graph, disjoint_paths
+
+    campuses = list(plan.campuses)
+    if args.phase is not None:
+        index = next((i for i, p in enumerate(plan.phases) if p.id == args.phase), None)
+        if index is None:
+            print(f"{args.plan}: phase {args.phase!r} is not in the plan", file=sys.stderr)
+            return EXIT_INPUT
+        open_by = {s.site for s in plan.phases[index].sites}
+        campuses = [c for c in campuses if c.id in open_by]
+    if len(campuses) < 2:
+        print(f"{args.plan}: fewer than two campuses: no inter-campus network", file=sys.stderr)
+        return EXIT_INPUT
+    g = campus_graph(campuses)
+    pairs = []
+    for a, b in combinations(sorted(g), 2):
+        paths = disjoint_paths(g, a, b, k=2)
+        pairs.append({"a": a, "b": b, "paths": [{"latency_ms": round(ms, 4), "via": path} for ms, path in paths]})
+    files = {}
+    if any(f in ("graphml", "json") for f in args.format):
+        from topology.export import write_graphml, write_node_link_json
+
+        args.output.mkdir(parents=True, exist_ok=True)
+        if "graphml" in args.format:
+            files["graphml"] = str(args.output / "campuses.graphml")
+            write_graphml(g, files["graphml"])
+        if "json" in args.format:
+            files["json"] = str(args.output / "campuses.json")
+            write_node_link_json(g, files["json"])
+    if args.json:
+        links = [{"a": u, "b": v, **d} for u, v, d in g.edges(data=True)]
+        print(json.dumps({"campuses": [c.__dict__ for c in campuses], "links": links, "pairs": pairs,
+                          "files": files}))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Inter-campus network: {len(campuses)} campuses, {g.number_of_edges()} fiber routes",
+                  title_justify="left", header_style="bold")
+    for column in ("campus A", "campus B", "shortest ms", "route", "2nd disjoint ms"):
+        table.add_column(column, justify="right" if "ms" in column else "left")
+    for pair in pairs:
+        first, *rest = pair["paths"]
+        table.add_row(pair["a"], pair["b"], f"{first['latency_ms']:.2f}", " > ".join(first["via"]),
+                      f"{rest[0]['latency_ms']:.2f}" if rest else "none")
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    for fmt, path in files.items():
+        console.print(f"{fmt}: {path}", highlight=False)
     return EXIT_OK
 
 

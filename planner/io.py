@@ -189,6 +189,13 @@ def _read_scenario(top: Fields, file: str, sha: str) -> Scenario:
     name = top.string("name")
     description = top.string("description", "")
     switches = tuple(_read_switch(f) for f in top.records("switches"))
+    from topology.campus import Campus
+
+    campuses = []
+    for c in top.records("campuses", []):
+        campuses.append(Campus(id=c.identifier("id"), lat=c.number("lat", ge=-90, le=90),
+                               lon=c.number("lon", ge=-180, le=180), region=c.string("region", "")))
+        c.done()
     platforms = tuple(_read_platform(f) for f in top.records("platforms"))
     economics = _read_economics(top.mapping("economics"))
     phases = tuple(_read_phase(f) for f in top.records("phases"))
@@ -471,7 +478,8 @@ def plan_to_dict(plan: Plan) -> dict:
     platforms = [{**asdict(p), "available_from": p.available_from.isoformat(), "rack_it_kw": uncertain(p.rack_it_kw),
                   "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)} for p in plan.platforms]
     return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
-            "platforms": platforms, "switches": [asdict(sw) for sw in plan.switches], "phases": phases}
+            "platforms": platforms, "switches": [asdict(sw) for sw in plan.switches],
+            "campuses": [asdict(c) for c in plan.campuses], "phases": phases}
 
 
 def dump_plan(plan: Plan, path: str | os.PathLike) -> None:
@@ -531,6 +539,13 @@ def load_plan(path: str | os.PathLike) -> Plan:
                                 funding_usd=ph.number("funding_usd", ge=0), sites=tuple(sites),
                                 demand=tuple(demand)))
         ph.done()
+    from topology.campus import Campus
+
+    campuses = []
+    for c in top.records("campuses", []):
+        campuses.append(Campus(id=c.identifier("id"), lat=c.number("lat", ge=-90, le=90),
+                               lon=c.number("lon", ge=-180, le=180), region=c.string("region", "")))
+        c.done()
     platforms = tuple(_read_platform(f) for f in top.records("platforms"))
     switches = tuple(_read_switch(f) for f in top.records("switches"))
     top.done()
@@ -543,7 +558,8 @@ def load_plan(path: str | os.PathLike) -> Plan:
                                                                    "plan's platforms section"))
     if problems:
         raise InputError(problems)
-    return Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches)
+    return Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches,
+                campuses=tuple(campuses))
 
 
 # ---------------------------------------------------------------------------------------------

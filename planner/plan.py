@@ -18,6 +18,7 @@ from ortools.math_opt.python import mathopt
 from planner.model import RolloutModel, USD_SCALE, yearly_cost_usd_per_it_mw
 from planner.scenario import Platform, Switch
 from planner.solve import SolveOptions, SolveResult
+from topology.campus import Campus
 
 PLAN_FORMAT = "gwplan-plan/1"
 
@@ -123,6 +124,7 @@ class Plan:
     phases: tuple[PhasePlan, ...]
     platforms: tuple[Platform, ...] = ()  # the catalog entries the phases use, as the plan was made
     switches: tuple[Switch, ...] = ()  # the switches those platforms name
+    campuses: tuple[Campus, ...] = ()  # where the sites used are (for the inter-campus network)
 
     def platform(self, platform_id: str) -> Platform:
         return next(p for p in self.platforms if p.id == platform_id)
@@ -226,5 +228,8 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"))
     used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
     switch_ids = {p.switch for p in used}
+    used_sites = {sp.site for ph in phases for sp in ph.sites}
+    campuses = tuple(Campus(id=site.id, lat=site.lat, lon=site.lon, region=site.region)
+                     for site in s_.sites if site.id in used_sites)
     return Plan(provenance=provenance, phases=tuple(phases), platforms=used,
-                switches=tuple(sw for sw in s_.switches if sw.id in switch_ids))
+                switches=tuple(sw for sw in s_.switches if sw.id in switch_ids), campuses=campuses)
