@@ -31,9 +31,9 @@ def peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
 
 
-def run(label: str, spec, workdir: Path) -> None:
+def run(label: str, spec, workdir: Path, compact: bool = False) -> None:
     started = time.perf_counter()
-    g = rail_optimized_clos(spec)
+    g = rail_optimized_clos(spec, compact=compact)
     built = time.perf_counter()
     c = counts(g)
     bisection_gbps(spec, size_fabric(spec))
@@ -42,7 +42,7 @@ def run(label: str, spec, workdir: Path) -> None:
     graphml = time.perf_counter()
     cables = write_cabling_csv(g, workdir / "cabling.csv")
     done = time.perf_counter()
-    print(f"{label:<44} {spec.gpus:>9,} {g.number_of_nodes():>9,} {g.number_of_edges():>10,} {cables:>10,} "
+    print(f"{label:<44} {c['gpus']:>9,} {g.number_of_nodes():>9,} {g.number_of_edges():>10,} {cables:>10,} "
           f"{built - started:7.1f} {analysed - built:7.1f} {graphml - analysed:7.1f} {done - graphml:7.1f} "
           f"{done - started:7.1f} {peak_gib():7.2f}", flush=True)
     del g, c
@@ -56,6 +56,7 @@ def main() -> int:
           f"{'graphml':>7} {'csv':>7} {'total':>7} {'peakGiB':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         run("1 GW Vera Rubin NVL144 (5,000 racks)", fabric_spec(plan, "vr-nvl144", 5000), Path(tmp))
+        run("  the same, compact", fabric_spec(plan, "vr-nvl144", 5000), Path(tmp), compact=True)
         run(f"largest in plan: {largest.site} {largest.platform} ({largest.racks:,} racks)", largest.spec, Path(tmp))
     return 0
 

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "written into -o DIR")
     fabric.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
                         help="directory for file formats (default out/fabric)")
+    fabric.add_argument("--compact", action="store_true",
+                        help="file exports aggregate each scalable unit's nodes and GPUs into one vertex "
+                             "(same switches and cables; for very large fabrics)")
     fabric.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
     topo = commands.add_parser(
@@ -151,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="as for gwplan fabric; file formats are written into -o DIR/<site>-<platform>/")
     topo.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "topology",
                       help="directory for file formats (default out/topology)")
+    topo.add_argument("--compact", action="store_true",
+                      help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
@@ -276,7 +281,8 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         from topology.clos import rail_optimized_clos
         from topology.export import export
 
-        written = export(rail_optimized_clos(spec), bom, args.output, files, switch_model=switch_model)
+        written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
+                         switch_model=switch_model)
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -391,7 +397,8 @@ def cmd_topology(args: argparse.Namespace) -> int:
 
             platform = plan.platform(fab.platform)
             switch = plan.switch(platform.switch)
-            files = export(rail_optimized_clos(fab.spec), bill_of_materials(fab.spec, size_fabric(fab.spec)),
+            files = export(rail_optimized_clos(fab.spec, compact=args.compact),
+                           bill_of_materials(fab.spec, size_fabric(fab.spec)),
                            args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
                            node_model=f"{platform.name} compute tray",
                            switch_model=switch.netbox_device_type or switch.name)

@@ -240,3 +240,19 @@ def test_dot_and_netbox_exports(tmp_path):
     assert {d["rack"] for d in devices} == racks and "nvl-0" in racks  # compute nodes sit in their NVLink rack
     with open(tmp_path / "netbox" / "cables.csv") as handle:
         assert sum(1 for _ in csv.DictReader(handle)) == sum(bom["cables"].values())
+
+
+@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, planes=1), fat_tree(8), rail_spec(nodes=70)])
+def test_compact_mode_gives_the_same_counts_and_bisection(spec):
+    from topology.analysis import maxflow_bisection_gbps
+
+    full, compact = rail_optimized_clos(spec), rail_optimized_clos(spec, compact=True)
+    c_full, c_compact = counts(full), counts(compact)
+    assert c_compact["gpus"] == c_full["gpus"] == spec.gpus
+    assert c_compact["cables"]["node_leaf"] == c_full["cables"]["node_leaf"]
+    for role in ("leaf", "spine", "core"):
+        assert c_compact["roles"].get(role) == c_full["roles"].get(role)
+    assert c_compact["switches_by_plane"] == c_full["switches_by_plane"]
+    if spec.nodes <= 300:
+        assert maxflow_bisection_gbps(compact) == pytest.approx(maxflow_bisection_gbps(full))
+    assert compact.number_of_nodes() < full.number_of_nodes()

@@ -31,7 +31,7 @@ def scale_out_graph(g: nx.Graph) -> nx.Graph:
 
 def maxflow_bisection_gbps(g: nx.Graph) -> float:
     """Max-flow from the nodes of the first half of the SUs to the nodes of the second half."""
-    nodes = [v for v, d in g.nodes(data=True) if d["role"] == "node"]
+    nodes = [v for v, d in g.nodes(data=True) if d["role"] in ("node", "gpu_group")]
     sus = sorted({g.nodes[v]["su"] for v in nodes})
     first = set(sus[: len(sus) // 2])
     flow = nx.DiGraph()

@@ -1,6 +1,7 @@
 """Generate the rail-optimized, multi-plane folded Clos of a `FabricSpec` as a networkx graph.
 
-Vertices (attribute `role`): `gpu`, `node` (a compute tray that owns its GPUs and NIC ports),
+Vertices (attribute `role`): `gpu`, `node` (a compute tray that owns its GPUs and NIC ports), or in
+compact mode `gpu_group` (the nodes and GPUs of one scalable unit, as counts),
 `nvlink_domain` (a scale-up domain, e.g. one NVL72 rack, owning its nodes), `leaf`, `spine`, `core`.
 Every vertex has `role` and `tier` (gpu 0, node 0, leaf 1, spine 2, core 3, nvlink_domain -1); switches
 also `plane`, leaves `su` and `rail`, spines and cores `pod` / `group`.
@@ -29,14 +30,28 @@ def core_name(plane: int, group: int, index: int) -> str:
     return f"p{plane}-core-g{group}-{index}"
 
 
-def rail_optimized_clos(spec: FabricSpec) -> nx.Graph:
-    """The full fabric: every GPU, node, NVLink domain, switch and link (parallel links as `links`)."""
+def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
+    """The fabric: every GPU, node, NVLink domain, switch and link (parallel links as `links`).
+
+    `compact=True` replaces the nodes and GPUs of each scalable unit by one `gpu_group` vertex (with
+    `nodes` and `gpus` counts) linked to each of the SU's leaves by as many cables as the SU has nodes:
+    the same switches, cables and bandwidths, in a graph small enough for any fabric.
+    """
     size = size_fabric(spec)
     g = nx.Graph(tiers=size.tiers, gpus=spec.gpus, planes=spec.planes, rails=spec.rails,
-                 port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix)
+                 port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix, compact=compact)
     gbps = spec.port_gbps
 
-    for n in range(spec.nodes):
+    for su in range(size.sus if compact else 0):
+        nodes = min(spec.nodes_per_su, spec.nodes - su * spec.nodes_per_su)
+        group = f"su{su}-gpus"
+        g.add_node(group, role="gpu_group", tier=0, su=su, nodes=nodes, gpus=nodes * spec.gpus_per_node)
+        for plane in range(spec.planes):
+            for rail in range(spec.rails):
+                g.add_edge(group, leaf_name(plane, su, rail), kind="node_leaf", links=nodes,
+                           bandwidth_gbps=nodes * gbps)
+
+    for n in range(0 if compact else spec.nodes):
         su = n // spec.nodes_per_su
         node = f"node-{n}"
         g.add_node(node, role="node", tier=0, su=su)
@@ -91,7 +106,8 @@ def counts(g: nx.Graph) -> dict:
     cables: dict[str, int] = {}
     for _, _, data in g.edges(data=True):
         cables[data["kind"]] = cables.get(data["kind"], 0) + data["links"]
-    return {"roles": roles, "switches_by_plane": by_plane, "cables": cables}
+    gpus = roles.get("gpu", 0) + sum(d["gpus"] for _, d in g.nodes(data=True) if d["role"] == "gpu_group")
+    return {"gpus": gpus, "roles": roles, "switches_by_plane": by_plane, "cables": cables}
 
 
 def ports_used(g: nx.Graph, switch: str) -> int:
