@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "written into -o DIR")
     fabric.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
                         help="directory for file formats (default out/fabric)")
+    fabric.add_argument("--failures", action="store_true",
+                        help="build the full graph and report what losing one leaf, one spine, one core, one "
+                             "plane and one NVLink domain costs, and hops / ECMP paths between sample nodes")
     fabric.add_argument("--compact", action="store_true",
                         help="file exports aggregate each scalable unit's nodes and GPUs into one vertex "
                              "(same switches and cables; for very large fabrics)")
@@ -283,6 +286,8 @@ def cmd_fabric(args: argparse.Namespace) -> int:
 
         written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
                          switch_model=switch_model)
+    if args.failures:
+        numbers.update(_failures_and_paths(spec))
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -304,7 +309,35 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"bisection {numbers['bisection_gbps'] / 1000:,.1f} Tb/s; at most {numbers['max_switch_hops']} "
                   f"switch hops; leaf oversubscription {numbers['leaf_oversubscription']:g}:1", highlight=False)
+    for pair in numbers.get("paths", []):
+        console.print(f"{pair['a']} to {pair['b']}: {pair['switch_hops']} switch hops, {pair['ecmp_paths']} "
+                      "equal-cost paths", highlight=False)
+    for impact in numbers.get("failures", []):
+        console.print(f"lose {impact['element']}: {impact['gpus_cut_off']:,} GPUs cut off, "
+                      f"{impact['injection_gbps_lost'] / 1000:,.1f} Tb/s of injection and "
+                      f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost", highlight=False)
     return EXIT_OK
+
+
+def _failures_and_paths(spec) -> dict:
+    """Failure impact of one element of each kind, and hops / ECMP between sample node pairs."""
+    from topology.analysis import failure_impact, hops_and_paths
+    from topology.clos import rail_optimized_clos
+
+    g = rail_optimized_clos(spec)
+    first = {}
+    for v, d in g.nodes(data=True):
+        first.setdefault(d["role"], v)
+    elements = [f"{role}:{first[role]}" for role in ("leaf", "spine", "core") if role in first]
+    elements += ["plane:0"] + ([f"domain:{first['nvlink_domain']}"] if "nvlink_domain" in first else [])
+    last_node = f"node-{spec.nodes - 1}"
+    pairs = [("node-0", f"node-{min(1, spec.nodes - 1)}"), ("node-0", last_node)]
+    paths = []
+    for a, b in dict.fromkeys(pairs):
+        if a != b:
+            hops, count = hops_and_paths(g, a, b)
+            paths.append({"a": a, "b": b, "switch_hops": hops, "ecmp_paths": count})
+    return {"failures": [failure_impact(g, spec, e) for e in elements], "paths": paths}
 
 
 @contextlib.contextmanager

@@ -168,3 +168,16 @@ def test_native_prints_during_a_solve_go_to_stderr(capfd):
         os.write(1, b"solver noise\n")
     out, err = capfd.readouterr()
     assert "solver noise" in err and "solver noise" not in out
+
+
+def test_fabric_failures_and_paths(capsys):
+    args = ["fabric", "--nodes", "288", "--gpus-per-node", "4", "--rails", "4", "--planes", "2", "--switch",
+            "q3400", "--nodes-per-su", "72", "--nvlink-domain-gpus", "72", "--failures", "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    impacts = {f["element"].split(":")[0]: f for f in report["failures"]}
+    injection = 288 * 4 * 2 * 800
+    assert impacts["plane"]["gpus_cut_off"] == 0 and impacts["plane"]["injection_gbps_lost"] == injection / 2
+    assert impacts["domain"]["gpus_cut_off"] == 72
+    same_su, far = report["paths"]
+    assert same_su["switch_hops"] == 1 and far["switch_hops"] == 3 and far["ecmp_paths"] > same_su["ecmp_paths"]
