@@ -189,13 +189,6 @@ def _read_scenario(top: Fields, file: str, sha: str) -> Scenario:
     name = top.string("name")
     description = top.string("description", "")
     switches = tuple(_read_switch(f) for f in top.records("switches"))
-    from topology.campus import Campus
-
-    campuses = []
-    for c in top.records("campuses", []):
-        campuses.append(Campus(id=c.identifier("id"), lat=c.number("lat", ge=-90, le=90),
-                               lon=c.number("lon", ge=-180, le=180), region=c.string("region", "")))
-        c.done()
     platforms = tuple(_read_platform(f) for f in top.records("platforms"))
     economics = _read_economics(top.mapping("economics"))
     phases = tuple(_read_phase(f) for f in top.records("phases"))

@@ -132,3 +132,9 @@ def test_bad_plan_file_is_reported(tmp_path):
         load_plan(path)
     text = str(caught.value)
     assert "provenance.scenario_sha256: is required" in text and "phases[0].sites[0].racks_added: is required" in text
+
+
+def test_plan_only_sections_are_unknown_in_a_scenario(write_scenario):
+    doc = tiny_doc([site("A")])
+    doc["campuses"] = [{"id": "A", "lat": 1.0, "lon": 2.0}]
+    assert any("campuses: unknown field" in p for p in problems_of(write_scenario(doc)))
