@@ -249,8 +249,8 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
             m.add_linear_constraint(opened[last] == 1, name=f"required[{site.id}]")
         for p in range(phases[0], len(s_.phases)):
             tag = f"{site.id},{s_.phases[p].id}"
-            # grid and blocks_open in one row: pue BLK_sp <= grid_sp Y_sp is the grid limit once open
-            # and forbids blocks before opening, with the tightest big-M the data allows.
+            # One row is both the grid limit once open and "no blocks before opening", with the
+            # tightest big-M the data allows: BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp.
             limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
             m.add_linear_constraint(blocks[p] - limit * opened[p] <= 0, name=f"grid[{tag}]")
             m.add_linear_constraint(its[p] - blocks[p] <= 0, name=f"racks_fit[{tag}]")
