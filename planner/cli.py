@@ -265,7 +265,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_fabric(args: argparse.Namespace) -> int:
     from planner.io import FABRIC_FIELDS, load_fabric_spec
-    from topology.spec import FabricError, bill_of_materials, size_fabric
+    from topology.spec import FabricError, bill_of_materials, oversubscription_by_tier, size_fabric
 
     spec, switch_model = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     try:
@@ -277,7 +277,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
 
     bom = bill_of_materials(spec, size)
     numbers = {"bisection_gbps": bisection_gbps(spec, size), "max_switch_hops": 2 * size.tiers - 1,
-               "leaf_oversubscription": size.leaf_downlinks / size.leaf_uplinks if size.leaf_uplinks else 1.0}
+               "oversubscription": oversubscription_by_tier(size)}
     files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
     written = {}
     if files:
@@ -307,8 +307,9 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     table.add_row("switches", *(f"{bom['switches'][r]:,}" for r in ("leaf", "spine", "core")))
     table.add_row("cables below", *(f"{bom['cables'][k]:,}" for k in ("node_leaf", "leaf_spine", "spine_core")))
     console.print(table)
+    ratios = ", ".join(f"{tier} {ratio:g}:1" for tier, ratio in numbers["oversubscription"].items()) or "none"
     console.print(f"bisection {numbers['bisection_gbps'] / 1000:,.1f} Tb/s; at most {numbers['max_switch_hops']} "
-                  f"switch hops; leaf oversubscription {numbers['leaf_oversubscription']:g}:1", highlight=False)
+                  f"switch hops; oversubscription {ratios}", highlight=False)
     for pair in numbers.get("paths", []):
         console.print(f"{pair['a']} to {pair['b']}: {pair['switch_hops']} switch hops, {pair['ecmp_paths']} "
                       "equal-cost paths", highlight=False)

@@ -133,6 +133,8 @@ def test_fabric_bom_json_from_flags(capsys):
     assert {k: bom[k] for k in ("gpus", "tiers", "switches", "cables")} == {
         "gpus": 4096, "tiers": 3, "switches": {"leaf": 128, "spine": 128, "core": 64},
         "cables": {"node_leaf": 4096, "leaf_spine": 4096, "spine_core": 4096}}
+    assert bom["oversubscription"] == {"leaf": 1.0, "spine": 1.0} and bom["max_switch_hops"] == 5
+    assert bom["bisection_gbps"] == 4096 / 2 * 800
 
 
 def test_fabric_spec_file_with_catalog_switch_and_flag_override(tmp_path, capsys):

@@ -119,6 +119,8 @@ def test_oversubscription_reduces_uplinks_and_spines():
     full = size_fabric(rail_spec(nodes=2000, planes=1))
     half = size_fabric(rail_spec(nodes=2000, planes=1, oversubscription=2))
     assert full.leaf_uplinks == 32 and half.leaf_uplinks == 16
+    from topology.spec import oversubscription_by_tier
+    assert oversubscription_by_tier(half) == {"leaf": 2.0, "spine": 1.0}
     assert half.spines_per_plane * half.links_leaf_spine <= full.spines_per_plane * full.links_leaf_spine
 
 

@@ -69,8 +69,16 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
 
 
 def write_node_link_json(g: nx.Graph, path: str | os.PathLike) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(nx.node_link_data(g, edges="edges"), handle, separators=(",", ":"))
+    """networkx node-link JSON (`nx.node_link_graph(data, edges="edges")` reads it), streamed item by item."""
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f'{{"directed":false,"multigraph":false,"graph":{dumps(g.graph)},"nodes":[')
+        for i, (node, data) in enumerate(g.nodes(data=True)):
+            out.write(("," if i else "") + dumps({**data, "id": node}))
+        out.write('],"edges":[')
+        for i, (u, v, data) in enumerate(g.edges(data=True)):
+            out.write(("," if i else "") + dumps({**data, "source": u, "target": v}))
+        out.write("]}")
 
 
 def cabling_rows(g: nx.Graph, phase: str = ""):

@@ -77,6 +77,16 @@ class FabricSize:
         return self.cores_per_group * self.spines_per_group if self.tiers == 3 else 0
 
 
+def oversubscription_by_tier(size: FabricSize) -> dict[str, float]:
+    """Downlink : uplink bandwidth of each switch tier that has uplinks (spines are non-blocking)."""
+    ratios = {}
+    if size.tiers >= 2:
+        ratios["leaf"] = size.leaf_downlinks / size.leaf_uplinks
+    if size.tiers == 3:
+        ratios["spine"] = 1.0  # one uplink per downlink by construction
+    return ratios
+
+
 def bill_of_materials(spec: FabricSpec, size: FabricSize) -> dict:
     """Whole-fabric counts (all planes) in closed form: GPUs, tiers, switches by role, cables by tier."""
     planes = spec.planes
