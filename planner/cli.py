@@ -265,9 +265,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_fabric(args: argparse.Namespace) -> int:
     from planner.io import FABRIC_FIELDS, load_fabric_spec
-    from topology.spec import FabricError, bill_of_materials, oversubscription_by_tier, size_fabric
+    from topology.spec import (FabricError, bill_of_materials, fabric_power_w, oversubscription_by_tier,
+                               size_fabric)
 
-    spec, switch_model = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
+    spec, switch_model, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     try:
         size = size_fabric(spec)
     except FabricError as err:
@@ -278,6 +279,8 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     bom = bill_of_materials(spec, size)
     numbers = {"bisection_gbps": bisection_gbps(spec, size), "max_switch_hops": 2 * size.tiers - 1,
                "oversubscription": oversubscription_by_tier(size)}
+    if switch is not None and switch.power_w is not None:
+        numbers["power_w"] = fabric_power_w(spec, bom, switch.power_w.default, switch.optics)
     files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
     written = {}
     if files:
@@ -310,6 +313,11 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     ratios = ", ".join(f"{tier} {ratio:g}:1" for tier, ratio in numbers["oversubscription"].items()) or "none"
     console.print(f"bisection {numbers['bisection_gbps'] / 1000:,.1f} Tb/s; at most {numbers['max_switch_hops']} "
                   f"switch hops; oversubscription {ratios}", highlight=False)
+    if "power_w" in numbers:
+        power = numbers["power_w"]
+        console.print(f"power {power['total_w'] / 1e6:,.2f} MW: switches {power['switches_w'] / 1e6:,.2f} MW "
+                      f"(assumed per-switch figure, see the catalog), optics {power['optics_w'] / 1e6:,.2f} MW",
+                      highlight=False)
     for pair in numbers.get("paths", []):
         console.print(f"{pair['a']} to {pair['b']}: {pair['switch_hops']} switch hops, {pair['ecmp_paths']} "
                       "equal-cost paths", highlight=False)
@@ -395,7 +403,7 @@ def _solve_with_spinner(scenario, options):
 def cmd_topology(args: argparse.Namespace) -> int:
     from planner.fabric import fabric_bom, site_fabrics
     from planner.io import load_plan
-    from topology.spec import FabricError
+    from topology.spec import FabricError, fabric_power_w
 
     plan = load_plan(args.plan)
     if args.dci:
@@ -436,6 +444,9 @@ def cmd_topology(args: argparse.Namespace) -> int:
                            args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
                            node_model=f"{platform.name} compute tray",
                            switch_model=switch.netbox_device_type or switch.name)
+        switch = plan.switch(plan.platform(fab.platform).switch)
+        if switch.power_w is not None:  # every cluster alike in kind: power of the summed bill of materials
+            bom["power_w"] = fabric_power_w(fab.spec, bom, switch.power_w.default, switch.optics)
         report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps,
                        "files": files})
     if args.json:
@@ -448,14 +459,15 @@ def cmd_topology(args: argparse.Namespace) -> int:
     table = Table(title=f"Fabrics at the end of phase {args.phase} (bisection: of one cluster)", title_justify="left",
                   header_style="bold")
     for column in ("site", "platform", "racks", "GPUs", "clusters", "tiers", "leaf", "spine", "core", "cables",
-                   "bisection Tb/s", "added by phase (switches)"):
+                   "bisection Tb/s", "fabric MW", "added by phase (switches)"):
         table.add_column(column, justify="left" if column in ("site", "platform", "added by phase (switches)")
                          else "right")
     for r in report:
         added = "; ".join(f"{st['phase']}: +{sum(st['switches_added'].values()):,}" for st in r["by_phase"])
         table.add_row(r["site"], r["platform"], f"{r['racks']:,}", f"{r['gpus']:,}", str(r["clusters"]), str(r["tiers"]),
                       *(f"{r['switches'][k]:,}" for k in ("leaf", "spine", "core")),
-                      f"{sum(r['cables'].values()):,}", f"{r['bisection_gbps'] / 1000:,.0f}", added)
+                      f"{sum(r['cables'].values()):,}", f"{r['bisection_gbps'] / 1000:,.0f}",
+                      f"{r['power_w']['total_w'] / 1e6:,.1f}" if "power_w" in r else "-", added)
     console.print(table)
     for r in report:
         for fmt, path in r["files"].items():

@@ -208,7 +208,9 @@ def _read_scenario(top: Fields, file: str, sha: str) -> Scenario:
 def _read_switch(f: Fields) -> Switch:
     switch = Switch(id=f.identifier("id"), name=f.string("name"), ports=f.integer("ports", ge=2),
                     port_gbps=f.number("port_gbps", gt=0),
-                    netbox_device_type=f.string("netbox_device_type", "") or None)
+                    netbox_device_type=f.string("netbox_device_type", "") or None,
+                    optics=f.string("optics", "pluggable", choices=("pluggable", "cpo")),
+                    power_w=f.uncertain("power_w", Uncertain) if f.has("power_w") else None)
     f.done()
     return switch
 
@@ -470,8 +472,9 @@ def plan_to_dict(plan: Plan) -> dict:
 
     platforms = [{**asdict(p), "available_from": p.available_from.isoformat(), "rack_it_kw": uncertain(p.rack_it_kw),
                   "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)} for p in plan.platforms]
+    switches = [{**asdict(sw), "power_w": uncertain(sw.power_w) if sw.power_w else None} for sw in plan.switches]
     return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
-            "platforms": platforms, "switches": [asdict(sw) for sw in plan.switches],
+            "platforms": platforms, "switches": switches,
             "campuses": [asdict(c) for c in plan.campuses], "phases": phases}
 
 
@@ -564,7 +567,7 @@ FABRIC_FIELDS = ("nodes", "gpus_per_node", "rails", "planes", "port_gbps", "swit
 
 
 def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = None):
-    """(FabricSpec, switch model name) from a YAML file (or none) with command-line overrides.
+    """(FabricSpec, switch model name, catalog Switch or None) from a YAML file (or none) and overrides.
 
     `switch: <catalog id>` sets `switch_radix` and `port_gbps` from the bundled switch catalog, and the
     model name (the NetBox devicetype-library name where there is one). InputError lists every problem.
@@ -572,6 +575,7 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
     from topology.spec import FabricError, FabricSpec
 
     name = str(path) if path is not None else "command line"
+    switch_entry = None
     doc = read_yaml(path) if path is not None else {}
     if doc is None:
         doc = {}
@@ -591,6 +595,7 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
         else:
             radix = radix or switches[switch_id]["ports"]
             model = switches[switch_id]["netbox_device_type"] or switches[switch_id]["name"]
+            switch_entry = _read_switch(Fields(problems, "catalog", "switch", switches[switch_id]))
             port_gbps = port_gbps or float(switches[switch_id]["port_gbps"])
     spec = FabricSpec(
         nodes=f.integer("nodes", ge=1), gpus_per_node=f.integer("gpus_per_node", ge=1), rails=f.integer("rails", ge=1),
@@ -605,4 +610,4 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
     except FabricError as err:
         field, _, message = str(err).partition(": ")
         raise InputError([Problem(name, field, message)]) from None
-    return spec, model
+    return spec, model, switch_entry

@@ -51,6 +51,8 @@ class Switch:
     ports: int
     port_gbps: float
     netbox_device_type: str | None
+    optics: str = "pluggable"  # pluggable | cpo (co-packaged)
+    power_w: Uncertain | None = None  # system power without optics
 
 
 @dataclass(frozen=True)

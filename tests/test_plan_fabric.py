@@ -83,3 +83,12 @@ def test_racks_beyond_three_tiers_split_into_equal_clusters(gb200_plan):
     assert clusters == 2 and spec.nodes == 151 * 18
     bom = fabric_bom(small, "gb200-nvl72", 301)
     assert bom["gpus"] == 301 * 72 and bom["clusters"] == 2
+
+
+def test_topology_reports_fabric_power_from_the_plans_switch(gb200_plan, capsys):
+    path, plan = gb200_plan
+    assert main(["topology", str(path), "--phase", "2", "--site", "A", "--json"]) == 0
+    (fabric,) = json.loads(capsys.readouterr().out)["fabrics"]
+    switch = plan.switch("qm9700")
+    assert fabric["power_w"]["switches_w"] == sum(fabric["switches"].values()) * switch.power_w.default
+    assert fabric["power_w"]["optics_w"] > 0

@@ -258,3 +258,17 @@ def test_compact_mode_gives_the_same_counts_and_bisection(spec):
     if spec.nodes <= 300:
         assert maxflow_bisection_gbps(compact) == pytest.approx(maxflow_bisection_gbps(full))
     assert compact.number_of_nodes() < full.number_of_nodes()
+
+
+def test_fabric_power_counts_switches_and_optics_at_both_cable_ends():
+    from topology.spec import bill_of_materials, fabric_power_w
+
+    spec = rail_spec(nodes=64, planes=1)  # 2 SUs x 4 rails = 8 leaves, 32 uplinks each over 4 spines
+    bom = bill_of_materials(spec, size_fabric(spec))
+    assert bom["switches"] == {"leaf": 8, "spine": 4, "core": 0}
+    assert bom["cables"] == {"node_leaf": 256, "leaf_spine": 256, "spine_core": 0}
+    pluggable = fabric_power_w(spec, bom, switch_w=1000.0, switch_optics="pluggable")
+    assert pluggable == {"switches_w": 12_000.0, "optics_w": (256 + 2 * 256) * 30 + 256 * 30,
+                         "total_w": 12_000.0 + 30_720.0}
+    cpo = fabric_power_w(spec, bom, switch_w=1000.0, switch_optics="cpo")
+    assert cpo["optics_w"] == (256 + 2 * 256) * 9 + 256 * 30  # NIC ends stay pluggable

@@ -102,6 +102,19 @@ def bill_of_materials(spec: FabricSpec, size: FabricSize) -> dict:
     }
 
 
+OPTICS_W_PER_800G = {"pluggable": 30.0, "cpo": 9.0}  # [2nd] NVIDIA's figures per 800G port
+
+
+def fabric_power_w(spec: FabricSpec, bom: dict, switch_w: float, switch_optics: str) -> dict:
+    """Power of the scale-out fabric in W: switches (system power without optics), and optics at both
+    ends of every cable (switch ports pluggable or co-packaged; NIC ports pluggable), scaled with speed."""
+    scale = spec.port_gbps / 800.0
+    switch_ports = bom["cables"]["node_leaf"] + 2 * (bom["cables"]["leaf_spine"] + bom["cables"]["spine_core"])
+    optics = (switch_ports * OPTICS_W_PER_800G[switch_optics] + bom["cables"]["node_leaf"] * OPTICS_W_PER_800G["pluggable"]) * scale
+    switches = sum(bom["switches"].values()) * switch_w
+    return {"switches_w": switches, "optics_w": optics, "total_w": switches + optics}
+
+
 def _largest_divisor_at_most(n: int, limit: int) -> int:
     """The largest d with d | n and d <= limit (0 if limit < 1)."""
     best = 0
