@@ -22,6 +22,9 @@ examples:
   gwplan validate scenarios/10gw-rollout.yaml
   gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml
   gwplan optimize scenarios/10gw-rollout.yaml --solver cp-sat --time-limit 120 --json
+  gwplan topology out/plan.yaml --phase 3 --site tx-abilene --format summary cabling
+  gwplan topology out/plan.yaml --dci
+  gwplan fabric --nodes 2304 --gpus-per-node 4 --rails 4 --planes 2 --switch q3450 --nodes-per-su 72
   gwplan import orlib-cflp cap41.txt -o out/cap41.yaml
 
 exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure)
@@ -69,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gwplan", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Plan gigawatt-scale GPU data-center rollouts: where and when to build (optimize), "
-                    "checked scenarios (validate), and benchmark imports (import).")
+                    "checked scenarios (validate), the GPU fabrics a plan implies (topology) or a spec "
+                    "describes (fabric), and benchmark imports (import).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a scenario file and list every problem",
@@ -154,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     topo.add_argument("--racks-per-su", type=_positive_int,
                       help="racks per scalable unit (default: as many as fill half a leaf's ports)")
     topo.add_argument("--format", nargs="+", choices=FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
-                      help="as for gwplan fabric; file formats are written into -o DIR/<site>-<platform>/")
+                      help="as for gwplan fabric; file formats (of one cluster) are written into "
+                           "-o DIR/<site>-<platform>/")
     topo.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "topology",
                       help="directory for file formats (default out/topology)")
     topo.add_argument("--compact", action="store_true",
