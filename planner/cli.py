@@ -430,7 +430,8 @@ def cmd_topology(args: argparse.Namespace) -> int:
         steps, racks, before = [], 0, {"gpus": 0, "switches": {}, "cables": {}}
         for phase_id, added in fab.racks_by_phase:
             racks += added
-            now = fabric_bom(plan, fab.platform, racks, args.racks_per_su)
+            # the site's final clusters, growing phase by phase (a cluster is not rebuilt when a phase adds one)
+            now = fabric_bom(plan, fab.platform, racks, args.racks_per_su, clusters=fab.clusters)
             steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - before["gpus"],
                           "switches_added": {r: n - before["switches"].get(r, 0) for r, n in now["switches"].items()},
                           "cables_added": {k: n - before["cables"].get(k, 0) for k, n in now["cables"].items()}})

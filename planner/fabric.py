@@ -89,15 +89,21 @@ def split_into_clusters(plan: Plan, platform_id: str, racks: int,
             clusters += 1
 
 
-def fabric_bom(plan: Plan, platform_id: str, racks: int, racks_per_su: int | None = None) -> dict:
+def fabric_bom(plan: Plan, platform_id: str, racks: int, racks_per_su: int | None = None,
+               clusters: int | None = None) -> dict:
     """Bill of materials of `racks` racks of a platform at one site: all clusters added up.
 
-    Keys as `topology.spec.bill_of_materials`, plus `clusters` and `bisection_gbps` (of one largest cluster).
+    `clusters` fixes the number of clusters (e.g. a site's final count, so that earlier phases grow the
+    same clusters); by default the fewest that fit. Keys as `topology.spec.bill_of_materials`, plus
+    `clusters` and `bisection_gbps` (of one largest cluster).
     """
     from topology.analysis import bisection_gbps
     from topology.spec import bill_of_materials
 
-    clusters, largest = split_into_clusters(plan, platform_id, racks, racks_per_su)
+    if clusters is None:
+        clusters, largest = split_into_clusters(plan, platform_id, racks, racks_per_su)
+    else:
+        largest = fabric_spec(plan, platform_id, math.ceil(racks / clusters), racks_per_su)
     base, extra = divmod(racks, clusters)
     total: dict = {"gpus": 0, "tiers": 0, "switches": {}, "cables": {}}
     for cluster_racks, count in ((base + 1, extra), (base, clusters - extra)):

@@ -92,3 +92,18 @@ def test_topology_reports_fabric_power_from_the_plans_switch(gb200_plan, capsys)
     switch = plan.switch("qm9700")
     assert fabric["power_w"]["switches_w"] == sum(fabric["switches"].values()) * switch.power_w.default
     assert fabric["power_w"]["optics_w"] > 0
+
+
+def test_phase_additions_grow_the_final_clusters(gb200_plan):
+    import dataclasses
+
+    from planner.fabric import fabric_bom
+    from planner.scenario import Switch
+
+    _, plan = gb200_plan
+    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),))
+    steps = [fabric_bom(small, "gb200-nvl72", racks, clusters=2) for racks in (100, 200, 301)]
+    for earlier, later in zip(steps, steps[1:]):
+        for role in ("leaf", "spine", "core"):
+            assert later["switches"][role] >= earlier["switches"][role]
+    assert steps[-1] == fabric_bom(small, "gb200-nvl72", 301)
