@@ -439,14 +439,22 @@ def cmd_topology(args: argparse.Namespace) -> int:
         files = {}
         wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
         if wanted:  # one cluster's fabric (all clusters of a site are alike)
-            from topology.clos import rail_optimized_clos
+            import math
+
+            from topology.clos import annotate_phases, rail_optimized_clos
             from topology.export import export
             from topology.spec import bill_of_materials, size_fabric
 
             platform = plan.platform(fab.platform)
             switch = plan.switch(platform.switch)
-            files = export(rail_optimized_clos(fab.spec, compact=args.compact),
-                           bill_of_materials(fab.spec, size_fabric(fab.spec)),
+            graph = rail_optimized_clos(fab.spec, compact=args.compact)
+            nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
+            cumulative, total = [], 0
+            for phase_id, added in fab.racks_by_phase:  # one cluster's share of each phase's racks
+                total += added
+                cumulative.append((phase_id, math.ceil(total / fab.clusters) * nodes_per_rack))
+            annotate_phases(graph, fab.spec, cumulative)
+            files = export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)),
                            args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
                            node_model=f"{platform.name} compute tray",
                            switch_model=switch.netbox_device_type or switch.name)

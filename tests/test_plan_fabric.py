@@ -107,3 +107,18 @@ def test_phase_additions_grow_the_final_clusters(gb200_plan):
         for role in ("leaf", "spine", "core"):
             assert later["switches"][role] >= earlier["switches"][role]
     assert steps[-1] == fabric_bom(small, "gb200-nvl72", 301)
+
+
+def test_cabling_schedule_says_which_phase_adds_each_cable(gb200_plan, tmp_path, capsys):
+    import csv
+
+    path, plan = gb200_plan
+    a_racks = [next((s.racks_added for s in p.sites if s.site == "A"), 0) for p in plan.phases]
+    assert a_racks[0] > 0 and a_racks[1] > 0
+    assert main(["topology", str(path), "--phase", "2", "--site", "A", "--format", "cabling",
+                 "-o", str(tmp_path)]) == 0
+    with open(tmp_path / "A-gb200-nvl72" / "cabling.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    node_leaf = [r for r in rows if r["a_device"].startswith("node-")]
+    by_phase = {ph: sum(1 for r in node_leaf if r["phase_added"] == ph) for ph in ("1", "2")}
+    assert by_phase == {"1": a_racks[0] * 18 * 4, "2": a_racks[1] * 18 * 4}  # 18 trays x 4 rails per rack

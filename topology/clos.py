@@ -113,3 +113,32 @@ def counts(g: nx.Graph) -> dict:
 def ports_used(g: nx.Graph, switch: str) -> int:
     """Ports of a switch in use: one per parallel link."""
     return sum(data["links"] for _, _, data in g.edges(switch, data=True))
+
+
+def annotate_phases(g: nx.Graph, spec: FabricSpec, cumulative_nodes: list[tuple[str, int]]) -> None:
+    """Mark every vertex with the phase that first needs it (`phase`, and `phase_order` to compare).
+
+    `cumulative_nodes`: (phase label, nodes installed by the end of that phase), in phase order; nodes
+    are numbered in installation order. A leaf comes with its SU's first node, a spine with its pod's
+    first SU, a core and the 2-tier spines with the first phase.
+    """
+    size = size_fabric(spec)
+
+    def phase_of_node(n: int) -> int:
+        return next((i for i, (_, nodes) in enumerate(cumulative_nodes) if n < nodes), len(cumulative_nodes) - 1)
+
+    for v, d in g.nodes(data=True):
+        role = d["role"]
+        if role == "node":
+            order = phase_of_node(int(v.split("-")[1]))
+        elif role == "gpu":
+            order = phase_of_node(int(v.split("-")[1]))
+        elif role in ("gpu_group", "leaf"):
+            order = phase_of_node(d["su"] * spec.nodes_per_su)
+        elif role == "spine" and size.tiers == 3:
+            order = phase_of_node(d["pod"] * size.sus_per_pod * spec.nodes_per_su)
+        elif role == "nvlink_domain":
+            order = min(phase_of_node(int(x.split("-")[1])) for x in g.neighbors(v))
+        else:
+            order = 0
+        d["phase"], d["phase_order"] = cumulative_nodes[order][0], order

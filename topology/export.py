@@ -85,6 +85,8 @@ def cabling_rows(g: nx.Graph, phase: str = ""):
     """One row per cable: a_device, a_port, b_device, b_port, media, reach_class, phase_added.
 
     Ports are numbered per device from 1 in the order its links are listed; the lower tier is the A end.
+    `phase_added` is the later phase of the two ends when the graph carries phases (`annotate_phases`),
+    else `phase`.
     """
     next_port: dict[str, int] = {}
     for u, v, data in g.edges(data=True):
@@ -93,6 +95,9 @@ def cabling_rows(g: nx.Graph, phase: str = ""):
             continue
         a, b = (u, v) if g.nodes[u]["tier"] <= g.nodes[v]["tier"] else (v, u)
         media, reach = REACH[kind]
+        ends = (g.nodes[a], g.nodes[b])
+        if "phase_order" in ends[0] and "phase_order" in ends[1]:
+            phase = max(ends, key=lambda e: e["phase_order"])["phase"]
         for _ in range(data["links"]):
             a_port = next_port[a] = next_port.get(a, 0) + 1
             b_port = next_port[b] = next_port.get(b, 0) + 1
