@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from planner.io import load_scenario, read_yaml
+from planner.io import load_scenario
 from planner.optimize import plan_rollout
 from planner.orlib import cflp_scenario, read_orlib_cflp
 from planner.solve import SOLVERS, SolveOptions

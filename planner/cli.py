@@ -295,7 +295,9 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
                          switch_model=switch_model)
     if args.failures:
-        numbers.update(_failures_and_paths(spec))
+        from topology.analysis import failures_and_paths
+
+        numbers.update(failures_and_paths(spec))
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -331,27 +333,6 @@ def cmd_fabric(args: argparse.Namespace) -> int:
                       f"{impact['injection_gbps_lost'] / 1000:,.1f} Tb/s of injection and "
                       f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost", highlight=False)
     return EXIT_OK
-
-
-def _failures_and_paths(spec) -> dict:
-    """Failure impact of one element of each kind, and hops / ECMP between sample node pairs."""
-    from topology.analysis import failure_impact, hops_and_paths
-    from topology.clos import rail_optimized_clos
-
-    g = rail_optimized_clos(spec)
-    first = {}
-    for v, d in g.nodes(data=True):
-        first.setdefault(d["role"], v)
-    elements = [f"{role}:{first[role]}" for role in ("leaf", "spine", "core") if role in first]
-    elements += ["plane:0"] + ([f"domain:{first['nvlink_domain']}"] if "nvlink_domain" in first else [])
-    last_node = f"node-{spec.nodes - 1}"
-    pairs = [("node-0", f"node-{min(1, spec.nodes - 1)}"), ("node-0", last_node)]
-    paths = []
-    for a, b in dict.fromkeys(pairs):
-        if a != b:
-            hops, count = hops_and_paths(g, a, b)
-            paths.append({"a": a, "b": b, "switch_hops": hops, "ecmp_paths": count})
-    return {"failures": [failure_impact(g, spec, e) for e in elements], "paths": paths}
 
 
 @contextlib.contextmanager
@@ -406,9 +387,9 @@ def _solve_with_spinner(scenario, options):
 
 
 def cmd_topology(args: argparse.Namespace) -> int:
-    from planner.fabric import fabric_bom, site_fabrics
+    from planner.fabric import fabric_report, phased_graph, site_fabrics
     from planner.io import load_plan
-    from topology.spec import FabricError, fabric_power_w
+    from topology.spec import FabricError
 
     plan = load_plan(args.plan)
     if args.dci:
@@ -424,45 +405,23 @@ def cmd_topology(args: argparse.Namespace) -> int:
     except FabricError as err:
         print(f"{args.plan}: {err}", file=sys.stderr)
         return EXIT_INPUT
+    wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
     report = []
     for fab in fabrics:
-        bom = fabric_bom(plan, fab.platform, fab.racks, args.racks_per_su)
-        steps, racks, before = [], 0, {"gpus": 0, "switches": {}, "cables": {}}
-        for phase_id, added in fab.racks_by_phase:
-            racks += added
-            # the site's final clusters, growing phase by phase (a cluster is not rebuilt when a phase adds one)
-            now = fabric_bom(plan, fab.platform, racks, args.racks_per_su, clusters=fab.clusters)
-            steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - before["gpus"],
-                          "switches_added": {r: n - before["switches"].get(r, 0) for r, n in now["switches"].items()},
-                          "cables_added": {k: n - before["cables"].get(k, 0) for k, n in now["cables"].items()}})
-            before = now
-        files = {}
-        wanted = [f for f in args.format if f in FABRIC_FILE_FORMATS]
+        entry = fabric_report(plan, fab, args.racks_per_su)
+        entry["files"] = {}
         if wanted:  # one cluster's fabric (all clusters of a site are alike)
-            import math
-
-            from topology.clos import annotate_phases, rail_optimized_clos
             from topology.export import export
             from topology.spec import bill_of_materials, size_fabric
 
             platform = plan.platform(fab.platform)
             switch = plan.switch(platform.switch)
-            graph = rail_optimized_clos(fab.spec, compact=args.compact)
-            nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
-            cumulative, total = [], 0
-            for phase_id, added in fab.racks_by_phase:  # one cluster's share of each phase's racks
-                total += added
-                cumulative.append((phase_id, math.ceil(total / fab.clusters) * nodes_per_rack))
-            annotate_phases(graph, fab.spec, cumulative)
-            files = export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)),
-                           args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
-                           node_model=f"{platform.name} compute tray",
-                           switch_model=switch.netbox_device_type or switch.name)
-        switch = plan.switch(plan.platform(fab.platform).switch)
-        if switch.power_w is not None:  # every cluster alike in kind: power of the summed bill of materials
-            bom["power_w"] = fabric_power_w(fab.spec, bom, switch.power_w.default, switch.optics)
-        report.append({"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps,
-                       "files": files})
+            entry["files"] = export(phased_graph(plan, fab, compact=args.compact),
+                                    bill_of_materials(fab.spec, size_fabric(fab.spec)),
+                                    args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
+                                    node_model=f"{platform.name} compute tray",
+                                    switch_model=switch.netbox_device_type or switch.name)
+        report.append(entry)
     if args.json:
         print(json.dumps({"phase": args.phase, "fabrics": report}))
         return EXIT_OK
@@ -491,9 +450,7 @@ def cmd_topology(args: argparse.Namespace) -> int:
 
 def _campus_network(plan, args: argparse.Namespace) -> int:
     """gwplan topology PLAN --dci: the campuses of the plan (open by --phase, if given) and their fiber mesh."""
-    from itertools import combinations
-
-    from topology.campus import campus_graph, disjoint_paths
+    from topology.campus import campus_graph, pair_routes
 
     campuses = list(plan.campuses)
     if args.phase is not None:
@@ -507,10 +464,7 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
         print(f"{args.plan}: fewer than two campuses: no inter-campus network", file=sys.stderr)
         return EXIT_INPUT
     g = campus_graph(campuses)
-    pairs = []
-    for a, b in combinations(sorted(g), 2):
-        paths = disjoint_paths(g, a, b, k=2)
-        pairs.append({"a": a, "b": b, "paths": [{"latency_ms": round(ms, 4), "via": path} for ms, path in paths]})
+    pairs = pair_routes(g, k=2)
     files = {}
     if any(f in ("graphml", "json") for f in args.format):
         from topology.export import write_graphml, write_node_link_json

@@ -119,3 +119,41 @@ def fabric_bom(plan: Plan, platform_id: str, racks: int, racks_per_su: int | Non
     total["clusters"] = clusters
     total["bisection_gbps"] = bisection_gbps(largest, size_fabric(largest))
     return total
+
+
+def fabric_report(plan: Plan, fab: SiteFabric, racks_per_su: int | None = None) -> dict:
+    """A site fabric's numbers: bill of materials (all clusters), bisection, power, and what each phase adds.
+
+    Phases grow the site's final clusters (a cluster is not rebuilt when a later phase adds one), so
+    additions never go negative.
+    """
+    from topology.spec import fabric_power_w
+
+    bom = fabric_bom(plan, fab.platform, fab.racks, racks_per_su)
+    steps, racks, before = [], 0, {"gpus": 0, "switches": {}, "cables": {}}
+    for phase_id, added in fab.racks_by_phase:
+        racks += added
+        now = fabric_bom(plan, fab.platform, racks, racks_per_su, clusters=fab.clusters)
+        steps.append({"phase": phase_id, "racks_added": added, "gpus_added": now["gpus"] - before["gpus"],
+                      "switches_added": {r: n - before["switches"].get(r, 0) for r, n in now["switches"].items()},
+                      "cables_added": {k: n - before["cables"].get(k, 0) for k, n in now["cables"].items()}})
+        before = now
+    switch = plan.switch(plan.platform(fab.platform).switch)
+    if switch.power_w is not None:
+        bom["power_w"] = fabric_power_w(fab.spec, bom, switch.power_w.default, switch.optics)
+    return {"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps}
+
+
+def phased_graph(plan: Plan, fab: SiteFabric, compact: bool = False):
+    """One cluster's fabric graph, every vertex marked with the phase that first needs it."""
+    from topology.clos import annotate_phases, rail_optimized_clos
+
+    platform = plan.platform(fab.platform)
+    nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
+    cumulative, total = [], 0
+    for phase_id, added in fab.racks_by_phase:  # one cluster's share of each phase's racks
+        total += added
+        cumulative.append((phase_id, math.ceil(total / fab.clusters) * nodes_per_rack))
+    graph = rail_optimized_clos(fab.spec, compact=compact)
+    annotate_phases(graph, fab.spec, cumulative)
+    return graph

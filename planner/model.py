@@ -221,13 +221,15 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
     s_ = rm.scenario
     site = s_.sites[i]
     opens, blocks, its = [], [], []
-    for p, phase in enumerate(s_.phases):
+    for p in range(len(s_.phases)):
         if (i, p) in rm.opened:
             opens.append(rm.opened[i, p])
             blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks_total[i, k, p] for k, b in enumerate(site.power_blocks)))
             its.append(rm.it_total[i, p])
         else:
-            opens.append(0.0), blocks.append(0.0), its.append(0.0)
+            opens.append(0.0)
+            blocks.append(0.0)
+            its.append(0.0)
     return opens, blocks, its
 
 

@@ -84,3 +84,23 @@ def failure_impact(g: nx.Graph, spec: FabricSpec, element: str) -> dict:
     cut_off = sum(1 for v in alive if v not in largest) + lost_with_domain
     return {"element": element, "gpus_cut_off": cut_off, "injection_gbps_lost": lost["node_leaf"],
             "uplink_gbps_lost": lost["uplinks"]}
+
+
+def failures_and_paths(spec: FabricSpec) -> dict:
+    """Failure impact of one element of each kind, and hops / ECMP between sample node pairs."""
+    from topology.clos import rail_optimized_clos
+
+    g = rail_optimized_clos(spec)
+    first = {}
+    for v, d in g.nodes(data=True):
+        first.setdefault(d["role"], v)
+    elements = [f"{role}:{first[role]}" for role in ("leaf", "spine", "core") if role in first]
+    elements += ["plane:0"] + ([f"domain:{first['nvlink_domain']}"] if "nvlink_domain" in first else [])
+    last_node = f"node-{spec.nodes - 1}"
+    pairs = [("node-0", f"node-{min(1, spec.nodes - 1)}"), ("node-0", last_node)]
+    paths = []
+    for a, b in dict.fromkeys(pairs):
+        if a != b:
+            hops, count = hops_and_paths(g, a, b)
+            paths.append({"a": a, "b": b, "switch_hops": hops, "ecmp_paths": count})
+    return {"failures": [failure_impact(g, spec, e) for e in elements], "paths": paths}

@@ -78,3 +78,10 @@ def disjoint_paths(g: nx.Graph, a: str, b: str, k: int = 2) -> list[tuple[float,
         paths.append((latency, path))
         remaining.remove_edges_from(zip(path, path[1:]))
     return paths
+
+
+def pair_routes(g: nx.Graph, k: int = 2) -> list[dict]:
+    """For every pair of campuses: up to k edge-disjoint routes, each {latency_ms, via}."""
+    return [{"a": a, "b": b, "paths": [{"latency_ms": round(ms, 4), "via": path}
+                                       for ms, path in disjoint_paths(g, a, b, k)]}
+            for a, b in combinations(sorted(g), 2)]
