@@ -270,8 +270,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_fabric(args: argparse.Namespace) -> int:
     from planner.io import FABRIC_FIELDS, load_fabric_spec
-    from topology.spec import (FabricError, bill_of_materials, fabric_power_w, oversubscription_by_tier,
-                               size_fabric)
+    from topology.spec import (FabricError, bill_of_materials, cables_by_media, fabric_power_w,
+                               oversubscription_by_tier, size_fabric)
 
     spec, switch_model, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     try:
@@ -284,6 +284,7 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     bom = bill_of_materials(spec, size)
     numbers = {"bisection_gbps": bisection_gbps(spec, size), "max_switch_hops": 2 * size.tiers - 1,
                "oversubscription": oversubscription_by_tier(size)}
+    numbers["media"] = cables_by_media(bom, switch.optics if switch is not None else "pluggable")
     if switch is not None and switch.power_w is not None:
         numbers["power_w"] = fabric_power_w(spec, bom, switch.power_w.default, switch.optics)
     files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
@@ -320,6 +321,9 @@ def cmd_fabric(args: argparse.Namespace) -> int:
     ratios = ", ".join(f"{tier} {ratio:g}:1" for tier, ratio in numbers["oversubscription"].items()) or "none"
     console.print(f"bisection {numbers['bisection_gbps'] / 1000:,.1f} Tb/s; at most {numbers['max_switch_hops']} "
                   f"switch hops; oversubscription {ratios}", highlight=False)
+    media = numbers["media"]
+    console.print("cables: " + ", ".join(f"{n:,} {m}" for m, n in media["by_media"].items())
+                  + f"; {media['pluggable_transceivers']:,} pluggable transceivers", highlight=False)
     if "power_w" in numbers:
         power = numbers["power_w"]
         console.print(f"power {power['total_w'] / 1e6:,.2f} MW: switches {power['switches_w'] / 1e6:,.2f} MW "

@@ -127,7 +127,7 @@ def fabric_report(plan: Plan, fab: SiteFabric, racks_per_su: int | None = None) 
     Phases grow the site's final clusters (a cluster is not rebuilt when a later phase adds one), so
     additions never go negative.
     """
-    from topology.spec import fabric_power_w
+    from topology.spec import cables_by_media, fabric_power_w
 
     bom = fabric_bom(plan, fab.platform, fab.racks, racks_per_su)
     steps, racks, before = [], 0, {"gpus": 0, "switches": {}, "cables": {}}
@@ -139,6 +139,7 @@ def fabric_report(plan: Plan, fab: SiteFabric, racks_per_su: int | None = None) 
                       "cables_added": {k: n - before["cables"].get(k, 0) for k, n in now["cables"].items()}})
         before = now
     switch = plan.switch(plan.platform(fab.platform).switch)
+    bom["media"] = cables_by_media(bom, switch.optics)
     if switch.power_w is not None:
         bom["power_w"] = fabric_power_w(fab.spec, bom, switch.power_w.default, switch.optics)
     return {"site": fab.site, "platform": fab.platform, "racks": fab.racks, **bom, "by_phase": steps}

@@ -272,3 +272,14 @@ def test_fabric_power_counts_switches_and_optics_at_both_cable_ends():
                          "total_w": 12_000.0 + 30_720.0}
     cpo = fabric_power_w(spec, bom, switch_w=1000.0, switch_optics="cpo")
     assert cpo["optics_w"] == (256 + 2 * 256) * 9 + 256 * 30  # NIC ends stay pluggable
+
+
+def test_cables_by_media_and_transceivers():
+    from topology.spec import bill_of_materials, cables_by_media
+
+    spec = rail_spec(nodes=64, planes=1)
+    bom = bill_of_materials(spec, size_fabric(spec))  # 256 node-leaf, 256 leaf-spine cables
+    pluggable = cables_by_media(bom)
+    assert pluggable["by_media"] == {"copper": 0, "optical-multimode": 256, "optical-single-mode": 256}
+    assert pluggable["pluggable_transceivers"] == 2 * 512
+    assert cables_by_media(bom, "cpo")["pluggable_transceivers"] == 256  # only the NIC ends

@@ -14,14 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 
-# Cable kind -> (media, reach class). Assumed placement: leaves at the end of their SU's row, spines in
-# a network row, cores in a central network room. 800G and faster links beyond ~2 m are optical.
-REACH = {
-    "node_leaf": ("optical-multimode", "in-row <= 50 m"),
-    "leaf_spine": ("optical-single-mode", "cross-row <= 500 m"),
-    "spine_core": ("optical-single-mode", "cross-hall <= 2 km"),
-}
-SCALE_OUT_KINDS = tuple(REACH)
+from topology.spec import REACH
 
 
 _GRAPHML_TYPES = {bool: "boolean", int: "int", float: "double", str: "string"}

@@ -104,6 +104,29 @@ def bill_of_materials(spec: FabricSpec, size: FabricSize) -> dict:
 
 OPTICS_W_PER_800G = {"pluggable": 30.0, "cpo": 9.0}  # [2nd] NVIDIA's figures per 800G port
 
+# Cable kind -> (media, reach class). Assumed placement: leaves at the end of their SU's row, spines in a
+# network row, cores in a central network room. At 400G and faster, copper (DAC) reaches ~2-3 m: within a
+# rack only, so with switches outside the compute racks every scale-out cable is optical.
+REACH = {
+    "node_leaf": ("optical-multimode", "in-row <= 50 m"),
+    "leaf_spine": ("optical-single-mode", "cross-row <= 500 m"),
+    "spine_core": ("optical-single-mode", "cross-hall <= 2 km"),
+}
+
+
+def cables_by_media(bom: dict, switch_optics: str = "pluggable") -> dict:
+    """Cables by media and reach class, and the pluggable transceivers they need: one per cable end,
+    except switch ends with co-packaged optics."""
+    by_media: dict[str, int] = {"copper": 0}
+    by_reach: dict[str, int] = {}
+    for kind, count in bom["cables"].items():
+        media, reach = REACH[kind]
+        by_media[media] = by_media.get(media, 0) + count
+        by_reach[reach] = by_reach.get(reach, 0) + count
+    switch_ends = bom["cables"]["node_leaf"] + 2 * (bom["cables"]["leaf_spine"] + bom["cables"]["spine_core"])
+    transceivers = bom["cables"]["node_leaf"] + (0 if switch_optics == "cpo" else switch_ends)
+    return {"by_media": by_media, "by_reach": by_reach, "pluggable_transceivers": transceivers}
+
 
 def fabric_power_w(spec: FabricSpec, bom: dict, switch_w: float, switch_optics: str) -> dict:
     """Power of the scale-out fabric in W: switches (system power without optics), and optics at both
