@@ -153,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     topo.add_argument("--phase", help="phase id: fabrics as they stand at the end of it (required without --dci)")
     topo.add_argument("--dci", action="store_true",
                       help="the inter-campus network instead: fiber routes (great circle x 1.5, 5 us/km), "
-                           "lowest-latency and 2 disjoint paths between every pair of campuses")
+                           "the lowest-latency route and edge-disjoint alternatives between every pair of campuses")
+    topo.add_argument("--paths", metavar="K", type=_positive_int, default=2,
+                      help="with --dci: edge-disjoint routes per pair of campuses (default 2)")
     topo.add_argument("--site", help="one site only (default: every site with racks)")
     topo.add_argument("--racks-per-su", type=_positive_int,
                       help="racks per scalable unit (default: as many as fill half a leaf's ports)")
@@ -468,7 +470,7 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
         print(f"{args.plan}: fewer than two campuses: no inter-campus network", file=sys.stderr)
         return EXIT_INPUT
     g = campus_graph(campuses)
-    pairs = pair_routes(g, k=2)
+    pairs = pair_routes(g, k=args.paths)
     files = {}
     if any(f in ("graphml", "json") for f in args.format):
         from topology.export import write_graphml, write_node_link_json

@@ -47,9 +47,11 @@ def test_dci_command(solve_doc, tmp_path, capsys):
     _, out = solve_doc(doc)
     path = tmp_path / "plan.yaml"
     dump_plan(out.plan, path)
-    assert main(["topology", str(path), "--dci", "--json", "--format", "graphml", "-o", str(tmp_path / "dci")]) == 0
+    assert main(["topology", str(path), "--dci", "--paths", "3", "--json", "--format", "graphml",
+                 "-o", str(tmp_path / "dci")]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {c["id"] for c in report["campuses"]} == {"A", "B", "C"} and len(report["pairs"]) == 3
+    assert all(len(pair["paths"]) == 2 for pair in report["pairs"])  # a triangle has only 2 disjoint routes
     ab = next(p for p in report["pairs"] if (p["a"], p["b"]) == ("A", "B"))
     km = great_circle_km(Campus("A", 40.0, -100.0), Campus("B", 41.0, -95.0))
     assert ab["paths"][0]["latency_ms"] == pytest.approx(fiber_latency_ms(km), abs=1e-3)

@@ -283,3 +283,14 @@ def test_cables_by_media_and_transceivers():
     assert pluggable["by_media"] == {"copper": 0, "optical-multimode": 256, "optical-single-mode": 256}
     assert pluggable["pluggable_transceivers"] == 2 * 512
     assert cables_by_media(bom, "cpo")["pluggable_transceivers"] == 256  # only the NIC ends
+
+
+def test_partially_filled_top_tiers():
+    """Spines of a fabric smaller than the 2-tier maximum have free ports; cores likewise in 3 tiers."""
+    spec = rail_spec(planes=1)  # 40 leaves of 32 uplinks on radix-64 spines: 1 link to each of 32 spines
+    g = rail_optimized_clos(spec)
+    spine_ports = {ports_used(g, v) for v, d in g.nodes(data=True) if d["role"] == "spine"}
+    assert spine_ports == {40} and size_fabric(spec).links_leaf_spine == 1
+    three = rail_spec(nodes=5000, planes=1)  # 20 pods; each core meets 20 pods with 2 links: 40 of 64 ports
+    g3 = rail_optimized_clos(three)
+    assert {ports_used(g3, v) for v, d in g3.nodes(data=True) if d["role"] == "core"} == {40}

@@ -39,9 +39,15 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
     edge_keys = _graphml_keys((d for _, _, d in g.edges(data=True)), "edge")
     graph_keys = {k: _GRAPHML_TYPES.get(type(v), "string") for k, v in g.graph.items()}
 
+    opening = {k: f"<data key={quoteattr(k)}>" for k in {**graph_keys, **node_keys, **edge_keys}}
+
+    def text(value) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return escape(value) if isinstance(value, str) else str(value)
+
     def data_xml(data: dict) -> str:
-        return "".join(f'<data key={quoteattr(k)}>{escape(str(v).lower() if isinstance(v, bool) else str(v))}</data>'
-                       for k, v in data.items())
+        return "".join([f"{opening[k]}{text(v)}</data>" for k, v in data.items()])
 
     with open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -54,10 +60,11 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
                 out.write(f'<key id={quoteattr(name)} for="{domain}" attr.name={quoteattr(name)} '
                           f'attr.type="{kind}"/>\n')
         out.write(f'<graph edgedefault="undirected">{data_xml(g.graph)}\n')
+        ids = {node: quoteattr(str(node)) for node in g}
         for node, data in g.nodes(data=True):
-            out.write(f"<node id={quoteattr(str(node))}>{data_xml(data)}</node>\n")
+            out.write(f"<node id={ids[node]}>{data_xml(data)}</node>\n")
         for u, v, data in g.edges(data=True):
-            out.write(f"<edge source={quoteattr(str(u))} target={quoteattr(str(v))}>{data_xml(data)}</edge>\n")
+            out.write(f"<edge source={ids[u]} target={ids[v]}>{data_xml(data)}</edge>\n")
         out.write("</graph>\n</graphml>\n")
 
 
