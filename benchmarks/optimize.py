@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from benchmarks.synthetic import scenario_doc
+from planner.extract import version
 from planner.io import dump_yaml, load_scenario, write_text_atomic
 from planner.optimize import plan_rollout
-from planner.plan import version
 from planner.solve import SOLVERS, SolveOptions
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios" / "10gw-rollout.yaml"

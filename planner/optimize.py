@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from planner.extract import extract_plan
 from planner.model import build_model
-from planner.plan import Plan, extract_plan
+from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import SolveOptions, SolveResult, solve
 
