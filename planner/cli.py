@@ -168,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
+    stacks = commands.add_parser(
+        "stacks", help="write one Pulumi stack file per phase of a plan (Pulumi.phase-N.yaml)",
+        description="Write stacks/config/Pulumi.phase-<id>.yaml for every phase of a plan, each naming the plan "
+                    "and its phase, for `pulumi preview --stack phase-<id>`. Run it from the directory that "
+                    "holds Pulumi.yaml: the plan path is stored relative to it.")
+    stacks.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")
+    stacks.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("stacks") / "config",
+                        help="stack config directory (default stacks/config, Pulumi.yaml's stackConfigDir)")
+
     importer = commands.add_parser("import", help="turn a benchmark instance into a gwplan scenario")
     importer.set_defaults(help_parser=importer)
     formats = importer.add_subparsers(dest="format", metavar="FORMAT")
@@ -272,8 +281,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_fabric(args: argparse.Namespace) -> int:
     from planner.io import FABRIC_FIELDS, load_fabric_spec
-    from topology.spec import (FabricError, bill_of_materials, cables_by_media, fabric_power_w,
-                               oversubscription_by_tier, size_fabric)
+    from topology.spec import (
+        FabricError,
+        bill_of_materials,
+        cables_by_media,
+        fabric_power_w,
+        oversubscription_by_tier,
+        size_fabric,
+    )
 
     spec, switch_model, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     try:
@@ -505,6 +520,20 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stacks(args: argparse.Namespace) -> int:
+    from planner.io import load_plan, write_stack_configs
+
+    plan = load_plan(args.plan)
+    plan_path = Path(args.plan)
+    try:
+        plan_ref = plan_path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        plan_ref = str(plan_path.resolve())
+    for path in write_stack_configs(plan, plan_ref, args.output):
+        print(path)
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from planner.io import dump_yaml, load_scenario, write_text_atomic
     from planner.orlib import cflp_scenario, read_orlib_cflp
@@ -529,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.fields import InputError
 
     handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "topology": cmd_topology,
-                "import": cmd_import}
+                "stacks": cmd_stacks, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

@@ -22,8 +22,18 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from planner.fields import Fields, InputError, Problem, describe, parse_date
-from planner.scenario import (Constraints, DemandRegion, Economics, Phase, Platform, PowerBlock,
-                              Scenario, Site, Switch, Uncertain)
+from planner.scenario import (
+    Constraints,
+    DemandRegion,
+    Economics,
+    Phase,
+    Platform,
+    PowerBlock,
+    Scenario,
+    Site,
+    Switch,
+    Uncertain,
+)
 
 if TYPE_CHECKING:
     from planner.plan import Plan
@@ -484,7 +494,14 @@ def dump_plan(plan: Plan, path: str | os.PathLike) -> None:
 
 def load_plan(path: str | os.PathLike) -> Plan:
     """Read a plan file back; problems (missing fields, wrong types) raise InputError."""
-    from planner.plan import PLAN_FORMAT, DemandService, PhasePlan, Plan, Provenance, SitePhase
+    from planner.plan import (
+        PLAN_FORMAT,
+        DemandService,
+        PhasePlan,
+        Plan,
+        Provenance,
+        SitePhase,
+    )
 
     name = str(path)
     problems: list[Problem] = []
@@ -611,3 +628,23 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
         field, _, message = str(err).partition(": ")
         raise InputError([Problem(name, field, message)]) from None
     return spec, model, switch_entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Pulumi stack files (one per phase of a plan)
+# ---------------------------------------------------------------------------------------------
+
+def stack_config_text(plan_ref: str, phase_id: str) -> str:
+    """The `Pulumi.phase-<id>.yaml` of one phase: the plan it reads and the phase it deploys."""
+    return ("# Written by gwplan stacks: the phase this stack deploys and the plan it reads.\n"
+            + dump_yaml({"config": {"gwplan:plan": plan_ref, "gwplan:phase": phase_id}}))
+
+
+def write_stack_configs(plan: Plan, plan_ref: str, directory: str | os.PathLike) -> list[Path]:
+    """One stack file per phase of the plan (atomic writes); returns their paths."""
+    out = []
+    for phase in plan.phases:
+        path = Path(directory) / f"Pulumi.phase-{phase.id}.yaml"
+        write_text_atomic(path, stack_config_text(plan_ref, phase.id))
+        out.append(path)
+    return out

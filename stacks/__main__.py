@@ -1,0 +1,5 @@
+"""Entry point Pulumi runs (`main: stacks/` in Pulumi.yaml)."""
+
+from stacks.program import main
+
+main()

@@ -1,0 +1,116 @@
+"""The Pulumi program: read the stack's plan and phase, declare what that phase adds, export its numbers.
+
+Config (one place): `gwplan:plan` (plan file, relative to the repository root), `gwplan:phase` (phase id).
+Each campus that builds in the phase becomes a `Campus` component with its power blocks, GPU clusters
+and fabrics; the stack exports the phase's and the cumulative IT MW, facility MW, GPUs, racks, capex,
+sites and switch counts, all straight from the plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from stacks.components import Campus, CampusArgs, FabricArgs, GpuClusterArgs
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(pulumi.RunError):
+    """A stack config the program cannot run with: the message names the key and the fix."""
+
+
+def read_config() -> tuple[Path, str]:
+    config = pulumi.Config("gwplan")
+    plan_value = config.get("plan")
+    phase = config.get("phase")
+    if not plan_value:
+        raise ConfigError("gwplan:plan is not set: `pulumi config set gwplan:plan plans/10gw-rollout.plan.yaml`")
+    if not phase:
+        raise ConfigError("gwplan:phase is not set: `pulumi config set gwplan:phase 1` (a phase id of the plan)")
+    path = Path(plan_value)
+    return (path if path.is_absolute() else REPO / path), phase
+
+
+def load(plan_path: Path, phase: str):
+    """The plan and the index of the phase; ConfigError naming the key when either is wrong."""
+    from planner.fields import InputError
+    from planner.io import load_plan
+
+    try:
+        plan = load_plan(plan_path)
+    except InputError as err:
+        first = err.problems[0]
+        raise ConfigError(f"gwplan:plan: {first} (regenerate it with `gwplan optimize ... -o {plan_path}`, "
+                          "or point gwplan:plan at a valid plan)") from None
+    ids = [p.id for p in plan.phases]
+    if phase not in ids:
+        raise ConfigError(f"gwplan:phase: {phase!r} is not a phase of {plan_path} (phases: {', '.join(ids)}); "
+                          f"`pulumi config set gwplan:phase {ids[0]}`")
+    return plan, ids.index(phase)
+
+
+def campus_args(plan, index: int) -> list[CampusArgs]:
+    """What phase `index` adds at each campus that builds in it."""
+    from planner.fabric import fabric_report, site_fabrics
+
+    phase = plan.phases[index]
+    platform = plan.platform(phase.platform)
+    switch = plan.switch(platform.switch)
+    nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
+    rack_su = max(1, (switch.ports // 2) // nodes_per_rack)
+    fabrics = {(f.site, f.platform): f for f in site_fabrics(plan, phase.id)}
+    out = []
+    for s in phase.sites:
+        if s.site not in phase.sites_building:
+            continue
+        clusters, nets = [], []
+        fab = fabrics.get((s.site, phase.platform))
+        if s.racks_added:
+            clusters.append(GpuClusterArgs(site=s.site, platform=phase.platform, racks=s.racks_added,
+                                           gpus=s.gpus_added, scalable_units=-(-s.racks_added // rack_su),
+                                           it_mw=s.it_mw_added))
+        if fab is not None and s.racks_added:
+            report = fabric_report(plan, fab)
+            step = next(st for st in report["by_phase"] if st["phase"] == phase.id)
+            nets.append(FabricArgs(site=s.site, platform=phase.platform, switches=report["switches"],
+                                   switches_added=step["switches_added"], cables_added=step["cables_added"],
+                                   tiers=report["tiers"]))
+        out.append(CampusArgs(site=s.site, region=s.region, phase=phase.id, opened_this_phase=s.opened_this_phase,
+                              blocks_added=s.blocks_added, block_it_mw_added=s.block_it_mw_added,
+                              facility_mw=s.facility_mw, grid_mw=s.grid_mw, capex_usd=s.capex_usd,
+                              clusters=tuple(clusters), fabrics=tuple(nets)))
+    return out
+
+
+def stack_outputs(plan, index: int, campuses: list[CampusArgs]) -> dict:
+    phase = plan.phases[index]
+    switches_added: dict[str, int] = {}
+    for c in campuses:
+        for f in c.fabrics:
+            for role, n in f.switches_added.items():
+                switches_added[role] = switches_added.get(role, 0) + n
+    return {
+        "phase": phase.id, "online_date": phase.online_date, "platform": phase.platform,
+        "sites": list(phase.sites_building),
+        "it_mw_added": round(phase.it_mw_added, 6), "it_mw_total": round(phase.it_mw_total, 6),
+        "facility_mw_total": round(phase.facility_mw, 6),
+        "facility_mw_added": round(sum(s.block_it_mw_added * s.pue for s in phase.sites), 6),
+        "gpus_added": phase.gpus_added, "gpus_total": phase.gpus_total,
+        "racks_added": phase.racks_added, "capex_usd": round(phase.capex_usd, 2),
+        "cumulative_capex_usd": round(sum(p.capex_usd for p in plan.phases[: index + 1]), 2),
+        "switches_added": switches_added,
+    }
+
+
+def main() -> dict:
+    plan_path, phase = read_config()
+    plan, index = load(plan_path, phase)
+    campuses = campus_args(plan, index)
+    for args in campuses:
+        Campus(f"{args.site}-phase-{args.phase}", args)
+    outputs = stack_outputs(plan, index, campuses)
+    for key, value in outputs.items():
+        pulumi.export(key, value)
+    return outputs

@@ -1,0 +1,139 @@
+"""The Pulumi program under the SDK's mocks: every phase of the bundled plan, and bad stack configs.
+
+The CLI, not the SDK, applies Pulumi.yaml's config defaults: the fixture merges them with the stack file
+and injects the result with set_all_config. Mocks keep duplicate URNs silently, so uniqueness is checked.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+import yaml
+
+from planner.io import load_plan
+from tests.conftest import REPO
+
+BUNDLED_PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
+RESOURCE_BUDGET = 2000
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.resources.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """Also records each registration's URN and parent URN (MockResourceArgs carries neither)."""
+
+    def __init__(self, mocks):
+        super().__init__(mocks)
+        self.registrations: list[tuple[str, str, str]] = []  # (type, urn, parent urn)
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append((request.type, response.urn, request.parent))
+        return response
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """Pulumi.yaml defaults (project namespace) overlaid with the stack file, as the CLI would."""
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    config = {f"{project['name']}:{key}": str(decl["default"])
+              for key, decl in project["config"].items() if "default" in decl}
+    stack_file = REPO / project["stackConfigDir"] / f"Pulumi.{stack}.yaml"
+    config.update({k: str(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()})
+    return config
+
+
+def run_program(stack: str, config: dict[str, str]):
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="gwplan", stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    from stacks.program import main
+
+    result = {}
+
+    @pulumi.runtime.test
+    def program():
+        result.update(main())
+
+    program()
+    return monitor.registrations, result
+
+
+PHASES = [p.id for p in load_plan(BUNDLED_PLAN).phases]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_every_phase_of_the_bundled_plan(phase):
+    plan = load_plan(BUNDLED_PLAN)
+    resources, outputs = run_program(f"phase-{phase}", stack_config(f"phase-{phase}"))
+    planned = next(p for p in plan.phases if p.id == phase)
+    # outputs are the plan's numbers
+    assert outputs["it_mw_added"] == pytest.approx(planned.it_mw_added)
+    assert outputs["it_mw_total"] == pytest.approx(planned.it_mw_total)
+    assert outputs["gpus_added"] == planned.gpus_added and outputs["gpus_total"] == planned.gpus_total
+    assert outputs["capex_usd"] == pytest.approx(planned.capex_usd)
+    assert outputs["sites"] == list(planned.sites_building)
+    # one Campus per site building, each the parent of its power blocks, clusters and fabrics
+    types = [typ for typ, _, _ in resources]
+    assert types.count("gwplan:site:Campus") == len(planned.sites_building)
+    assert types.count("gwplan:compute:GpuCluster") == sum(1 for s in planned.sites if s.racks_added)
+    assert types.count("gwplan:power:PowerBlocks") == sum(1 for s in planned.sites for n in s.blocks_added if n)
+    campus_urns = {urn for typ, urn, _ in resources if typ == "gwplan:site:Campus"}
+    for typ, urn, parent in resources:
+        if typ == "gwplan:site:Campus":
+            assert "pulumi:pulumi:Stack" in parent  # campuses hang off the stack
+        else:
+            assert parent in campus_urns, (typ, urn, parent)
+    # the engine rejects duplicate URNs; the mocks do not
+    urns = [urn for _, urn, _ in resources]
+    assert len(urns) == len(set(urns))
+    assert len(resources) <= RESOURCE_BUDGET
+
+
+def test_missing_plan_and_unknown_phase_are_named(tmp_path):
+    with pytest.raises(pulumi.RunError, match="gwplan:plan: .*no such file"):
+        run_program("phase-1", {"gwplan:plan": str(tmp_path / "nope.yaml"), "gwplan:phase": "1"})
+    with pytest.raises(pulumi.RunError, match="gwplan:phase: '42' is not a phase"):
+        run_program("phase-42", {"gwplan:plan": str(BUNDLED_PLAN), "gwplan:phase": "42"})
+
+
+def test_bundled_plan_and_stack_files_match_what_gwplan_writes(tmp_path, monkeypatch, capsys):
+    """The committed plan must be what gwplan optimize gives for the bundled scenario (byte for byte),
+    and the committed stack files what gwplan stacks writes for it."""
+    from planner.cli import main as gwplan
+
+    assert gwplan(["optimize", str(REPO / "scenarios" / "10gw-rollout.yaml"), "-o", str(tmp_path / "plan.yaml"),
+                   "--json"]) == 0
+    assert (tmp_path / "plan.yaml").read_bytes() == BUNDLED_PLAN.read_bytes(), \
+        "plans/10gw-rollout.plan.yaml is stale: regenerate it (README, Pulumi stacks)"
+    monkeypatch.chdir(REPO)
+    assert gwplan(["stacks", "plans/10gw-rollout.plan.yaml", "-o", str(tmp_path / "config")]) == 0
+    for phase in PHASES:
+        name = f"Pulumi.phase-{phase}.yaml"
+        assert (tmp_path / "config" / name).read_bytes() == (REPO / "stacks" / "config" / name).read_bytes()
+
+
+def test_project_file_follows_pulumis_rules():
+    """Types the CLI enforces and the schema cannot: an array needs items, a default matches its type."""
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    assert project["runtime"]["name"] == "python" and project["main"] == "stacks/"
+    assert (REPO / project["stackConfigDir"]).is_dir()
+    python_types = {"string": str, "integer": int, "boolean": bool, "array": list}
+    for key, decl in project["config"].items():
+        assert ":" not in key  # project-namespace keys take defaults; others would need `value`
+        assert decl["type"] in python_types
+        if decl["type"] == "array":
+            assert "items" in decl
+        if "default" in decl:
+            assert isinstance(decl["default"], python_types[decl["type"]])
