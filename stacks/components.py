@@ -38,16 +38,20 @@ class GpuClusterArgs:
     gpus: int
     scalable_units: int
     it_mw: float
+    gpus_per_rack: int
+    rack_it_kw: float
 
 
 class GpuCluster(pulumi.ComponentResource):
     """The GPU racks of one platform a phase installs at a campus, as scalable units."""
 
     def __init__(self, name: str, args: GpuClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("gwplan:compute:GpuCluster", name, None, opts)
+        props = {"platform": args.platform, "racks": args.racks, "gpus": args.gpus, "it_mw": args.it_mw,
+                 "scalable_units": args.scalable_units, "gpus_per_rack": args.gpus_per_rack,
+                 "rack_it_kw": args.rack_it_kw}
+        super().__init__("gwplan:compute:GpuCluster", name, props, opts)  # props: what policies check
         self.gpus = pulumi.Output.from_input(args.gpus)
-        self.register_outputs({"platform": args.platform, "racks": args.racks, "gpus": args.gpus,
-                               "scalable_units": args.scalable_units, "it_mw": args.it_mw})
+        self.register_outputs(props)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,27 @@ class Fabric(pulumi.ComponentResource):
 
 
 @dataclass(frozen=True)
+class DataHallArgs:
+    site: str
+    phase: str
+    it_mw: float  # IT power the phase fits out here
+    clusters: tuple[GpuClusterArgs, ...]
+    fabrics: tuple[FabricArgs, ...]
+
+
+class DataHall(pulumi.ComponentResource):
+    """The data-hall fit-out a phase adds at a campus: its GPU clusters and their fabrics."""
+
+    def __init__(self, name: str, args: DataHallArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("gwplan:site:DataHall", name, {"site": args.site, "phase": args.phase,
+                                                          "it_mw": args.it_mw}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.clusters = [GpuCluster(f"{name}-{c.platform}", c, child) for c in args.clusters]
+        self.fabrics = [Fabric(f"{name}-{f.platform}-fabric", f, child) for f in args.fabrics]
+        self.register_outputs({"it_mw": args.it_mw})
+
+
+@dataclass(frozen=True)
 class CampusArgs:
     site: str
     region: str
@@ -80,21 +105,53 @@ class CampusArgs:
     block_it_mw_added: float
     facility_mw: float
     grid_mw: float
+    pue: float
     capex_usd: float
     clusters: tuple[GpuClusterArgs, ...]
     fabrics: tuple[FabricArgs, ...]
 
 
 class Campus(pulumi.ComponentResource):
-    """A campus in one phase: its power blocks, data hall fit-out (GPU clusters) and fabrics."""
+    """A campus in one phase: the power blocks it adds and its data-hall fit-out."""
 
     def __init__(self, name: str, args: CampusArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("gwplan:site:Campus", name, None, opts)
+        props = {"site": args.site, "region": args.region, "phase": args.phase,
+                 "opened_this_phase": args.opened_this_phase, "block_it_mw_added": args.block_it_mw_added,
+                 "facility_mw": args.facility_mw, "grid_mw": args.grid_mw, "pue": args.pue,
+                 "capex_usd": args.capex_usd}
+        super().__init__("gwplan:site:Campus", name, props, opts)  # props: what policies check
         child = pulumi.ResourceOptions(parent=self)
         self.blocks = [PowerBlocks(f"{name}-blocks-{k}", PowerBlocksArgs(args.site, args.phase, k, n), child)
                        for k, n in enumerate(args.blocks_added) if n]
-        self.clusters = [GpuCluster(f"{name}-{c.platform}", c, child) for c in args.clusters]
-        self.fabrics = [Fabric(f"{name}-{f.platform}-fabric", f, child) for f in args.fabrics]
-        self.register_outputs({"site": args.site, "region": args.region, "opened_this_phase": args.opened_this_phase,
-                               "block_it_mw_added": args.block_it_mw_added, "facility_mw": args.facility_mw,
-                               "grid_mw": args.grid_mw, "capex_usd": args.capex_usd})
+        self.hall = None
+        if args.clusters:
+            it_mw = sum(c.it_mw for c in args.clusters)
+            self.hall = DataHall(f"{name}-hall", DataHallArgs(args.site, args.phase, it_mw, args.clusters,
+                                                              args.fabrics), child)
+        self.register_outputs(props)
+
+
+@dataclass(frozen=True)
+class PhaseArgs:
+    phase: str
+    online_date: str
+    platform: str
+    capex_usd: float
+    funding_usd: float
+    cumulative_capex_usd: float
+    cumulative_funding_usd: float
+    campuses: tuple[CampusArgs, ...]
+
+
+class Phase(pulumi.ComponentResource):
+    """One rollout phase: its spend against its funding, and the campuses that build in it."""
+
+    def __init__(self, name: str, args: PhaseArgs, opts: pulumi.ResourceOptions | None = None):
+        props = {"phase": args.phase, "online_date": args.online_date, "platform": args.platform,
+                 "capex_usd": args.capex_usd, "funding_usd": args.funding_usd,
+                 "cumulative_capex_usd": args.cumulative_capex_usd,
+                 "cumulative_funding_usd": args.cumulative_funding_usd}
+        super().__init__("gwplan:rollout:Phase", name, props, opts)  # props: what policies check
+        child = pulumi.ResourceOptions(parent=self)
+        self.campuses = [Campus(f"{c.site}-phase-{c.phase}", c, child) for c in args.campuses]
+        self.register_outputs(props)

@@ -1,8 +1,8 @@
 """The Pulumi program: read the stack's plan and phase, declare what that phase adds, export its numbers.
 
 Config (one place): `gwplan:plan` (plan file, relative to the repository root), `gwplan:phase` (phase id).
-Each campus that builds in the phase becomes a `Campus` component with its power blocks, GPU clusters
-and fabrics; the stack exports the phase's and the cumulative IT MW, facility MW, GPUs, racks, capex,
+The phase is a `Phase` component; each campus that builds in it a child `Campus` with its power blocks,
+GPU clusters and fabrics; the stack exports the phase's and the cumulative IT MW, facility MW, GPUs, racks, capex,
 sites and switch counts, all straight from the plan.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pulumi
 
-from stacks.components import Campus, CampusArgs, FabricArgs, GpuClusterArgs
+from stacks.components import CampusArgs, FabricArgs, GpuClusterArgs, Phase, PhaseArgs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,8 @@ def campus_args(plan, index: int) -> list[CampusArgs]:
         if s.racks_added:
             clusters.append(GpuClusterArgs(site=s.site, platform=phase.platform, racks=s.racks_added,
                                            gpus=s.gpus_added, scalable_units=-(-s.racks_added // rack_su),
-                                           it_mw=s.it_mw_added))
+                                           it_mw=s.it_mw_added, gpus_per_rack=platform.gpus_per_rack,
+                                           rack_it_kw=platform.rack_it_kw.default))
         if fab is not None and s.racks_added:
             report = fabric_report(plan, fab)
             step = next(st for st in report["by_phase"] if st["phase"] == phase.id)
@@ -79,7 +80,7 @@ def campus_args(plan, index: int) -> list[CampusArgs]:
                                    tiers=report["tiers"]))
         out.append(CampusArgs(site=s.site, region=s.region, phase=phase.id, opened_this_phase=s.opened_this_phase,
                               blocks_added=s.blocks_added, block_it_mw_added=s.block_it_mw_added,
-                              facility_mw=s.facility_mw, grid_mw=s.grid_mw, capex_usd=s.capex_usd,
+                              facility_mw=s.facility_mw, grid_mw=s.grid_mw, pue=s.pue, capex_usd=s.capex_usd,
                               clusters=tuple(clusters), fabrics=tuple(nets)))
     return out
 
@@ -98,19 +99,38 @@ def stack_outputs(plan, index: int, campuses: list[CampusArgs]) -> dict:
         "facility_mw_total": round(phase.facility_mw, 6),
         "facility_mw_added": round(sum(s.block_it_mw_added * s.pue for s in phase.sites), 6),
         "gpus_added": phase.gpus_added, "gpus_total": phase.gpus_total,
-        "racks_added": phase.racks_added, "capex_usd": round(phase.capex_usd, 2),
+        "racks_added": phase.racks_added,
+        "racks_total": sum(p.racks_added for p in plan.phases[: index + 1]),
+        "capex_usd": round(phase.capex_usd, 2),
         "cumulative_capex_usd": round(sum(p.capex_usd for p in plan.phases[: index + 1]), 2),
         "switches_added": switches_added,
+        "switches_total": switches_total(plan, phase.id),
     }
+
+
+def switches_total(plan, phase_id: str) -> dict[str, int]:
+    """Switches by role in every site fabric standing at the end of a phase."""
+    from planner.fabric import fabric_bom, site_fabrics
+
+    total: dict[str, int] = {}
+    for fab in site_fabrics(plan, phase_id):
+        for role, n in fabric_bom(plan, fab.platform, fab.racks)["switches"].items():
+            total[role] = total.get(role, 0) + n
+    return total
 
 
 def main() -> dict:
     plan_path, phase = read_config()
     plan, index = load(plan_path, phase)
     campuses = campus_args(plan, index)
-    for args in campuses:
-        Campus(f"{args.site}-phase-{args.phase}", args)
     outputs = stack_outputs(plan, index, campuses)
+    phase_plan = plan.phases[index]
+    Phase(f"phase-{phase_plan.id}", PhaseArgs(
+        phase=phase_plan.id, online_date=phase_plan.online_date, platform=phase_plan.platform,
+        capex_usd=outputs["capex_usd"], funding_usd=phase_plan.funding_usd,
+        cumulative_capex_usd=outputs["cumulative_capex_usd"],
+        cumulative_funding_usd=round(sum(p.funding_usd for p in plan.phases[: index + 1]), 2),
+        campuses=tuple(campuses)))
     for key, value in outputs.items():
         pulumi.export(key, value)
     return outputs

@@ -9,8 +9,8 @@ import pytest
 from planner.cli import main
 from planner.fabric import site_fabrics
 from planner.io import dump_plan, load_plan
-from topology.spec import bill_of_materials, size_fabric
 from tests.conftest import site, tiny_doc
+from topology.spec import bill_of_materials, size_fabric
 
 
 @pytest.fixture

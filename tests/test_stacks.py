@@ -54,6 +54,16 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 def run_program(stack: str, config: dict[str, str]):
+    return _run(stack, config)[0]
+
+
+def run_program_with_props(stack: str, config: dict[str, str]) -> list[tuple[str, dict]]:
+    """(type, inputs) of every resource the program registers: what a policy pack sees."""
+    mocks = _run(stack, config)[1]
+    return [(r.typ, r.inputs) for r in mocks.resources]
+
+
+def _run(stack: str, config: dict[str, str]):
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="gwplan", stack=stack, preview=False, monitor=monitor)
@@ -67,7 +77,7 @@ def run_program(stack: str, config: dict[str, str]):
         result.update(main())
 
     program()
-    return monitor.registrations, result
+    return (monitor.registrations, result), mocks
 
 
 PHASES = [p.id for p in load_plan(BUNDLED_PLAN).phases]
@@ -84,17 +94,30 @@ def test_every_phase_of_the_bundled_plan(phase):
     assert outputs["gpus_added"] == planned.gpus_added and outputs["gpus_total"] == planned.gpus_total
     assert outputs["capex_usd"] == pytest.approx(planned.capex_usd)
     assert outputs["sites"] == list(planned.sites_building)
+    index = PHASES.index(phase)
+    assert outputs["racks_total"] == sum(p.racks_added for p in plan.phases[: index + 1])
+    if index:  # switches only grow
+        _, previous = run_program(f"phase-{PHASES[index - 1]}", stack_config(f"phase-{PHASES[index - 1]}"))
+        assert all(outputs["switches_total"][r] >= previous["switches_total"].get(r, 0)
+                   for r in outputs["switches_total"])
     # one Campus per site building, each the parent of its power blocks, clusters and fabrics
     types = [typ for typ, _, _ in resources]
     assert types.count("gwplan:site:Campus") == len(planned.sites_building)
     assert types.count("gwplan:compute:GpuCluster") == sum(1 for s in planned.sites if s.racks_added)
     assert types.count("gwplan:power:PowerBlocks") == sum(1 for s in planned.sites for n in s.blocks_added if n)
-    campus_urns = {urn for typ, urn, _ in resources if typ == "gwplan:site:Campus"}
+    (phase_urn,) = [urn for typ, urn, _ in resources if typ == "gwplan:rollout:Phase"]
+    urns_of = {t: {urn for typ, urn, _ in resources if typ == t} for t in
+               ("gwplan:site:Campus", "gwplan:site:DataHall")}
+    expected_parent = {"gwplan:site:Campus": {phase_urn}, "gwplan:site:DataHall": urns_of["gwplan:site:Campus"],
+                       "gwplan:power:PowerBlocks": urns_of["gwplan:site:Campus"],
+                       "gwplan:compute:GpuCluster": urns_of["gwplan:site:DataHall"],
+                       "gwplan:network:Fabric": urns_of["gwplan:site:DataHall"]}
     for typ, urn, parent in resources:
-        if typ == "gwplan:site:Campus":
-            assert "pulumi:pulumi:Stack" in parent  # campuses hang off the stack
+        if typ == "gwplan:rollout:Phase":
+            assert "pulumi:pulumi:Stack" in parent  # the phase hangs off the stack
         else:
-            assert parent in campus_urns, (typ, urn, parent)
+            assert parent in expected_parent[typ], (typ, urn, parent)
+    assert types.count("gwplan:site:DataHall") == sum(1 for s in planned.sites if s.racks_added)
     # the engine rejects duplicate URNs; the mocks do not
     urns = [urn for _, urn, _ in resources]
     assert len(urns) == len(set(urns))
@@ -137,3 +160,10 @@ def test_project_file_follows_pulumis_rules():
             assert "items" in decl
         if "default" in decl:
             assert isinstance(decl["default"], python_types[decl["type"]])
+
+
+def test_a_plan_that_fails_its_own_checks_is_named(tmp_path):
+    broken = tmp_path / "plan.yaml"
+    broken.write_text(BUNDLED_PLAN.read_text().replace("opened_this_phase: true", "opened_this_phase: maybe", 1))
+    with pytest.raises(pulumi.RunError, match=r"gwplan:plan: .*opened_this_phase: expected true or false.*regenerate"):
+        run_program("phase-1", {"gwplan:plan": str(broken), "gwplan:phase": "1"})

@@ -16,7 +16,6 @@ import networkx as nx
 
 from topology.spec import REACH
 
-
 _GRAPHML_TYPES = {bool: "boolean", int: "int", float: "double", str: "string"}
 
 
