@@ -94,7 +94,7 @@ def stack_outputs(plan, index: int, campuses: list[CampusArgs]) -> dict:
                 switches_added[role] = switches_added.get(role, 0) + n
     return {
         "phase": phase.id, "online_date": phase.online_date, "platform": phase.platform,
-        "sites": list(phase.sites_building),
+        "sites": list(phase.sites_building), "sites_total": [s.site for s in phase.sites],
         "it_mw_added": round(phase.it_mw_added, 6), "it_mw_total": round(phase.it_mw_total, 6),
         "facility_mw_total": round(phase.facility_mw, 6),
         "facility_mw_added": round(sum(s.block_it_mw_added * s.pue for s in phase.sites), 6),

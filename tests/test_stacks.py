@@ -94,6 +94,7 @@ def test_every_phase_of_the_bundled_plan(phase):
     assert outputs["gpus_added"] == planned.gpus_added and outputs["gpus_total"] == planned.gpus_total
     assert outputs["capex_usd"] == pytest.approx(planned.capex_usd)
     assert outputs["sites"] == list(planned.sites_building)
+    assert set(outputs["sites_total"]) == {s.site for p in plan.phases[: PHASES.index(phase) + 1] for s in p.sites}
     index = PHASES.index(phase)
     assert outputs["racks_total"] == sum(p.racks_added for p in plan.phases[: index + 1])
     if index:  # switches only grow
