@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                "valid; otherwise exit 2 with one line per problem: file, field "
                                                "path, what was expected.")
     validate.add_argument("scenario", metavar="FILE", help="scenario YAML")
+    validate.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
+                          help="override a field for a what-if, e.g. sites[tx-abilene].lead_time_months=30 "
+                               "(repeatable; values are YAML)")
 
     optimize = commands.add_parser(
         "optimize", help="choose sites and power for every phase at the lowest net present cost",
@@ -88,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve the rollout model for a scenario and write the plan (YAML) and a summary.",
         epilog="example:\n  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml --gap 1e-4\n")
     optimize.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
+    optimize.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
+                          help="override a field for a what-if, e.g. economics.discount_rate=0.1 or "
+                               "phases[3].funding_usd=40e9 (repeatable; values are YAML; the plan's scenario "
+                               "hash covers them)")
     optimize.add_argument("-o", "--output", metavar="PLAN", type=Path,
                           help="plan file to write (default: out/<scenario name>.plan.yaml)")
     optimize.add_argument("--summary", metavar="FILE", type=Path,
@@ -199,7 +206,7 @@ def _report_input_error(err) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from planner.io import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, args.overrides)
     print(f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.sites)} sites in "
           f"{len(scenario.regions)} regions, {len(scenario.phases)} phases, "
           f"{sum(p.it_mw_required for p in scenario.phases):,.0f} MW IT required, "
@@ -217,7 +224,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from planner.render import summary_text
     from planner.solve import SolveOptions, SolveStatus
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, args.overrides)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
 

@@ -173,10 +173,53 @@ def _canonical_sha256(doc: Any) -> str:
 # Scenario
 # ---------------------------------------------------------------------------------------------
 
-def load_scenario(path: str | os.PathLike) -> Scenario:
-    """Read, merge and check a scenario file; raise InputError with every problem found."""
+def apply_overrides(doc: dict, overrides: list[str] | tuple[str, ...], source: str = "--set") -> dict:
+    """Apply `path=value` overrides to a scenario document (a copy is returned).
+
+    Paths are dotted keys with `[id]` or `[index]` for lists: `economics.discount_rate=0.1`,
+    `sites[tx-abilene].lead_time_months=30`, `phases[2].funding_usd=40e9`. Values are read as YAML.
+    """
+    doc = copy.deepcopy(doc)
+    for item in overrides:
+        target, sep, raw = item.partition("=")
+        if not sep or not target.strip():
+            raise InputError([Problem(source, item, "expected PATH=VALUE, e.g. economics.discount_rate=0.1")])
+        tokens = re.findall(r"[^.\[\]]+|\[[^\]]*\]", target.strip())
+        node: Any = doc
+        for i, token in enumerate(tokens):
+            last = i == len(tokens) - 1
+            if token.startswith("["):
+                key = token[1:-1]
+                if not isinstance(node, list):
+                    raise InputError([Problem(source, target, f"{token} selects from a list, but "
+                                                              f"{''.join(tokens[:i]) or 'the top'} is not one")])
+                matches = [j for j, r in enumerate(node) if isinstance(r, dict) and str(r.get("id")) == key]
+                if matches:
+                    index = matches[0]
+                elif key.lstrip("-").isdigit() and -len(node) <= int(key) < len(node):
+                    index = int(key)
+                else:
+                    raise InputError([Problem(source, target, f"no record with id {key!r} (nor index) there")])
+                if last:
+                    node[index] = parse_yaml_text(raw)
+                node = node[index]
+            else:
+                if not isinstance(node, dict):
+                    raise InputError([Problem(source, target, f"{token!r} names a field, but its parent is not a "
+                                                              "mapping")])
+                if last:
+                    node[token] = parse_yaml_text(raw)
+                else:
+                    node = node.setdefault(token, {})
+    return doc
+
+
+def load_scenario(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, merge and check a scenario file (plus `--set` overrides); raise InputError with every problem."""
     path = Path(path)
     doc = _resolve_extends(path)
+    if overrides:
+        doc = apply_overrides(doc, overrides)
     sha = _canonical_sha256(doc)
     catalog = _bundled_catalog()
     for key in ("platforms", "switches"):

@@ -183,3 +183,13 @@ def test_fabric_failures_and_paths(capsys):
     assert impacts["domain"]["gpus_cut_off"] == 72
     same_su, far = report["paths"]
     assert same_su["switch_hops"] == 1 and far["switch_hops"] == 3 and far["ecmp_paths"] > same_su["ecmp_paths"]
+
+
+def test_optimize_what_if_with_set(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    args = ["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--json"]
+    assert main(args + ["--set", "sites[A].grid_mw_by_phase=[30]"]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(30e6 + 140e6)  # 30 at A, 70 at B
+    assert main(args + ["--set", "sites[A].grid_mw_by_phase=[30]", "--set", "sites[B].grid_mw_by_phase=[30]"]) == 3
+    assert main(["validate", str(path), "--set", "sites[Q].pue=1.1"]) == 2
+    assert "--set: sites[Q].pue: no record with id 'Q'" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -153,3 +155,26 @@ def test_reading_plans_does_not_import_or_tools(solve_doc, tmp_path):
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "False"
+
+
+def test_set_overrides_by_path_id_and_index(write_scenario):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    base = load_scenario(path)
+    changed = load_scenario(path, ["economics.discount_rate=0.1", "sites[B].lead_time_months=30",
+                                   "phases[0].funding_usd=5e9", "sites[0].grid_mw_by_phase=[50]"])
+    assert changed.economics.discount_rate == 0.1
+    assert changed.sites[1].lead_time_months == 30 and changed.sites[0].grid_mw_by_phase == (50.0,)
+    assert changed.phases[0].funding_usd == 5e9
+    assert changed.sha256 != base.sha256  # the plan's scenario hash covers what-ifs
+
+
+@pytest.mark.parametrize("override, message", [
+    ("economics.discount_rate", "expected PATH=VALUE"),
+    ("sites[Z].pue=1.2", "no record with id 'Z'"),
+    ("economics[0]=1", "selects from a list"),
+    ("economics.discount_rate=high", "economics.discount_rate: expected a number"),
+])
+def test_bad_overrides_are_named(write_scenario, override, message):
+    path = write_scenario(tiny_doc([site("A")]))
+    with pytest.raises(InputError, match=re.escape(message)):
+        load_scenario(path, [override])
