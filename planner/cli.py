@@ -175,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
+    diff = commands.add_parser("diff", help="what moved between two plans: sites, MW, phases, cost",
+                               description="Compare two plans (e.g. before and after a what-if): sites added or "
+                                           "dropped, sites opening in another phase, installed IT MW per phase "
+                                           "and site, capex and net present cost.")
+    diff.add_argument("plan_a", metavar="PLAN_A", help="the plan to compare from")
+    diff.add_argument("plan_b", metavar="PLAN_B", help="the plan to compare to")
+    diff.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
     stacks = commands.add_parser(
         "stacks", help="write one Pulumi stack file per phase of a plan (Pulumi.phase-N.yaml)",
         description="Write stacks/config/Pulumi.phase-<id>.yaml for every phase of a plan, each naming the plan "
@@ -527,6 +535,37 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from planner.diff import diff_plans
+    from planner.io import load_plan
+
+    d = diff_plans(load_plan(args.plan_a), load_plan(args.plan_b))
+    if args.json:
+        print(json.dumps(d))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    console.print(f"NPV ${d['npv_usd_a'] / 1e9:,.2f}B -> ${d['npv_usd_b'] / 1e9:,.2f}B "
+                  f"({d['delta_npv_usd'] / 1e9:+,.2f}B); capex ${d['capex_usd_a'] / 1e9:,.2f}B -> "
+                  f"${d['capex_usd_b'] / 1e9:,.2f}B ({d['delta_capex_usd'] / 1e9:+,.2f}B)", highlight=False)
+    for label, key in (("sites dropped", "sites_only_in_a"), ("sites added", "sites_only_in_b")):
+        if d[key]:
+            console.print(f"{label}: {', '.join(d[key])}", highlight=False)
+    for m in d["sites_opening_moved"]:
+        console.print(f"{m['site']} opens in phase {m['opens_b']} instead of {m['opens_a']}", highlight=False)
+    table = Table(title="Installed IT MW that changed, by phase and site", title_justify="left", header_style="bold")
+    for column in ("phase", "site", "IT MW A", "IT MW B", "change", "phase capex change $B"):
+        table.add_column(column, justify="left" if column in ("phase", "site") else "right")
+    for p in d["phases"]:
+        for i, c in enumerate(p["sites"]):
+            table.add_row(p["phase"] if i == 0 else "", c["site"], f"{c['it_mw_a']:,.1f}", f"{c['it_mw_b']:,.1f}",
+                          f"{c['delta_mw']:+,.1f}", f"{p['delta_capex_usd'] / 1e9:+,.2f}" if i == 0 else "")
+    console.print(table if any(p["sites"] for p in d["phases"]) else "no change in installed IT MW")
+    return EXIT_OK
+
+
 def cmd_stacks(args: argparse.Namespace) -> int:
     from planner.io import load_plan, write_stack_configs
 
@@ -565,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.fields import InputError
 
     handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "topology": cmd_topology,
-                "stacks": cmd_stacks, "import": cmd_import}
+                "stacks": cmd_stacks, "diff": cmd_diff, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

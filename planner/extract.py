@@ -48,6 +48,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         shares.setdefault((r, p), []).append((i, x))
     phases: list[PhasePlan] = []
     opened: set[int] = set()
+    listed: set[int] = set()  # sites already in the plan
     blocks_total = [0.0] * len(s_.sites)
     it_total = [0.0] * len(s_.sites)
     gpus_total = [0] * len(s_.sites)
@@ -69,11 +70,15 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
             blocks_total[i] += block_mw
             it_total[i] += it_mw
             gpus_total[i] += racks * platform.gpus_per_rack
+            if not (blocks_total[i] or it_total[i] or site.open_cost_usd):
+                continue  # "opened" for free with nothing built: not part of the plan (yet)
+            first_listing = i not in listed
+            listed.add(i)
             capex = (site.open_cost_usd * opens_now
                      + sum(n * b.it_mw * b.capex_usd_per_it_mw for n, b in zip(blocks, site.power_blocks))
                      + racks * platform.system_capex_usd_per_rack.default)
             site_plans.append(SitePhase(
-                site=site.id, region=site.region, opened_this_phase=opens_now, blocks_added=blocks,
+                site=site.id, region=site.region, opened_this_phase=first_listing, blocks_added=blocks,
                 block_it_mw_added=_round_mw(block_mw), block_it_mw_total=_round_mw(blocks_total[i]),
                 facility_mw=_round_mw(blocks_total[i] * site.pue), grid_mw=site.grid_mw_by_phase[p], pue=site.pue,
                 racks_added=racks, it_mw_added=_round_mw(it_mw), it_mw_total=_round_mw(it_total[i]),

@@ -193,3 +193,19 @@ def test_optimize_what_if_with_set(write_scenario, tmp_path, capsys):
     assert main(args + ["--set", "sites[A].grid_mw_by_phase=[30]", "--set", "sites[B].grid_mw_by_phase=[30]"]) == 3
     assert main(["validate", str(path), "--set", "sites[Q].pue=1.1"]) == 2
     assert "--set: sites[Q].pue: no record with id 'Q'" in capsys.readouterr().err
+
+
+def test_diff_shows_what_moved(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "a.yaml"), "--json"]) == 0
+    assert main(["optimize", str(path), "-o", str(tmp_path / "b.yaml"), "--json",
+                 "--set", "sites[A].grid_mw_by_phase=[30]"]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["sites_only_in_b"] == ["B"] and d["sites_only_in_a"] == []
+    assert d["delta_npv_usd"] == pytest.approx(70e6)  # 70 MW moved from 1 M/MW to 2 M/MW
+    (phase,) = d["phases"]
+    assert {c["site"]: c["delta_mw"] for c in phase["sites"]} == pytest.approx({"A": -70.0, "B": 70.0})
+    assert main(["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]) == 0
+    assert "sites added: B" in capsys.readouterr().out
