@@ -282,8 +282,16 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     if result.status == SolveStatus.OPTIMAL:
         return EXIT_OK
     if result.status == SolveStatus.INFEASIBLE:
-        print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario "
-              "(capacity, grid, lead times, funding, diversity, demand). No plan was written.", file=sys.stderr)
+        from planner.explain import explain
+
+        reasons = explain(scenario)
+        print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. "
+              "No plan was written.", file=sys.stderr)
+        for reason in reasons:
+            print(f"  - {reason.message}", file=sys.stderr)
+        if not reasons:
+            print("  - no single rule explains it: capacity, grid, lead times, funding, diversity and demand are "
+                  "each satisfiable alone but not together", file=sys.stderr)
         return EXIT_INFEASIBLE
     if result.status == SolveStatus.NO_SOLUTION:
         print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "

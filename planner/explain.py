@@ -1,0 +1,113 @@
+"""Why a scenario has no plan: necessary conditions checked one by one, in the scenario's own terms.
+
+Each check is a bound any plan must meet (capacity the grid and lead times allow by a phase, the least
+spend that capacity needs against the funding released, diversity counts, required sites); a check that
+fails is a reason, stated with the phase, sites, MW, dollars and dates involved. When the solver finds
+a scenario infeasible but no single check fails, the constraints only conflict in combination, and
+that is said too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.model import eligible_phases, max_it_mw
+from planner.scenario import Scenario, Site
+
+
+@dataclass(frozen=True)
+class Reason:
+    family: str  # grid | lead_time | funding | diversity | region_share | required_site
+    phase: str | None
+    message: str
+
+
+def _mw(value: float) -> str:
+    return f"{value:,.0f} MW"
+
+
+def _usd_b(value: float) -> str:
+    return f"${value / 1e9:,.2f}B"
+
+
+def site_it_limit_mw(site: Site, p: int) -> float:
+    """At most the IT MW a site can hold in phase p: its grid at its PUE, and its own cap."""
+    return min(site.grid_mw_by_phase[p] / site.pue, max_it_mw(site))
+
+
+def explain(scenario: Scenario) -> list[Reason]:
+    """Reasons no plan can exist (empty when every necessary condition holds)."""
+    reasons: list[Reason] = []
+    c = scenario.constraints
+    forbidden = set(c.forbidden_sites)
+    usable = [s for s in scenario.sites if s.id not in forbidden]
+    eligible = {s.id: set(eligible_phases(scenario, s)) for s in usable}
+    start = scenario.economics.planning_start_date
+    needed = 0.0
+    funded = 0.0
+    cheapest_block = min((b.capex_usd_per_it_mw for s in usable for b in s.power_blocks), default=0.0)
+    for p, phase in enumerate(scenario.phases):
+        needed += phase.it_mw_required
+        funded += phase.funding_usd
+        when = f"by {phase.online_label}"
+        limits = {s.id: site_it_limit_mw(s, p) if p in eligible[s.id] else 0.0 for s in usable}
+        supply = sum(limits.values())
+        if needed > supply + 1e-6:
+            late = sorted((s for s in usable if p not in eligible[s.id] and site_it_limit_mw(s, p) > 0),
+                          key=lambda s: -site_it_limit_mw(s, p))
+            top = sorted(((mw, sid) for sid, mw in limits.items() if mw > 0), reverse=True)[:4]
+            where = ", ".join(f"{sid} {_mw(mw)}" for mw, sid in top) or "none"
+            text = (f"phase {phase.id} needs {_mw(needed)} of IT installed {when}; the sites allowed then can "
+                    f"supply at most {_mw(supply)} (grid limits: {where})")
+            if late:
+                lead = ", ".join(f"{s.id} ({s.lead_time_months:g} months, {_mw(site_it_limit_mw(s, p))})"
+                                 for s in late[:4])
+                reasons.append(Reason("lead_time", phase.id, text + f"; sites whose grid is there but whose lead "
+                                                                    f"time from {start} is too long: {lead}"))
+            else:
+                reasons.append(Reason("grid", phase.id, text))
+        if c.max_region_share is not None and c.max_region_share < 1 and needed > 0:
+            by_region: dict[str, float] = {}
+            for s in usable:
+                by_region[s.region] = by_region.get(s.region, 0.0) + limits[s.id]
+            cap = sum(min(mw, c.max_region_share * needed) for mw in by_region.values())
+            if needed > cap + 1e-6 and needed <= supply + 1e-6:
+                reasons.append(Reason("region_share", phase.id,
+                                      f"phase {phase.id} needs {_mw(needed)} {when}, but with at most "
+                                      f"{c.max_region_share:.0%} of it per region the regions can hold only "
+                                      f"{_mw(cap)}"))
+        # The least the capacity needed by this phase can cost: GPU systems at the cheapest price per MW of
+        # the platforms installed so far, and power blocks at the cheapest capex per MW of any site.
+        unit_price = min(scenario.platform(ph.platform).system_capex_usd_per_rack.default
+                         / scenario.platform(ph.platform).rack_it_mw for ph in scenario.phases[: p + 1])
+        least = needed * (unit_price + cheapest_block)
+        if needed > 0 and least > funded + 1 and not any(r.family == "funding" for r in reasons):
+            reasons.append(Reason("funding", phase.id,
+                                  f"phase {phase.id} needs {_mw(needed)} of IT installed {when}: GPU systems and "
+                                  f"power blocks for it cost at least {_usd_b(least)}, but only "
+                                  f"{_usd_b(funded)} is funded up to this phase"))
+        for count, unit, groups in ((c.min_sites_per_phase, "sites", {s.id: [s] for s in usable}),
+                                    (c.min_regions_per_phase, "regions",
+                                     {g: [s for s in usable if s.region == g] for g in scenario.regions})):
+            if count <= 0:
+                continue
+            able = [g for g, members in groups.items()
+                    if sum(limits[s.id] for s in members) >= c.diversity_min_it_mw - 1e-6]
+            if len(able) < count:
+                reasons.append(Reason("diversity", phase.id,
+                                      f"phase {phase.id} must add at least {c.diversity_min_it_mw:g} MW in each "
+                                      f"of {count} {unit} {when}; only {len(able)} can "
+                                      f"({', '.join(sorted(able)) or 'none'})"))
+    last = len(scenario.phases) - 1
+    for sid in c.required_sites:
+        site = next(s for s in scenario.sites if s.id == sid)
+        phases = eligible_phases(scenario, site)
+        if not phases:
+            reasons.append(Reason("required_site", None,
+                                  f"site {sid} is required, but its lead time of {site.lead_time_months:g} months "
+                                  f"from {start} reaches beyond the last phase "
+                                  f"({scenario.phases[last].online_label})"))
+        elif max_it_mw(site) <= 0:
+            reasons.append(Reason("required_site", None,
+                                  f"site {sid} is required, but its grid never delivers any power"))
+    return reasons
