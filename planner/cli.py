@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="plan file to write (default: out/<scenario name>.plan.yaml)")
     optimize.add_argument("--summary", metavar="FILE", type=Path,
                           help="summary text file to write (default: beside the plan, .summary.txt)")
+    optimize.add_argument("--commit", metavar="PLAN", type=Path,
+                          help="a plan whose first phases are already built (with --phases); later phases are "
+                               "re-optimized around them")
+    optimize.add_argument("--phases", metavar="IDS",
+                          help="the committed phases of --commit: a range 1-3 or a list 1,2,3 of phase ids")
     optimize.add_argument("--time-limit", metavar="S", type=_positive_float, default=defaults.time_limit_s,
                           help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
     optimize.add_argument("--gap", metavar="REL", type=_gap, default=defaults.relative_gap,
@@ -233,6 +238,26 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from planner.solve import SolveOptions, SolveStatus
 
     scenario = load_scenario(args.scenario, args.overrides)
+    commitments = ()
+    if args.commit is not None or args.phases is not None:
+        if args.commit is None or args.phases is None:
+            print("gwplan optimize: --commit PLAN and --phases IDS go together", file=sys.stderr)
+            return EXIT_INPUT
+        from planner.io import load_plan
+        from planner.optimize import commitments_from_plan
+
+        committed = load_plan(args.commit)
+        ids = [p.id for p in committed.phases]
+        first, dash, last = args.phases.partition("-")
+        if dash and first in ids and last in ids:
+            chosen = ids[ids.index(first): ids.index(last) + 1]
+        else:
+            chosen = [x.strip() for x in args.phases.split(",") if x.strip()]
+        try:
+            commitments = commitments_from_plan(committed, scenario, chosen)
+        except KeyError as err:
+            print(f"{args.commit}: {err.args[0]}", file=sys.stderr)
+            return EXIT_INPUT
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
 
@@ -242,9 +267,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     with _native_stdout_to_stderr():
         if args.log or args.json or not sys.stderr.isatty():
-            outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None)
+            outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None,
+                                   commitments=commitments)
         else:
-            outcome = _solve_with_spinner(scenario, options)
+            outcome = _solve_with_spinner(scenario, options, commitments)
     result = outcome.result
     plan_path = args.output or _default_plan_path(args.scenario)
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
@@ -400,7 +426,7 @@ def _native_stdout_to_stderr():
         os.close(saved)
 
 
-def _solve_with_spinner(scenario, options):
+def _solve_with_spinner(scenario, options, commitments=()):
     """Solve while a terminal shows what is running and for how long (the solver releases the GIL)."""
     import threading
     import time
@@ -413,7 +439,7 @@ def _solve_with_spinner(scenario, options):
 
     def run() -> None:
         try:
-            outcome.append(plan_rollout(scenario, options))
+            outcome.append(plan_rollout(scenario, options, commitments=commitments))
         except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
             outcome.append(err)
 

@@ -46,6 +46,7 @@ Constraints
     min_sites      it_sp >= delta add_sp;  sum_s add_sp >= min_sites_per_phase
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
+    committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
                                                            up to STRONG_LINKING_MAX_PAIRS pairs)
@@ -159,10 +160,26 @@ def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]
 # Building
 # ---------------------------------------------------------------------------------------------
 
-def build_model(scenario: Scenario) -> RolloutModel:
-    """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it."""
+@dataclass(frozen=True)
+class Commitment:
+    """What a site already has by the end of a committed phase: fixed, not re-optimized."""
+
+    site: str
+    phase: str
+    opened: bool
+    blocks_total: tuple[int, ...]  # per power-block kind
+    it_mw_total: float
+
+
+def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = ()) -> RolloutModel:
+    """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it.
+
+    `commitments` fix what earlier phases already built (every site of a committed phase: a site
+    without a commitment in that phase has nothing there); later phases are optimized around them.
+    """
     rm = RolloutModel(scenario=scenario, model=mathopt.Model(name=scenario.name or "rollout"))
     add_site_variables(rm)
+    add_commitments(rm, commitments)
     add_capacity_constraints(rm)
     add_requirement_constraints(rm)
     add_funding_constraints(rm)
@@ -204,6 +221,28 @@ def add_site_variables(rm: RolloutModel) -> None:
                 for k in range(len(site.power_blocks)):
                     m.add_linear_constraint(rm.blocks[i, k, p] >= 0, name=f"grows_blocks[{tag},{k}]")
     rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
+
+
+def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> None:
+    """committed: Y_sp, N_skp and IT_sp fixed to what committed phases built."""
+    if not commitments:
+        return
+    s_ = rm.scenario
+    phase_index = {ph.id: p for p, ph in enumerate(s_.phases)}
+    site_index = {site.id: i for i, site in enumerate(s_.sites)}
+    committed = {(site_index[c.site], phase_index[c.phase]): c for c in commitments}
+    for p in sorted({phase_index[c.phase] for c in commitments}):
+        for i, site in enumerate(s_.sites):
+            c = committed.get((i, p))
+            if (i, p) not in rm.opened:
+                if c is not None and (c.opened or c.it_mw_total > 0):
+                    rm.model.add_linear_constraint(lb=1.0, ub=1.0, name=f"committed_unbuildable[{site.id}]")
+                continue
+            fixes = [(rm.opened[i, p], float(bool(c and c.opened))), (rm.it_total[i, p], c.it_mw_total if c else 0.0)]
+            fixes += [(rm.blocks_total[i, k, p], float(c.blocks_total[k]) if c else 0.0)
+                      for k in range(len(site.power_blocks))]
+            for var, value in fixes:
+                rm.model.add_linear_constraint(var == value, name=f"committed[{var.name}]")
 
 
 def _added(totals: dict, key: tuple, previous: tuple):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from planner.extract import extract_plan
-from planner.model import build_model
+from planner.model import Commitment, build_model
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import SolveOptions, SolveResult, solve
@@ -23,16 +23,48 @@ class Outcome:
 
 
 def plan_rollout(scenario: Scenario, options: SolveOptions,
-                 on_log: Callable[[Sequence[str]], None] | None = None) -> Outcome:
+                 on_log: Callable[[Sequence[str]], None] | None = None,
+                 commitments: tuple[Commitment, ...] = ()) -> Outcome:
     """Build the model, solve it, and extract the plan: three separate, timed steps.
 
-    `on_log` receives the solver's log lines (see `planner.solve.solve`).
+    `on_log` receives the solver's log lines (see `planner.solve.solve`); `commitments` fix what
+    earlier phases already built (see `commitments_from_plan`).
     """
     started = time.perf_counter()
-    rm = build_model(scenario)
+    rm = build_model(scenario, commitments)
     build_s = time.perf_counter() - started
     result = solve(rm.model, options, on_log)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options) if result.status.has_plan else None
     extract_s = time.perf_counter() - started
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=extract_s, model_size=rm.size)
+
+
+def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) -> tuple[Commitment, ...]:
+    """What a plan built in the given phases, as commitments for re-planning `scenario`.
+
+    Raises KeyError naming a phase or site the scenario does not have.
+    """
+    sites = {s.id: s for s in scenario.sites}
+    known_phases = {p.id for p in scenario.phases}
+    out = []
+    totals: dict[str, list[int]] = {}
+    for phase in plan.phases:
+        for s in phase.sites:
+            if s.site not in sites:
+                raise KeyError(f"site {s.site!r} of the committed plan is not in the scenario")
+            running = totals.setdefault(s.site, [0] * len(sites[s.site].power_blocks))
+            if len(s.blocks_added) != len(running):
+                raise KeyError(f"site {s.site!r}: the plan has {len(s.blocks_added)} block kinds, the scenario "
+                               f"{len(running)}")
+            for k, n in enumerate(s.blocks_added):
+                running[k] += n
+            if phase.id in phase_ids:
+                out.append(Commitment(site=s.site, phase=phase.id, opened=True, blocks_total=tuple(running),
+                                      it_mw_total=s.it_mw_total))
+        if phase.id in phase_ids and phase.id not in known_phases:
+            raise KeyError(f"phase {phase.id!r} of the committed plan is not in the scenario")
+    missing = [p for p in phase_ids if p not in {ph.id for ph in plan.phases}]
+    if missing:
+        raise KeyError(f"phase {missing[0]!r} is not in the committed plan")
+    return tuple(out)

@@ -209,3 +209,24 @@ def test_diff_shows_what_moved(write_scenario, tmp_path, capsys):
     assert {c["site"]: c["delta_mw"] for c in phase["sites"]} == pytest.approx({"A": -70.0, "B": 70.0})
     assert main(["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]) == 0
     assert "sites added: B" in capsys.readouterr().out
+
+
+def test_committed_phases_are_kept_and_later_ones_replanned(write_scenario, tmp_path, capsys):
+    phases = [{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 100.0, "platform": "unit",
+               "funding_usd": 1e12} for i in range(2)]
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)], phases=phases))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "a.yaml"), "--json"]) == 0
+    # B becomes the cheaper site; phase 1 is already built at A, so only phase 2 may move to B
+    cheaper_b = ["--set", "sites[B].power_blocks=[{it_mw: 10, capex_usd_per_it_mw: 0.5e6}]"]
+    assert main(["optimize", str(path), "-o", str(tmp_path / "free.yaml"), "--json"] + cheaper_b) == 0
+    assert main(["optimize", str(path), "-o", str(tmp_path / "b.yaml"), "--json", "--commit",
+                 str(tmp_path / "a.yaml"), "--phases", "1"] + cheaper_b) == 0
+    capsys.readouterr()
+    from planner.io import load_plan
+
+    free, kept = load_plan(tmp_path / "free.yaml"), load_plan(tmp_path / "b.yaml")
+    assert {s.site: s.it_mw_total for s in free.phases[0].sites} == {"B": 100.0}
+    assert {s.site: s.it_mw_total for s in kept.phases[0].sites} == {"A": 100.0}  # as committed
+    assert {s.site: s.it_mw_added for s in kept.phases[1].sites if s.it_mw_added} == {"B": 100.0}
+    assert main(["optimize", str(path), "--commit", str(tmp_path / "a.yaml"), "--phases", "7"]) == 2
+    assert "phase '7' is not in the committed plan" in capsys.readouterr().err
