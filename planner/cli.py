@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "re-optimized around them")
     optimize.add_argument("--phases", metavar="IDS",
                           help="the committed phases of --commit: a range 1-3 or a list 1,2,3 of phase ids")
+    optimize.add_argument("--previous", metavar="PLAN", type=Path,
+                          help="a previous plan to stay close to (with --stability)")
+    optimize.add_argument("--stability", metavar="USD_PER_MW", type=_positive_float,
+                          help="cost added to the objective per MW of installed IT that moves, per site and "
+                               "phase, against --previous (the plan's objective then includes it)")
     optimize.add_argument("--time-limit", metavar="S", type=_positive_float, default=defaults.time_limit_s,
                           help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
     optimize.add_argument("--gap", metavar="REL", type=_gap, default=defaults.relative_gap,
@@ -258,6 +263,15 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         except KeyError as err:
             print(f"{args.commit}: {err.args[0]}", file=sys.stderr)
             return EXIT_INPUT
+    stability = None
+    if args.previous is not None or args.stability is not None:
+        if args.previous is None or args.stability is None:
+            print("gwplan optimize: --previous PLAN and --stability USD_PER_MW go together", file=sys.stderr)
+            return EXIT_INPUT
+        from planner.io import load_plan
+        from planner.optimize import stability_from_plan
+
+        stability = stability_from_plan(load_plan(args.previous), args.stability)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
 
@@ -268,9 +282,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     with _native_stdout_to_stderr():
         if args.log or args.json or not sys.stderr.isatty():
             outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None,
-                                   commitments=commitments)
+                                   commitments=commitments, stability=stability)
         else:
-            outcome = _solve_with_spinner(scenario, options, commitments)
+            outcome = _solve_with_spinner(scenario, options, commitments, stability)
     result = outcome.result
     plan_path = args.output or _default_plan_path(args.scenario)
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
@@ -426,7 +440,7 @@ def _native_stdout_to_stderr():
         os.close(saved)
 
 
-def _solve_with_spinner(scenario, options, commitments=()):
+def _solve_with_spinner(scenario, options, commitments=(), stability=None):
     """Solve while a terminal shows what is running and for how long (the solver releases the GIL)."""
     import threading
     import time
@@ -439,7 +453,7 @@ def _solve_with_spinner(scenario, options, commitments=()):
 
     def run() -> None:
         try:
-            outcome.append(plan_rollout(scenario, options, commitments=commitments))
+            outcome.append(plan_rollout(scenario, options, commitments=commitments, stability=stability))
         except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
             outcome.append(err)
 

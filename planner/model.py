@@ -47,6 +47,7 @@ Constraints
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
     committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
+A stable re-plan adds stability_usd_per_mw * sum_{s,p} |IT_sp - IT^prev_sp| to the objective.
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
                                                            up to STRONG_LINKING_MAX_PAIRS pairs)
@@ -171,11 +172,22 @@ class Commitment:
     it_mw_total: float
 
 
-def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = ()) -> RolloutModel:
+@dataclass(frozen=True)
+class Stability:
+    """Keep a re-plan close to a previous one: each MW of installed IT that moves, per site and phase,
+    costs `usd_per_mw` in the objective (sites and phases absent from `previous` count as 0 MW)."""
+
+    previous: tuple[Commitment, ...]
+    usd_per_mw: float
+
+
+def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
+                stability: Stability | None = None) -> RolloutModel:
     """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it.
 
     `commitments` fix what earlier phases already built (every site of a committed phase: a site
     without a commitment in that phase has nothing there); later phases are optimized around them.
+    `stability` penalizes moving installed IT away from a previous plan.
     """
     rm = RolloutModel(scenario=scenario, model=mathopt.Model(name=scenario.name or "rollout"))
     add_site_variables(rm)
@@ -185,7 +197,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = ()) ->
     add_funding_constraints(rm)
     add_diversity_constraints(rm)
     add_demand_constraints(rm)
-    add_objective(rm)
+    add_objective(rm, stability)
     return rm
 
 
@@ -409,8 +421,9 @@ def add_demand_constraints(rm: RolloutModel) -> None:
                                 name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")
 
 
-def add_objective(rm: RolloutModel) -> None:
-    """Net present cost: discounted capex and serving costs, plus running costs, less salvage."""
+def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
+    """Net present cost: discounted capex and serving costs, plus running costs, less salvage
+    (plus, for a stable re-plan, the penalty on installed IT that moves: |IT_sp - previous_sp|)."""
     s_ = rm.scenario
     econ = s_.economics
     years = phase_years(s_)
@@ -435,4 +448,12 @@ def add_objective(rm: RolloutModel) -> None:
     for (r, i, p), x in rm.serve.items():
         cost = dict(s_.demand_regions[r].serve_cost_usd)[s_.sites[i].id]
         terms.append(discount(s_, years[p]) * cost / USD_SCALE * x)
+    if stability is not None and stability.usd_per_mw > 0:
+        previous = {(c.site, c.phase): c.it_mw_total for c in stability.previous}
+        for (i, p), it_total in rm.it_total.items():
+            before = previous.get((s_.sites[i].id, s_.phases[p].id), 0.0)
+            moved = rm.model.add_variable(lb=0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]")
+            rm.model.add_linear_constraint(moved - it_total >= -before)
+            rm.model.add_linear_constraint(moved + it_total >= before)
+            terms.append(stability.usd_per_mw / USD_SCALE * moved)
     rm.model.minimize(mathopt.fast_sum(terms))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from planner.extract import extract_plan
-from planner.model import Commitment, build_model
+from planner.model import Commitment, Stability, build_model
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import SolveOptions, SolveResult, solve
@@ -24,14 +24,15 @@ class Outcome:
 
 def plan_rollout(scenario: Scenario, options: SolveOptions,
                  on_log: Callable[[Sequence[str]], None] | None = None,
-                 commitments: tuple[Commitment, ...] = ()) -> Outcome:
+                 commitments: tuple[Commitment, ...] = (), stability: Stability | None = None) -> Outcome:
     """Build the model, solve it, and extract the plan: three separate, timed steps.
 
     `on_log` receives the solver's log lines (see `planner.solve.solve`); `commitments` fix what
-    earlier phases already built (see `commitments_from_plan`).
+    earlier phases already built (see `commitments_from_plan`); `stability` keeps the plan close to a
+    previous one.
     """
     started = time.perf_counter()
-    rm = build_model(scenario, commitments)
+    rm = build_model(scenario, commitments, stability)
     build_s = time.perf_counter() - started
     result = solve(rm.model, options, on_log)
     started = time.perf_counter()
@@ -68,3 +69,11 @@ def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) 
     if missing:
         raise KeyError(f"phase {missing[0]!r} is not in the committed plan")
     return tuple(out)
+
+
+def stability_from_plan(plan: Plan, usd_per_mw: float) -> Stability:
+    """Installed IT per site and phase of a previous plan, to stay close to it at `usd_per_mw` per MW moved."""
+    return Stability(previous=tuple(Commitment(site=s.site, phase=phase.id, opened=True, blocks_total=(),
+                                               it_mw_total=s.it_mw_total)
+                                    for phase in plan.phases for s in phase.sites),
+                     usd_per_mw=usd_per_mw)

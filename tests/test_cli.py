@@ -230,3 +230,19 @@ def test_committed_phases_are_kept_and_later_ones_replanned(write_scenario, tmp_
     assert {s.site: s.it_mw_added for s in kept.phases[1].sites if s.it_mw_added} == {"B": 100.0}
     assert main(["optimize", str(path), "--commit", str(tmp_path / "a.yaml"), "--phases", "7"]) == 2
     assert "phase '7' is not in the committed plan" in capsys.readouterr().err
+
+
+def test_stability_keeps_a_replan_close_to_the_previous_plan(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "a.yaml"), "--json"]) == 0
+    # B becomes 1 % cheaper than A: worth 1 M to move 100 MW; moving costs 2 x 100 MW x 0.1 M with stability
+    cheaper_b = ["--set", "sites[B].power_blocks=[{it_mw: 10, capex_usd_per_it_mw: 0.99e6}]"]
+    assert main(["optimize", str(path), "-o", str(tmp_path / "moved.yaml"), "--json"] + cheaper_b) == 0
+    assert main(["optimize", str(path), "-o", str(tmp_path / "kept.yaml"), "--json", "--previous",
+                 str(tmp_path / "a.yaml"), "--stability", "1e5"] + cheaper_b) == 0
+    capsys.readouterr()
+    from planner.io import load_plan
+
+    assert load_plan(tmp_path / "moved.yaml").sites_used == ("B",)
+    assert load_plan(tmp_path / "kept.yaml").sites_used == ("A",)
+    assert main(["optimize", str(path), "--stability", "1e5"]) == 2
