@@ -374,7 +374,9 @@ def _read_constraints(f: Fields) -> Constraints:
         min_regions_per_phase=f.integer("min_regions_per_phase", 0, ge=0),
         diversity_min_it_mw=f.number("diversity_min_it_mw", 100.0 if counted else 0.0,
                                      **({"gt": 0} if counted else {"ge": 0})),
-        required_sites=id_list("required_sites"), forbidden_sites=id_list("forbidden_sites"))
+        required_sites=id_list("required_sites"), forbidden_sites=id_list("forbidden_sites"),
+        training_max_latency_ms=(f.number("training_max_latency_ms", gt=0)
+                                 if f.has("training_max_latency_ms") else None))
     f.done()
     return constraints
 

@@ -47,6 +47,8 @@ Constraints
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
     committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
+    training_lat.  it_sp <= M_s builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose fiber
+                   latency (topology.campus) exceeds training_max_latency_ms
 A stable re-plan adds stability_usd_per_mw * sum_{s,p} |IT_sp - IT^prev_sp| to the objective.
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
@@ -197,6 +199,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     add_funding_constraints(rm)
     add_diversity_constraints(rm)
     add_demand_constraints(rm)
+    add_training_latency_constraints(rm)
     add_objective(rm, stability)
     return rm
 
@@ -386,6 +389,41 @@ def add_diversity_constraints(rm: RolloutModel) -> None:
                     counted.append(reg)
             m.add_linear_constraint(mathopt.fast_sum(counted) >= c.min_regions_per_phase,
                                     name=f"min_regions[{phase.id}]")
+
+
+def site_latency_ms(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """One-way fiber latency between every pair of sites over the inter-campus network (topology.campus)."""
+    import networkx as nx
+
+    from topology.campus import Campus, campus_graph
+
+    g = campus_graph([Campus(s.id, s.lat, s.lon, s.region) for s in scenario.sites])
+    return {(a, b): ms for a, lengths in nx.all_pairs_dijkstra_path_length(g, weight="latency_ms")
+            for b, ms in lengths.items()}
+
+
+def add_training_latency_constraints(rm: RolloutModel) -> None:
+    """training_latency: a phase's training cluster spans only campuses within the latency limit of each
+    other: builds_sp = 1 when s adds IT in p; builds_sp + builds_tp <= 1 for pairs beyond the limit."""
+    s_ = rm.scenario
+    limit = s_.constraints.training_max_latency_ms
+    if limit is None or len(s_.sites) < 2:
+        return
+    latency = site_latency_ms(s_)
+    for p, phase in enumerate(s_.phases):
+        builds = {}
+        for i, site in enumerate(s_.sites):
+            if (i, p) in rm.it:
+                flag = rm.model.add_binary_variable(name=f"builds[{site.id},{phase.id}]")
+                rm.model.add_linear_constraint(rm.it[i, p] - max_it_mw(site) * flag <= 0,
+                                               name=f"builds_flag[{site.id},{phase.id}]")
+                builds[i] = flag
+        for i in builds:
+            for j in builds:
+                if i < j and latency[s_.sites[i].id, s_.sites[j].id] > limit:
+                    rm.model.add_linear_constraint(builds[i] + builds[j] <= 1,
+                                                   name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},"
+                                                        f"{phase.id}]")
 
 
 def add_demand_constraints(rm: RolloutModel) -> None:

@@ -117,6 +117,7 @@ class Constraints:
     diversity_min_it_mw: float = 0.0  # a site/region counts toward the minimums when it adds this much
     required_sites: tuple[str, ...] = ()
     forbidden_sites: tuple[str, ...] = ()
+    training_max_latency_ms: float | None = None  # every pair of sites adding IT in one phase within this
 
 
 @dataclass(frozen=True)

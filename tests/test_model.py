@@ -194,3 +194,20 @@ def test_whole_racks_and_gpus_follow_the_platform(solve_doc):
     a = out.plan.phases[0].sites[0]
     assert a.racks_added == math.floor(a.it_mw_added / 0.3 + 1e-6) == 333
     assert a.gpus_added == 333 * 72
+
+
+def test_training_cluster_latency_limit(solve_doc):
+    """A and B are 1 degree apart (~1.7 ms of fiber), C is 10 degrees away (~16.7 ms) and cheapest.
+    Each site holds 60 MW: the phase needs two; within 5 ms only A+B may share a phase's cluster."""
+    from topology.campus import Campus, fiber_latency_ms, great_circle_km
+
+    sites = [site("A", grid=[60.0], lat=40.0, lon=-100.0), site("B", grid=[60.0], lat=40.0, lon=-99.0,
+                                                               capex_per_mw=1.5 * M),
+             site("C", grid=[60.0], lat=40.0, lon=-110.0, capex_per_mw=0.5 * M)]
+    ab = fiber_latency_ms(great_circle_km(Campus("A", 40.0, -100.0), Campus("B", 40.0, -99.0)))
+    assert ab < 5.0
+    _, free = solve_doc(tiny_doc(sites))
+    assert set(it_by_site(free.plan)) == {"A", "C"}  # the two cheapest
+    _, near = solve_doc(tiny_doc(sites, constraints={"training_max_latency_ms": 5.0}))
+    assert it_by_site(near.plan) == pytest.approx({"A": 60.0, "B": 40.0})
+    assert near.plan.npv_usd == pytest.approx(60 * M + 40 * 1.5 * M, rel=1e-9)
