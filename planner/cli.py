@@ -48,6 +48,18 @@ def _gap(text: str) -> float:
     return value
 
 
+def _percent(text: str) -> float:
+    value = text.strip()
+    scale = 100.0 if value.endswith("%") else 1.0
+    try:
+        number = float(value.rstrip("%")) / scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share like 2% or 0.02, got {text!r}") from None
+    if not 0 <= number < 1:
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 100%), got {text!r}")
+    return number
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -109,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--stability", metavar="USD_PER_MW", type=_positive_float,
                           help="cost added to the objective per MW of installed IT that moves, per site and "
                                "phase, against --previous (the plan's objective then includes it)")
+    optimize.add_argument("--alternatives", metavar="K", type=_positive_int,
+                          help="also find up to K plans using a different set of campuses, within --within of "
+                               "the optimum's cost; written beside the plan as <plan>.alt1.yaml, ...")
+    optimize.add_argument("--within", metavar="REL", type=_percent, default=0.02,
+                          help="cost slack for --alternatives, e.g. 2%% or 0.02 (default 2%%)")
     optimize.add_argument("--time-limit", metavar="S", type=_positive_float, default=defaults.time_limit_s,
                           help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
     optimize.add_argument("--gap", metavar="REL", type=_gap, default=defaults.relative_gap,
@@ -279,6 +296,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         for line in lines:
             print(line, file=sys.stderr)
 
+    if args.alternatives:
+        return _alternatives(scenario, options, args)
     with _native_stdout_to_stderr():
         if args.log or args.json or not sys.stderr.isatty():
             outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None,
@@ -438,6 +457,41 @@ def _native_stdout_to_stderr():
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _alternatives(scenario, options, args: argparse.Namespace) -> int:
+    """gwplan optimize --alternatives K: the optimum and different plans within the cost slack."""
+    from planner.io import dump_plan
+    from planner.optimize import alternatives
+
+    with _native_stdout_to_stderr():
+        found = alternatives(scenario, options, args.alternatives, args.within)
+    if found[0].plan is None:
+        print(f"{args.scenario}: no plan ({found[0].result.status.value}); no alternatives", file=sys.stderr)
+        return EXIT_INFEASIBLE if found[0].result.status.value == "infeasible" else EXIT_NO_PLAN
+    plan_path = args.output or _default_plan_path(args.scenario)
+    rows = []
+    best = found[0].plan.npv_usd
+    for k, outcome in enumerate(found):
+        path = plan_path if k == 0 else plan_path.with_name(plan_path.name.removesuffix(".yaml") + f".alt{k}.yaml")
+        dump_plan(outcome.plan, path)
+        rows.append({"plan_path": str(path), "npv_usd": outcome.plan.npv_usd,
+                     "above_optimum": (outcome.plan.npv_usd - best) / best,
+                     "sites": [s.site for s in outcome.plan.phases[-1].sites if s.it_mw_total >= 1.0]})
+    if args.json:
+        print(json.dumps({"within": args.within, "plans": rows}))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows) - 1} alternative(s) within {args.within:.1%} of the optimum",
+                  title_justify="left", header_style="bold")
+    for column in ("plan", "NPV $B", "above optimum", "campuses used"):
+        table.add_column(column, justify="right" if column in ("NPV $B", "above optimum") else "left")
+    for r in rows:
+        table.add_row(r["plan_path"], f"{r['npv_usd'] / 1e9:,.3f}", f"{r['above_optimum']:.2%}", ", ".join(r["sites"]))
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    return EXIT_OK
 
 
 def _solve_with_spinner(scenario, options, commitments=(), stability=None):

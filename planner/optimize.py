@@ -6,11 +6,15 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ortools.math_opt.python import mathopt
+
 from planner.extract import extract_plan
-from planner.model import Commitment, Stability, build_model
+from planner.model import Commitment, Stability, build_model, max_it_mw
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import SolveOptions, SolveResult, solve
+
+USED_MW = 1.0  # IT MW from which a campus counts as used when telling alternative plans apart
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,42 @@ def stability_from_plan(plan: Plan, usd_per_mw: float) -> Stability:
                                                it_mw_total=s.it_mw_total)
                                     for phase in plan.phases for s in phase.sites),
                      usd_per_mw=usd_per_mw)
+
+
+def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: float) -> list[Outcome]:
+    """The optimum and up to `count` genuinely different plans within `within` (relative) of its cost.
+
+    "Genuinely different" means each further plan gives up at least one campus of every plan found so
+    far (a campus counts when it holds at least USED_MW of IT by the last phase): options to take to site
+    negotiations, not the same plan with a sliver moved elsewhere.
+    """
+    first = plan_rollout(scenario, options)
+    if first.plan is None:
+        return [first]
+    found = [first]
+    budget = first.result.objective * (1.0 + within)
+    while len(found) <= count:
+        rm = build_model(scenario)
+        last = len(scenario.phases) - 1
+        rm.model.add_linear_constraint(rm.model.objective.as_linear_expression() <= budget, name="within_slack")
+        # uses_s = 1 exactly when site s holds at least USED_MW of IT at the end (IT_s >= USED_MW uses_s,
+        # IT_s <= M_s uses_s), so that opening an idle site does not count as a different plan.
+        uses = {}
+        for i, site in enumerate(scenario.sites):
+            if (i, last) in rm.it_total:
+                flag = rm.model.add_binary_variable(name=f"uses[{site.id}]")
+                rm.model.add_linear_constraint(rm.it_total[i, last] - USED_MW * flag >= 0)
+                rm.model.add_linear_constraint(rm.it_total[i, last] - max_it_mw(site) * flag <= 0)
+                uses[site.id] = flag
+        for k, outcome in enumerate(found):
+            used = {s.site for s in outcome.plan.phases[-1].sites if s.it_mw_total >= USED_MW}
+            inside = [flag for sid, flag in uses.items() if sid in used]
+            rm.model.add_linear_constraint(mathopt.fast_sum(inside) <= len(inside) - 1, name=f"different[{k}]")
+        started = time.perf_counter()
+        result = solve(rm.model, options)
+        if not result.status.has_plan:
+            break
+        plan = extract_plan(rm, result, options)
+        found.append(Outcome(result=result, plan=plan, build_s=0.0, extract_s=time.perf_counter() - started,
+                             model_size=rm.size))
+    return found

@@ -246,3 +246,13 @@ def test_stability_keeps_a_replan_close_to_the_previous_plan(write_scenario, tmp
     assert load_plan(tmp_path / "moved.yaml").sites_used == ("B",)
     assert load_plan(tmp_path / "kept.yaml").sites_used == ("A",)
     assert main(["optimize", str(path), "--stability", "1e5"]) == 2
+
+
+def test_alternatives_within_the_slack(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=1.01e6), site("C", capex_per_mw=1.5e6)]))
+    assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--alternatives", "2", "--within", "2%",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["sites"] for r in report["plans"]] == [["A"], ["B"]]  # C costs 50 % more: not an option
+    assert report["plans"][1]["above_optimum"] == pytest.approx(0.01)
+    assert (tmp_path / "p.alt1.yaml").is_file()
