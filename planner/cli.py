@@ -202,6 +202,27 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
+    sweep = commands.add_parser(
+        "sweep", help="Monte Carlo over uncertain inputs: how often each site is chosen, cost P10/P50/P90",
+        description="Solve the scenario once per sample of its uncertain inputs (grid ramps slipping a phase, "
+                    "energy prices, power-block capex, rack power within the catalog range), in parallel on this "
+                    "machine or on a Dask cluster; same seed, same results whichever executor runs them.",
+        epilog="example:\n  gwplan sweep scenarios/10gw-rollout.yaml --samples 200 --time-limit 30 -o out/sweep.json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
+    sweep.add_argument("--samples", metavar="N", type=_positive_int, default=100, help="samples (default 100)")
+    sweep.add_argument("--seed", metavar="N", type=_non_negative_int, default=0, help="sweep seed (default 0)")
+    sweep.add_argument("--executor", choices=["process", "dask", "serial"], default="process",
+                       help="process: all cores of this machine (default); dask: --scheduler, or an in-process "
+                            "cluster; serial: one at a time")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    sweep.add_argument("--workers", metavar="N", type=_positive_int, help="parallel solves (default: cores)")
+    sweep.add_argument("--time-limit", metavar="S", type=_positive_float, default=30.0,
+                       help="solver limit per sample (default 30)")
+    sweep.add_argument("--gap", metavar="REL", type=_gap, default=1e-4, help="relative gap per sample (default 1e-4)")
+    sweep.add_argument("-o", "--output", metavar="FILE", type=Path, help="also write the JSON summary here")
+    sweep.add_argument("--json", action="store_true", help="print the JSON summary instead of tables")
+
     diff = commands.add_parser("diff", help="what moved between two plans: sites, MW, phases, cost",
                                description="Compare two plans (e.g. before and after a what-if): sites added or "
                                            "dropped, sites opening in another phase, installed IT MW per phase "
@@ -637,6 +658,51 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from planner.io import load_scenario, write_text_atomic
+    from planner.solve import SolveOptions
+    from planner.sweep import SweepOptions, run_sweep, summarize
+
+    scenario = load_scenario(args.scenario)
+    sweep = SweepOptions(samples=args.samples, seed=args.seed)
+    solve_options = SolveOptions(time_limit_s=args.time_limit, relative_gap=args.gap)
+    if args.executor == "process" and args.scheduler:
+        args.executor = "dask"
+    if sys.stderr.isatty() and not args.json:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"{args.samples} samples ({args.executor})", total=args.samples)
+            results = run_sweep(scenario, sweep, solve_options, args.executor, args.scheduler, args.workers,
+                                on_done=lambda n: progress.update(task, completed=n))
+    else:
+        results = run_sweep(scenario, sweep, solve_options, args.executor, args.scheduler, args.workers)
+    summary = {"scenario": scenario.name, "seed": args.seed, **summarize(results)}
+    if args.output:
+        write_text_atomic(args.output, json.dumps(summary, indent=1))
+    if args.json:
+        print(json.dumps(summary))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    npv = summary["npv_usd"]
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(f"{summary['solved']} of {summary['samples']} samples solved ({summary['infeasible']} infeasible); "
+                  f"NPV P10 ${npv['p10'] / 1e9:,.2f}B, P50 ${npv['p50'] / 1e9:,.2f}B, P90 ${npv['p90'] / 1e9:,.2f}B",
+                  highlight=False)
+    table = Table(title="How often each site builds, per phase (robust recommendation: >= 50 %)",
+                  title_justify="left", header_style="bold")
+    table.add_column("phase")
+    table.add_column("recommended")
+    table.add_column("sites (share of samples)")
+    for phase, sites in summary["frequency"].items():
+        table.add_row(phase, ", ".join(summary["recommended"][phase]) or "-",
+                      ", ".join(f"{site} {share:.0%}" for site, share in sites.items()))
+    console.print(table)
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from planner.diff import diff_plans
     from planner.io import load_plan
@@ -706,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.fields import InputError
 
     handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "topology": cmd_topology,
-                "stacks": cmd_stacks, "diff": cmd_diff, "import": cmd_import}
+                "stacks": cmd_stacks, "diff": cmd_diff, "sweep": cmd_sweep, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

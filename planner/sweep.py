@@ -1,0 +1,143 @@
+"""Monte Carlo what-ifs: one solve per sample of the uncertain inputs, on this machine or a Dask cluster.
+
+Each sample perturbs a checked scenario (never the input object) from its own seed, so a sample gives
+the same plan whichever executor runs it:
+- grid delay: each site's grid ramp slips by one phase with probability `grid_delay_probability`;
+- energy price and capex per MW (power blocks): each site's scaled by a factor in [1 - spread, 1 + spread];
+- rack power: each platform's rack_it_kw drawn uniformly within its catalog range (with the rack count
+  per MW following from it).
+The summary gives how often each site builds in each phase, the cost percentiles, and a robust
+recommendation: the sites that build in a phase in at least half of the samples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from planner.scenario import PowerBlock, Scenario, Uncertain
+from planner.solve import SolveOptions
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    samples: int = 100
+    seed: int = 0
+    grid_delay_probability: float = 0.2
+    price_spread: float = 0.15  # energy price, +- share
+    capex_spread: float = 0.10  # power-block capex per MW, +- share
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    sample: int
+    status: str
+    npv_usd: float | None
+    building: tuple[tuple[str, tuple[str, ...]], ...]  # (phase id, sites adding capacity)
+
+
+def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
+    """The scenario of one sample (a new object; the input is not changed)."""
+    rng = random.Random(f"{options.seed}:{sample}")
+    sites = []
+    for site in scenario.sites:
+        grid = site.grid_mw_by_phase
+        if rng.random() < options.grid_delay_probability:
+            grid = (0.0,) + grid[:-1]  # the ramp arrives one phase late
+        price = rng.uniform(1 - options.price_spread, 1 + options.price_spread)
+        capex = rng.uniform(1 - options.capex_spread, 1 + options.capex_spread)
+        blocks = tuple(PowerBlock(b.it_mw, b.capex_usd_per_it_mw * capex) for b in site.power_blocks)
+        sites.append(dataclasses.replace(site, grid_mw_by_phase=grid, energy_usd_per_mwh=site.energy_usd_per_mwh * price,
+                                         power_blocks=blocks))
+    platforms = []
+    for platform in scenario.platforms:
+        kw = platform.rack_it_kw
+        drawn = rng.uniform(kw.low, kw.high)
+        platforms.append(dataclasses.replace(platform, rack_it_kw=Uncertain(drawn, kw.low, kw.high, kw.source)))
+    return dataclasses.replace(scenario, sites=tuple(sites), platforms=tuple(platforms))
+
+
+def solve_sample(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptions, sample: int) -> SampleResult:
+    """Perturb, optimize and summarize one sample (runs in a worker process or a Dask worker)."""
+    from planner.optimize import plan_rollout
+
+    outcome = plan_rollout(perturb(scenario, sweep, sample), solve_options)
+    if outcome.plan is None:
+        return SampleResult(sample, outcome.result.status.value, None, ())
+    building = tuple((p.id, p.sites_building) for p in outcome.plan.phases)
+    return SampleResult(sample, outcome.result.status.value, outcome.plan.npv_usd, building)
+
+
+def run_sweep(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptions, executor: str = "process",
+              scheduler: str | None = None, workers: int | None = None,
+              on_done: Callable[[int], None] | None = None) -> list[SampleResult]:
+    """All samples, in sample order. executor: "process" (this machine), "dask" (`scheduler` address, or an
+    in-process cluster when None), or "serial". `on_done(n)` is called as samples finish."""
+    indices = range(sweep.samples)
+    results: dict[int, SampleResult] = {}
+    if executor == "serial":
+        for i in indices:
+            results[i] = solve_sample(scenario, sweep, solve_options, i)
+            if on_done:
+                on_done(len(results))
+    elif executor == "process":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # spawn, not fork: the parent may hold solver threads, and forked copies of them can deadlock
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(solve_sample, scenario, sweep, solve_options, i): i for i in indices}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done:
+                    on_done(len(results))
+    elif executor == "dask":
+        from distributed import Client, as_completed
+
+        client = Client(scheduler) if scheduler else Client(processes=False, n_workers=workers or 1)
+        try:
+            futures = [client.submit(solve_sample, scenario, sweep, solve_options, i, pure=False) for i in indices]
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.sample] = result
+                if on_done:
+                    on_done(len(results))
+        finally:
+            client.close()
+    else:
+        raise ValueError(f"unknown executor {executor!r}: process, dask or serial")
+    return [results[i] for i in indices]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (q in [0, 100])."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q / 100.0
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summarize(results: Iterable[SampleResult]) -> dict:
+    """Site frequency per phase, cost P10/P50/P90, and the robust recommendation."""
+    results = list(results)
+    solved = [r for r in results if r.npv_usd is not None]
+    frequency: dict[str, dict[str, float]] = {}
+    for r in solved:
+        for phase, sites in r.building:
+            for site in sites:
+                frequency.setdefault(phase, {}).setdefault(site, 0.0)
+                frequency[phase][site] += 1.0 / len(solved)
+    costs = [r.npv_usd for r in solved]
+    return {
+        "samples": len(results), "solved": len(solved),
+        "infeasible": sum(1 for r in results if r.status == "infeasible"),
+        "npv_usd": {"p10": percentile(costs, 10), "p50": percentile(costs, 50), "p90": percentile(costs, 90)},
+        "frequency": {phase: dict(sorted(sites.items(), key=lambda kv: (-kv[1], kv[0])))
+                      for phase, sites in frequency.items()},
+        "recommended": {phase: sorted(s for s, f in sites.items() if f >= 0.5) for phase, sites in frequency.items()},
+    }
