@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--time-limit", metavar="S", type=_positive_float, default=30.0,
                        help="solver limit per sample (default 30)")
     sweep.add_argument("--gap", metavar="REL", type=_gap, default=1e-4, help="relative gap per sample (default 1e-4)")
+    sweep.add_argument("--grid-delay", metavar="P", type=_percent, default=0.2,
+                       help="chance that a site's grid ramp slips one phase, e.g. 20%% (default 20%%)")
+    sweep.add_argument("--price-spread", metavar="REL", type=_percent, default=0.15,
+                       help="energy price varies within +- this share (default 15%%)")
+    sweep.add_argument("--capex-spread", metavar="REL", type=_percent, default=0.10,
+                       help="power-block capex per MW varies within +- this share (default 10%%)")
     sweep.add_argument("-o", "--output", metavar="FILE", type=Path, help="also write the JSON summary here")
     sweep.add_argument("--json", action="store_true", help="print the JSON summary instead of tables")
 
@@ -664,7 +670,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from planner.sweep import SweepOptions, run_sweep, summarize
 
     scenario = load_scenario(args.scenario)
-    sweep = SweepOptions(samples=args.samples, seed=args.seed)
+    sweep = SweepOptions(samples=args.samples, seed=args.seed, grid_delay_probability=args.grid_delay,
+                         price_spread=args.price_spread, capex_spread=args.capex_spread)
     solve_options = SolveOptions(time_limit_s=args.time_limit, relative_gap=args.gap)
     if args.executor == "process" and args.scheduler:
         args.executor = "dask"

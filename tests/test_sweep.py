@@ -57,7 +57,7 @@ def test_summary_frequencies_and_percentiles():
 
 def test_sweep_command_json(write_scenario, tmp_path, capsys):
     path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=1.01e6)]))
-    assert main(["sweep", str(path), "--samples", "3", "--executor", "serial", "--json",
+    assert main(["sweep", str(path), "--samples", "3", "--executor", "serial", "--json", "--grid-delay", "0%",
                  "-o", str(tmp_path / "sweep.json")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["samples"] == 3 and summary["solved"] == 3
