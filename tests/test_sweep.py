@@ -62,3 +62,14 @@ def test_sweep_command_json(write_scenario, tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["samples"] == 3 and summary["solved"] == 3
     assert json.loads((tmp_path / "sweep.json").read_text())["npv_usd"] == summary["npv_usd"]
+
+
+def test_dask_scheduler_address_path(scenario):
+    """The --scheduler path: a cluster started here, reached through its address like a remote one."""
+    from distributed import LocalCluster
+
+    sweep = SweepOptions(samples=3, seed=5)
+    options = SolveOptions(time_limit_s=20)
+    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        remote = run_sweep(scenario, sweep, options, "dask", scheduler=cluster.scheduler_address)
+    assert remote == run_sweep(scenario, sweep, options, "serial")
