@@ -202,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
+    report = commands.add_parser("report", help="an HTML report of a plan with charts (opens from disk)",
+                                 description="Write DIR/index.html and its PNG charts: capacity per phase by site, "
+                                             "spend against funding, a site map, a timeline, site fabrics and "
+                                             "the solver provenance. No network needed to open it.")
+    report.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")
+    report.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "report",
+                        help="directory to write (default out/report)")
+
     sweep = commands.add_parser(
         "sweep", help="Monte Carlo over uncertain inputs: how often each site is chosen, cost P10/P50/P90",
         description="Solve the scenario once per sample of its uncertain inputs (grid ramps slipping a phase, "
@@ -664,6 +672,15 @@ def _campus_network(plan, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from planner.io import load_plan
+    from planner.report import write_report
+
+    path = write_report(load_plan(args.plan), args.output)
+    print(f"report written to {path}")
+    return EXIT_OK
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from planner.io import load_scenario, write_text_atomic
     from planner.solve import SolveOptions
@@ -779,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
     from planner.fields import InputError
 
     handlers = {"validate": cmd_validate, "optimize": cmd_optimize, "fabric": cmd_fabric, "topology": cmd_topology,
-                "stacks": cmd_stacks, "diff": cmd_diff, "sweep": cmd_sweep, "import": cmd_import}
+                "stacks": cmd_stacks, "diff": cmd_diff, "sweep": cmd_sweep, "report": cmd_report, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except InputError as err:

@@ -1,0 +1,183 @@
+"""A self-contained HTML report of a plan, with matplotlib charts as PNG files beside it.
+
+Opens from disk with no network: no web fonts, no map tiles, no scripts. Charts: IT MW online per phase
+stacked by site against the required total; capex per phase with cumulative spend against cumulative
+funding; a site map (longitude / latitude, size = MW, colour = first phase); a timeline of site
+openings and power-block additions. Tables: per site platform, racks, GPUs and fabric; provenance.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from planner.plan import Plan
+
+CHARTS = ("capacity.png", "spend.png", "map.png", "timeline.png")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _phase_labels(plan: Plan) -> list[str]:
+    return [f"{p.id}\n{p.online_date}" for p in plan.phases]
+
+
+def chart_capacity(plan: Plan, path: Path) -> None:
+    plt = _pyplot()
+    final = {s.site: s.it_mw_total for s in plan.phases[-1].sites}
+    sites = sorted({s.site for p in plan.phases for s in p.sites if s.it_mw_total > 0},
+                   key=lambda sid: (-final.get(sid, 0.0), sid))
+    x = range(len(plan.phases))
+    fig, ax = plt.subplots(figsize=(11, 6), dpi=110)
+    bottom = [0.0] * len(plan.phases)
+    cmap = plt.get_cmap("tab20")
+    for k, sid in enumerate(sites):
+        values = [next((s.it_mw_total for s in p.sites if s.site == sid), 0.0) for p in plan.phases]
+        ax.bar(x, values, bottom=bottom, label=sid, color=cmap(k % 20), width=0.7)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    required, running = [], 0.0
+    for p in plan.phases:
+        running += p.it_mw_required
+        required.append(running)
+    ax.step(list(x), required, where="mid", color="black", linewidth=2, label="required (cumulative)")
+    ax.set_xticks(list(x), _phase_labels(plan))
+    ax.set_ylabel("IT MW online")
+    ax.set_title("IT capacity online per phase, by site")
+    ax.legend(loc="upper left", fontsize=7, ncol=2, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def chart_spend(plan: Plan, path: Path) -> None:
+    plt = _pyplot()
+    x = list(range(len(plan.phases)))
+    capex = [p.capex_usd / 1e9 for p in plan.phases]
+    spent, funded, s_total, f_total = [], [], 0.0, 0.0
+    for p in plan.phases:
+        s_total += p.capex_usd / 1e9
+        f_total += p.funding_usd / 1e9
+        spent.append(s_total)
+        funded.append(f_total)
+    fig, ax = plt.subplots(figsize=(11, 5), dpi=110)
+    ax.bar(x, capex, color="#4c72b0", width=0.6, label="capex in the phase")
+    ax.plot(x, spent, color="#dd8452", marker="o", linewidth=2, label="cumulative spend")
+    ax.plot(x, funded, color="#55a868", marker="s", linewidth=2, linestyle="--", label="cumulative funding")
+    ax.set_xticks(x, _phase_labels(plan))
+    ax.set_ylabel("US$ billion")
+    ax.set_title("Capex per phase, and cumulative spend against funding")
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def chart_map(plan: Plan, path: Path) -> None:
+    plt = _pyplot()
+    final = {s.site: s.it_mw_total for s in plan.phases[-1].sites}
+    first = {}
+    for k, p in enumerate(plan.phases):
+        for s in p.sites:
+            first.setdefault(s.site, k + 1)
+    campuses = [c for c in plan.campuses if c.id in final]
+    fig, ax = plt.subplots(figsize=(13, 6), dpi=110)
+    scatter = ax.scatter([c.lon for c in campuses], [c.lat for c in campuses],
+                         s=[max(20.0, final[c.id] / 5) for c in campuses], c=[first[c.id] for c in campuses],
+                         cmap="viridis", vmin=1, vmax=len(plan.phases), alpha=0.8, edgecolors="black")
+    # dots carry a number; the key beside the map names them (names next to dots overlap in clusters)
+    ordered = sorted(campuses, key=lambda c: -final[c.id])
+    for n, c in enumerate(ordered, start=1):
+        ax.annotate(str(n), (c.lon, c.lat), fontsize=7, xytext=(5, 5), textcoords="offset points")
+    key = "\n".join(f"{n:>2}  {c.id}  {final[c.id]:,.0f} MW" for n, c in enumerate(ordered, start=1))
+    ax.text(1.22, 1.0, key, transform=ax.transAxes, fontsize=7, va="top", family="monospace")
+    ax.margins(0.12)
+    fig.colorbar(scatter, ax=ax, label="first phase")
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_title("Campuses (size: IT MW at the last phase; colour: first phase)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def chart_timeline(plan: Plan, path: Path) -> None:
+    plt = _pyplot()
+    sites = sorted({s.site for p in plan.phases for s in p.sites},
+                   key=lambda sid: next(k for k, p in enumerate(plan.phases) if any(s.site == sid for s in p.sites)))
+    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.4 * len(sites) + 1.5)), dpi=110)
+    for row, sid in enumerate(sites):
+        phases = [k for k, p in enumerate(plan.phases) if any(s.site == sid for s in p.sites)]
+        ax.barh(row, len(plan.phases) - phases[0], left=phases[0] - 0.4, height=0.5, color="#c7d7ee")
+        for k in phases:
+            s = next(s for s in plan.phases[k].sites if s.site == sid)
+            if s.block_it_mw_added:
+                ax.scatter(k, row, s=20 + s.block_it_mw_added / 4, color="#4c72b0", zorder=3)
+            if s.opened_this_phase:
+                ax.scatter(k, row, marker="|", s=300, color="black", zorder=4)
+    ax.set_yticks(range(len(sites)), sites, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xticks(range(len(plan.phases)), _phase_labels(plan))
+    ax.set_title("Timeline: campus opens (|), power blocks added (dot size: MW)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
+    """Charts and index.html into a directory; returns the HTML path."""
+    from planner.fabric import fabric_report, site_fabrics
+    from planner.io import write_text_atomic
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    chart_capacity(plan, out / "capacity.png")
+    chart_spend(plan, out / "spend.png")
+    chart_map(plan, out / "map.png")
+    chart_timeline(plan, out / "timeline.png")
+    e = html.escape
+    rows = []
+    last = plan.phases[-1]
+    for fab in site_fabrics(plan, last.id):
+        r = fabric_report(plan, fab)
+        rows.append(f"<tr><td>{e(fab.site)}</td><td>{e(fab.platform)}</td><td>{fab.racks:,}</td>"
+                    f"<td>{r['gpus']:,}</td><td>{r['clusters']}</td><td>{r['tiers']}</td>"
+                    f"<td>{r['switches']['leaf']:,} / {r['switches']['spine']:,} / {r['switches']['core']:,}</td>"
+                    f"<td>{sum(r['cables'].values()):,}</td><td>{r['bisection_gbps'] / 1000:,.0f}</td></tr>")
+    pv = plan.provenance
+    provenance = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in (
+        ("scenario", pv.scenario_name), ("scenario sha256", pv.scenario_sha256), ("status", pv.status),
+        ("net present cost", f"${pv.objective_usd / 1e9:,.3f}B"), ("gap", pv.gap), ("solver", pv.solver),
+        ("seed", pv.seed), ("time limit (s)", pv.time_limit_s), ("gwplan", pv.gwplan_version),
+        ("OR-Tools", pv.ortools_version)))
+    charts = "".join(f'<figure><img src="{name}" alt="{name}"></figure>' for name in CHARTS)
+    heading = e(title or f"Rollout plan: {pv.scenario_name}")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{heading}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}
+th{{background:#f3f3f3}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-width:100%}}
+figure{{margin:1.5em 0}}</style></head><body>
+<h1>{heading}</h1>
+<p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
+capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
+{charts}
+<h2>Sites at the last phase</h2>
+<table><tr><th>site</th><th>platform</th><th>racks</th><th>GPUs</th><th>clusters</th><th>tiers</th>
+<th>switches leaf / spine / core</th><th>cables</th><th>bisection Tb/s</th></tr>{''.join(rows)}</table>
+<h2>Provenance</h2><table>{provenance}</table>
+</body></html>
+"""
+    path = out / "index.html"
+    write_text_atomic(path, page)
+    return path

@@ -1,0 +1,30 @@
+"""The HTML report: every chart is a real image of sensible size, referenced by a page that needs no network."""
+
+from __future__ import annotations
+
+import re
+
+from planner.cli import main
+from planner.io import load_plan
+from planner.report import CHARTS
+from tests.conftest import REPO
+
+PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
+
+
+def test_report_charts_and_page(tmp_path, capsys):
+    import matplotlib.image
+
+    assert main(["report", str(PLAN), "-o", str(tmp_path)]) == 0
+    assert "report written to" in capsys.readouterr().out
+    page = (tmp_path / "index.html").read_text()
+    for name in CHARTS:
+        image = matplotlib.image.imread(tmp_path / name)  # fails on a file that is not a PNG
+        height, width = image.shape[:2]
+        assert width >= 800 and height >= 300, (name, image.shape)
+        assert f'src="{name}"' in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # opens from disk: nothing fetched
+    plan = load_plan(PLAN)
+    assert plan.provenance.scenario_sha256 in page
+    for site in plan.phases[-1].sites:
+        assert f"<td>{site.site}</td>" in page  # the per-site fabric table
