@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Plan gigawatt-scale GPU data-center rollouts: where and when to build (optimize), "
                     "checked scenarios (validate), the GPU fabrics a plan implies (topology) or a spec "
                     "describes (fabric), and benchmark imports (import).")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress display (it is also off when standard error is not a terminal)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a scenario file and list every problem",
@@ -334,7 +336,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     if args.alternatives:
         return _alternatives(scenario, options, args)
     with _native_stdout_to_stderr():
-        if args.log or args.json or not sys.stderr.isatty():
+        if args.log or args.json or args.quiet or not sys.stderr.isatty():
             outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None,
                                    commitments=commitments, stability=stability)
         else:
@@ -692,7 +694,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     solve_options = SolveOptions(time_limit_s=args.time_limit, relative_gap=args.gap)
     if args.executor == "process" and args.scheduler:
         args.executor = "dask"
-    if sys.stderr.isatty() and not args.json:
+    if sys.stderr.isatty() and not args.json and not args.quiet:
         from rich.progress import Progress
 
         with Progress(transient=True) as progress:

@@ -256,3 +256,10 @@ def test_alternatives_within_the_slack(write_scenario, tmp_path, capsys):
     assert [r["sites"] for r in report["plans"]] == [["A"], ["B"]]  # C costs 50 % more: not an option
     assert report["plans"][1]["above_optimum"] == pytest.approx(0.01)
     assert (tmp_path / "p.alt1.yaml").is_file()
+
+
+def test_quiet_is_a_global_flag(write_scenario, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["-q", "validate", str(path)]) == 0 and main(["--quiet", "optimize", str(path), "--json",
+                                                               "-o", str(path.with_suffix(".plan.yaml"))]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["status"] == "optimal"
