@@ -540,11 +540,22 @@ def _solve_with_spinner(scenario, options, commitments=(), stability=None):
 
     from planner.optimize import plan_rollout
 
+    from planner.model import USD_SCALE
+    from planner.solve import parse_progress
+
     outcome: list = []  # the Outcome, or the exception the solve raised
+    best: list = []  # the latest (bound, incumbent, gap) the solver logged
+
+    def watch(lines) -> None:
+        for line in lines:
+            progress = parse_progress(line)
+            if progress is not None:
+                best[:] = [progress]
 
     def run() -> None:
         try:
-            outcome.append(plan_rollout(scenario, options, commitments=commitments, stability=stability))
+            outcome.append(plan_rollout(scenario, options, on_log=watch, commitments=commitments,
+                                        stability=stability))
         except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
             outcome.append(err)
 
@@ -553,8 +564,12 @@ def _solve_with_spinner(scenario, options, commitments=(), stability=None):
     worker.start()
     with Console(stderr=True).status("") as status:
         while worker.is_alive():
+            found = ""
+            if best and best[0][1] != float("inf"):
+                bound, incumbent, gap = best[0]
+                found = f"; incumbent ${incumbent * USD_SCALE / 1e9:,.2f}B" + (f", gap {gap:.2%}" if gap is not None else "")
             status.update(f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
-                          f"(solver time limit {options.time_limit_s:g} s, gap target {options.relative_gap:g})")
+                          f"(limit {options.time_limit_s:g} s, gap target {options.relative_gap:g}){found}")
             worker.join(0.25)
     if isinstance(outcome[0], Exception):
         raise outcome[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import enum
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -122,3 +123,19 @@ def solve(model: mathopt.Model, options: SolveOptions,
     detail = result.termination.detail or reason.name.lower()
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
+
+
+_HIGHS_PROGRESS = re.compile(
+    r"^\s*\S?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>[-+\deE.]+|-?inf)\s+(?P<incumbent>[-+\deE.]+|-?inf)\s+"
+    r"(?P<gap>[\d.]+%|inf|Large)")
+
+
+def parse_progress(line: str) -> tuple[float, float, float | None] | None:
+    """(best bound, incumbent, relative gap) from a HiGHS MIP progress line, in the model's units; None for
+    other lines. Lets a terminal show the incumbent and gap as they improve."""
+    match = _HIGHS_PROGRESS.match(line)
+    if not match:
+        return None
+    bound, incumbent = float(match["bound"]), float(match["incumbent"])
+    gap = float(match["gap"].rstrip("%")) / 100 if match["gap"].endswith("%") else None
+    return bound, incumbent, gap

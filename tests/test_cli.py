@@ -263,3 +263,13 @@ def test_quiet_is_a_global_flag(write_scenario, capsys):
     assert main(["-q", "validate", str(path)]) == 0 and main(["--quiet", "optimize", str(path), "--json",
                                                                "-o", str(path.with_suffix(".plan.yaml"))]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["status"] == "optimal"
+
+
+def test_highs_progress_lines_are_parsed():
+    from planner.solve import parse_progress
+
+    line = " L       0       0         0   0.00%   15.53640925     19.92127464       22.01%    17791   1599      0      4010    22.8s"
+    assert parse_progress(line) == (15.53640925, 19.92127464, pytest.approx(0.2201))
+    assert parse_progress("Presolving model") is None
+    no_incumbent = "         0       0         0   0.00%   0               inf                  inf        0      0      0         0     0.0s"
+    assert parse_progress(no_incumbent) == (0.0, float("inf"), None)
