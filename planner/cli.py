@@ -538,9 +538,8 @@ def _solve_with_spinner(scenario, options, commitments=(), stability=None):
 
     from rich.console import Console
 
-    from planner.optimize import plan_rollout
-
     from planner.model import USD_SCALE
+    from planner.optimize import plan_rollout
     from planner.solve import parse_progress
 
     outcome: list = []  # the Outcome, or the exception the solve raised
