@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a scenario file and list every problem",
+        epilog="example:\n  gwplan validate scenarios/10gw-rollout.yaml --set economics.discount_rate=0.1\n", formatter_class=argparse.RawDescriptionHelpFormatter,
                                    description="Check a scenario (and the base files it extends). Exit 0 when "
                                                "valid; otherwise exit 2 with one line per problem: file, field "
                                                "path, what was expected.")
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
     report = commands.add_parser("report", help="an HTML report of a plan with charts (opens from disk)",
+        epilog="example:\n  gwplan report out/plan.yaml -o out/report\n", formatter_class=argparse.RawDescriptionHelpFormatter,
                                  description="Write DIR/index.html and its PNG charts: capacity per phase by site, "
                                              "spend against funding, a site map, a timeline, site fabrics and "
                                              "the solver provenance. No network needed to open it.")
@@ -240,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true", help="print the JSON summary instead of tables")
 
     diff = commands.add_parser("diff", help="what moved between two plans: sites, MW, phases, cost",
+        epilog="example:\n  gwplan diff out/plan.yaml out/what-if.plan.yaml --json\n", formatter_class=argparse.RawDescriptionHelpFormatter,
                                description="Compare two plans (e.g. before and after a what-if): sites added or "
                                            "dropped, sites opening in another phase, installed IT MW per phase "
                                            "and site, capex and net present cost.")
@@ -248,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
     stacks = commands.add_parser(
-        "stacks", help="write one Pulumi stack file per phase of a plan (Pulumi.phase-N.yaml)",
+        "stacks", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  gwplan stacks plans/10gw-rollout.plan.yaml   # then: pulumi preview --stack phase-1\n",
+        help="write one Pulumi stack file per phase of a plan (Pulumi.phase-N.yaml)",
         description="Write stacks/config/Pulumi.phase-<id>.yaml for every phase of a plan, each naming the plan "
                     "and its phase, for `pulumi preview --stack phase-<id>`. Run it from the directory that "
                     "holds Pulumi.yaml: the plan path is stored relative to it.")
@@ -260,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.set_defaults(help_parser=importer)
     formats = importer.add_subparsers(dest="format", metavar="FORMAT")
     orlib = formats.add_parser("orlib-cflp", help="Beasley OR-Library capacitated facility location instance",
+                               formatter_class=argparse.RawDescriptionHelpFormatter,
+                               epilog="example:\n  gwplan import orlib-cflp capa.txt --capacity 8000 -o out/capa.yaml\n"
+                                      "  gwplan optimize out/capa.yaml --gap 1e-6 --time-limit 600\n",
                                description="Facilities become sites, customers become demand regions "
                                            "(split demand). The scenario's optimum is the instance's.")
     orlib.add_argument("instance", metavar="FILE", help="OR-Library instance (capNN.txt, capa.txt, ...)")
@@ -429,12 +437,14 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         from topology.clos import rail_optimized_clos
         from topology.export import export
 
-        written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
-                         switch_model=switch_model)
+        with _busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
+            written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
+                             switch_model=switch_model)
     if args.failures:
         from topology.analysis import failures_and_paths
 
-        numbers.update(failures_and_paths(spec))
+        with _busy(args, f"building a {spec.gpus:,}-GPU fabric and failing its elements one at a time"):
+            numbers.update(failures_and_paths(spec))
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -473,6 +483,15 @@ def cmd_fabric(args: argparse.Namespace) -> int:
                       f"{impact['injection_gbps_lost'] / 1000:,.1f} Tb/s of injection and "
                       f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost", highlight=False)
     return EXIT_OK
+
+
+def _busy(args: argparse.Namespace, message: str):
+    """A spinner on standard error for long work, when it is a terminal and not --quiet / --json."""
+    if getattr(args, "quiet", False) or getattr(args, "json", False) or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
 
 
 @contextlib.contextmanager
@@ -605,11 +624,12 @@ def cmd_topology(args: argparse.Namespace) -> int:
 
             platform = plan.platform(fab.platform)
             switch = plan.switch(platform.switch)
-            entry["files"] = export(phased_graph(plan, fab, compact=args.compact),
-                                    bill_of_materials(fab.spec, size_fabric(fab.spec)),
-                                    args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
-                                    node_model=f"{platform.name} compute tray",
-                                    switch_model=switch.netbox_device_type or switch.name)
+            with _busy(args, f"building and exporting {fab.site} {fab.platform} ({fab.spec.gpus:,} GPUs per cluster)"):
+                entry["files"] = export(phased_graph(plan, fab, compact=args.compact),
+                                        bill_of_materials(fab.spec, size_fabric(fab.spec)),
+                                        args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
+                                        node_model=f"{platform.name} compute tray",
+                                        switch_model=switch.netbox_device_type or switch.name)
         report.append(entry)
     if args.json:
         print(json.dumps({"phase": args.phase, "fabrics": report}))
