@@ -90,11 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress display (it is also off when standard error is not a terminal)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check a scenario file and list every problem",
-        epilog="example:\n  gwplan validate scenarios/10gw-rollout.yaml --set economics.discount_rate=0.1\n", formatter_class=argparse.RawDescriptionHelpFormatter,
-                                   description="Check a scenario (and the base files it extends). Exit 0 when "
-                                               "valid; otherwise exit 2 with one line per problem: file, field "
-                                               "path, what was expected.")
+    validate = commands.add_parser(
+        "validate", help="check a scenario file and list every problem",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  gwplan validate scenarios/10gw-rollout.yaml --set economics.discount_rate=0.1\n",
+        description="Check a scenario (and the base files it extends). Exit 0 when valid; otherwise exit 2 with "
+                    "one line per problem: file, field path, what was expected.")
     validate.add_argument("scenario", metavar="FILE", help="scenario YAML")
     validate.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
                           help="override a field for a what-if, e.g. sites[tx-abilene].lead_time_months=30 "
@@ -205,11 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file exports aggregate each scalable unit's nodes and GPUs into one vertex")
     topo.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
 
-    report = commands.add_parser("report", help="an HTML report of a plan with charts (opens from disk)",
-        epilog="example:\n  gwplan report out/plan.yaml -o out/report\n", formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 description="Write DIR/index.html and its PNG charts: capacity per phase by site, "
-                                             "spend against funding, a site map, a timeline, site fabrics and "
-                                             "the solver provenance. No network needed to open it.")
+    report = commands.add_parser(
+        "report", help="an HTML report of a plan with charts (opens from disk)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  gwplan report out/plan.yaml -o out/report\n",
+        description="Write DIR/index.html and its PNG charts: capacity per phase by site, spend against "
+                    "funding, a site map, a timeline, site fabrics and the solver provenance. No network needed "
+                    "to open it.")
     report.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")
     report.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "report",
                         help="directory to write (default out/report)")
@@ -241,11 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-o", "--output", metavar="FILE", type=Path, help="also write the JSON summary here")
     sweep.add_argument("--json", action="store_true", help="print the JSON summary instead of tables")
 
-    diff = commands.add_parser("diff", help="what moved between two plans: sites, MW, phases, cost",
-        epilog="example:\n  gwplan diff out/plan.yaml out/what-if.plan.yaml --json\n", formatter_class=argparse.RawDescriptionHelpFormatter,
-                               description="Compare two plans (e.g. before and after a what-if): sites added or "
-                                           "dropped, sites opening in another phase, installed IT MW per phase "
-                                           "and site, capex and net present cost.")
+    diff = commands.add_parser(
+        "diff", help="what moved between two plans: sites, MW, phases, cost",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  gwplan diff out/plan.yaml out/what-if.plan.yaml --json\n",
+        description="Compare two plans (e.g. before and after a what-if): sites added or dropped, sites "
+                    "opening in another phase, installed IT MW per phase and site, capex and net present cost.")
     diff.add_argument("plan_a", metavar="PLAN_A", help="the plan to compare from")
     diff.add_argument("plan_b", metavar="PLAN_B", help="the plan to compare to")
     diff.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
