@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--json", action="store_true",
                           help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
     optimize.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
+    optimize.add_argument("--force", action="store_true",
+                          help="overwrite a plan that Pulumi stack files (stacks/config) point at")
 
     fabric = commands.add_parser(
         "fabric", help="size and build a GPU fabric from a spec: tiers, switches, cables",
@@ -309,6 +311,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from planner.solve import SolveOptions, SolveStatus
 
     scenario = load_scenario(args.scenario, args.overrides)
+    target = args.output or _default_plan_path(args.scenario)
+    dependents = _stack_files_reading(target)
+    if dependents and not args.force:
+        print(f"{target}: {len(dependents)} Pulumi stack file(s) read this plan ({dependents[0]}, ...); "
+              "write elsewhere with -o, or pass --force to replace it", file=sys.stderr)
+        return EXIT_INPUT
     commitments = ()
     if args.commit is not None or args.phases is not None:
         if args.commit is None or args.phases is None:
@@ -552,6 +560,25 @@ def _alternatives(scenario, options, args: argparse.Namespace) -> int:
         table.add_row(r["plan_path"], f"{r['npv_usd'] / 1e9:,.3f}", f"{r['above_optimum']:.2%}", ", ".join(r["sites"]))
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     return EXIT_OK
+
+
+def _stack_files_reading(plan_path: Path) -> list[str]:
+    """Stack files under ./stacks/config whose gwplan:plan is this file (they depend on it)."""
+    import yaml
+
+    if not plan_path.exists():
+        return []
+    target = plan_path.resolve()
+    found = []
+    for stack_file in sorted(Path("stacks", "config").glob("Pulumi.*.yaml")):
+        try:
+            config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        ref = config.get("gwplan:plan") if isinstance(config, dict) else None
+        if isinstance(ref, str) and Path(ref).resolve() == target:
+            found.append(str(stack_file))
+    return found
 
 
 def _solve_with_spinner(scenario, options, commitments=(), stability=None):

@@ -273,3 +273,16 @@ def test_highs_progress_lines_are_parsed():
     assert parse_progress("Presolving model") is None
     no_incumbent = "         0       0         0   0.00%   0               inf                  inf        0      0      0         0     0.0s"
     assert parse_progress(no_incumbent) == (0.0, float("inf"), None)
+
+
+def test_a_plan_that_stack_files_read_needs_force(write_scenario, tmp_path, monkeypatch, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    monkeypatch.chdir(tmp_path)
+    assert main(["optimize", str(path), "-o", "plans/p.yaml", "--json"]) == 0
+    assert main(["stacks", "plans/p.yaml"]) == 0  # stacks/config/Pulumi.phase-1.yaml now reads it
+    before = (tmp_path / "plans" / "p.yaml").read_bytes()
+    capsys.readouterr()
+    assert main(["optimize", str(path), "-o", "plans/p.yaml", "--json"]) == 2
+    assert "Pulumi stack file(s) read this plan" in capsys.readouterr().err
+    assert (tmp_path / "plans" / "p.yaml").read_bytes() == before
+    assert main(["optimize", str(path), "-o", "plans/p.yaml", "--json", "--force"]) == 0
