@@ -362,7 +362,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         else:
             outcome = _solve_with_spinner(scenario, options, commitments, stability)
     result = outcome.result
-    plan_path = args.output or _default_plan_path(args.scenario)
+    plan_path = target
     summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
                                                        + ".summary.txt")
     text = summary_text(outcome, scenario.name)

@@ -550,8 +550,12 @@ def load_plan(path: str | os.PathLike) -> Plan:
     )
 
     name = str(path)
+    doc = read_yaml(path)
+    if isinstance(doc, dict) and "format" not in doc:
+        raise InputError([Problem(name, "", f"is not a gwplan plan (no 'format: {PLAN_FORMAT}'); plans are "
+                                            "written by gwplan optimize")])
     problems: list[Problem] = []
-    top = Fields(problems, name, "", read_yaml(path))
+    top = Fields(problems, name, "", doc)
     fmt = top.string("format")
     if fmt and fmt != PLAN_FORMAT:
         top.problem("format", f"expected {PLAN_FORMAT!r}, got {fmt!r}")

@@ -178,3 +178,9 @@ def test_bad_overrides_are_named(write_scenario, override, message):
     path = write_scenario(tiny_doc([site("A")]))
     with pytest.raises(InputError, match=re.escape(message)):
         load_scenario(path, [override])
+
+
+def test_a_scenario_given_as_a_plan_gets_one_clear_line():
+    with pytest.raises(InputError) as caught:
+        load_plan(REPO / "scenarios" / "10gw-rollout.yaml")
+    assert len(caught.value.problems) == 1 and "is not a gwplan plan" in str(caught.value)
