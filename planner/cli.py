@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_INTERNAL = 0, 2, 3, 4, 70  # 70: EX_SOFTWARE
 FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "dot", "cabling", "bom-csv", "netbox")
 FABRIC_FILE_FORMATS = ("graphml", "json", "dot", "cabling", "bom-csv", "netbox")
 
@@ -445,18 +445,22 @@ def cmd_fabric(args: argparse.Namespace) -> int:
         numbers["power_w"] = fabric_power_w(spec, bom, switch.power_w.default, switch.optics)
     files = [f for f in args.format if f in FABRIC_FILE_FORMATS]
     written = {}
-    if files:
-        from topology.clos import rail_optimized_clos
-        from topology.export import export
+    try:
+        if files:
+            from topology.clos import rail_optimized_clos
+            from topology.export import export
 
-        with _busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
-            written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
-                             switch_model=switch_model)
-    if args.failures:
-        from topology.analysis import failures_and_paths
+            with _busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
+                written = export(rail_optimized_clos(spec, compact=args.compact), bom, args.output, files,
+                                 switch_model=switch_model)
+        if args.failures:
+            from topology.analysis import failures_and_paths
 
-        with _busy(args, f"building a {spec.gpus:,}-GPU fabric and failing its elements one at a time"):
-            numbers.update(failures_and_paths(spec))
+            with _busy(args, f"building a {spec.gpus:,}-GPU fabric and failing its elements one at a time"):
+                numbers.update(failures_and_paths(spec))
+    except FabricError as err:
+        print(f"{args.spec or 'command line'}: {err}", file=sys.stderr)
+        return EXIT_INPUT
     if args.json:
         print(json.dumps({**bom, **numbers, "size": size.__dict__, "files": written}))
         return EXIT_OK
@@ -656,8 +660,12 @@ def cmd_topology(args: argparse.Namespace) -> int:
             platform = plan.platform(fab.platform)
             switch = plan.switch(platform.switch)
             with _busy(args, f"building and exporting {fab.site} {fab.platform} ({fab.spec.gpus:,} GPUs per cluster)"):
-                entry["files"] = export(phased_graph(plan, fab, compact=args.compact),
-                                        bill_of_materials(fab.spec, size_fabric(fab.spec)),
+                try:
+                    graph = phased_graph(plan, fab, compact=args.compact)
+                except FabricError as err:
+                    print(f"{args.plan}: {fab.site} {fab.platform}: {err}", file=sys.stderr)
+                    return EXIT_INPUT
+                entry["files"] = export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)),
                                         args.output / f"{fab.site}-{fab.platform}", wanted, site=fab.site,
                                         node_model=f"{platform.name} compute tray",
                                         switch_model=switch.netbox_device_type or switch.name)
@@ -871,6 +879,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"gwplan {args.command}: out of memory; try smaller inputs (or --compact for fabric graphs)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one clear line, not a traceback
+        if os.environ.get("GWPLAN_TRACEBACK"):
+            raise
+        print(f"gwplan {args.command}: internal error ({type(err).__name__}: {err}). This is a bug in gwplan; "
+              "please report it with the command and its input files (GWPLAN_TRACEBACK=1 shows where it "
+              "happened)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -9,11 +9,31 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 _MISSING: Any = object()
+
+# Sanity limits: beyond these a figure is a typo or a unit mistake, and solvers lose precision on it.
+MAX_MAGNITUDE = 1e15  # any number (a quadrillion: dollars included)
+MAX_WHOLE_NUMBER = 10**9  # any count (racks, GPUs, ports, ...)
+UNIT_LIMITS = {"mw": 1e6, "kw": 1e6, "gbps": 1e7, "months": 1200.0, "years": 200.0}  # 1 TW, ..., a century
+
+
+def unit_limit(path: str) -> float:
+    """The largest sensible value of a field, from the first unit in its name (`capex_usd_per_it_mw` is in
+    dollars, `grid_mw_by_phase[3]` in MW); entries of free mappings (`grid_mw_by_date.2027-01-01`) take
+    the unit of the field that holds them."""
+    for name in reversed([part for part in re.split(r"[.\[\]]", path) if part]):
+        for token in name.split("_"):
+            if token == "usd":
+                return MAX_MAGNITUDE
+            if token in UNIT_LIMITS:
+                return UNIT_LIMITS[token]
+    return MAX_MAGNITUDE
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,8 @@ def describe(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
+    if isinstance(value, int) and abs(value) > 10**15:
+        return f"a {len(str(abs(value)))}-digit number"
     if isinstance(value, (int, float)):
         return f"{value!r}"
     if isinstance(value, str):
@@ -96,7 +118,8 @@ class Fields:
 
     def __init__(self, problems: list[Problem], file: str, path: str, value: Any):
         self.problems, self.file, self.path = problems, file, path
-        if not isinstance(value, dict):
+        self.broken = not isinstance(value, dict)  # reported once here; its missing fields are not listed
+        if self.broken:
             self.problem(path, f"expected a mapping of fields, got {describe(value)}")
             value = {}
         self.data: dict = value
@@ -119,7 +142,7 @@ class Fields:
         self._seen.add(key)
         if key in self.data and self.data[key] is not None:
             return self.data[key]
-        if default is _MISSING:
+        if default is _MISSING and not self.broken:
             self.problem(self.at(key), "is required")
         return _MISSING if default is _MISSING else default
 
@@ -142,12 +165,21 @@ class Fields:
         return self.check_number(value, self.at(key), ge=ge, gt=gt, le=le, lt=lt)
 
     def check_number(self, value: Any, path: str, *, ge=None, gt=None, le=None, lt=None) -> float:
+        """A finite number within the bounds given and the sanity limit of the field's unit."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problem(path, f"expected a number, got {describe(value)}")
             return 0.0
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number with hundreds of digits
+            number = math.inf
         if not math.isfinite(number):
-            self.problem(path, f"expected a finite number, got {value!r}")
+            self.problem(path, f"expected a finite number, got {describe(value)}")
+            return 0.0
+        limit = unit_limit(path)
+        if abs(number) > limit:
+            self.problem(path, f"expected a number of at most {limit:g} in size (a unit mistake?), "
+                               f"got {describe(value)}")
             return 0.0
         bounds = [(ge, number >= ge if ge is not None else True, ">="),
                   (gt, number > gt if gt is not None else True, ">"),
@@ -170,7 +202,11 @@ class Fields:
                 self.problem(self.at(key), f"expected a whole number, got {describe(value)}")
                 return 0
         if ge is not None and value < ge:
-            self.problem(self.at(key), f"expected a whole number >= {ge}, got {value}")
+            self.problem(self.at(key), f"expected a whole number >= {ge}, got {describe(value)}")
+            return 0
+        if abs(value) > MAX_WHOLE_NUMBER:
+            self.problem(self.at(key), f"expected a whole number of at most {MAX_WHOLE_NUMBER:,}, "
+                                       f"got {describe(value)}")
             return 0
         return value
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from planner.plan import Plan
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_EXPANDED_VALUES = 2_000_000  # values in a document once aliases are expanded (the bundled scenario: ~2,000)
+MAX_NESTING = 100  # levels of mappings and lists (scenarios and plans use at most 6)
 MAX_EXTENDS_DEPTH = 8
 LIST_KEYS_MERGED_BY_ID = ("sites", "phases", "demand_regions", "platforms", "switches")
 
@@ -51,9 +53,32 @@ _SAFE_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser w
 
 
 class SafeLoader(_SAFE_BASE):  # type: ignore[misc, valid-type]
-    """PyYAML's safe loader, reading floats as YAML 1.2 does: `5.9e6` and `1e9` are numbers, not text."""
+    """PyYAML's safe loader, reading floats as YAML 1.2 does (`5.9e6` and `1e9` are numbers, not text),
+    refusing a key written twice in one mapping (PyYAML would silently keep the last), and keeping an
+    impossible date such as `2026-13-45` as text for the field checks to report (PyYAML would raise)."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue  # `<<: *base` may be overridden key by key; complex keys are refused later
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark,
+                    f"found the key {key!r} twice (first at line {seen[key].start_mark.line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
 SafeLoader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 for _first in "-+0123456789.":
     SafeLoader.yaml_implicit_resolvers[_first] = [
@@ -64,13 +89,53 @@ SafeLoader.add_implicit_resolver(
                    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
                    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
                    |[-+]?\.(?:inf|Inf|INF)
-                   |\.(?:nan|NaN|NAN))$""", re.X),
+                   |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
     list("-+0123456789."))
 
 
+class ExpansionError(ValueError):
+    """A YAML document that is cyclic or expands (through aliases) beyond MAX_EXPANDED_VALUES."""
+
+
+def _expanded_size(doc: Any) -> int:
+    """How many values the document holds once aliases are expanded, computed without expanding them.
+
+    A few lines of anchors and aliases can stand for billions of values (an "alias bomb"), and an
+    alias inside its own anchor makes a cycle; both would hang anything that walks the data.
+    """
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+
+    def size(value: Any, depth: int) -> int:
+        if not isinstance(value, (dict, list)):
+            return 1
+        key = id(value)
+        if key in sizes:
+            return sizes[key]
+        if key in open_ids:
+            raise ExpansionError("an alias refers to a value that contains it (a cycle)")
+        if depth > MAX_NESTING:
+            raise ExpansionError(f"it nests lists and mappings more than {MAX_NESTING} levels deep")
+        open_ids.add(key)
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_EXPANDED_VALUES:
+                raise ExpansionError(f"it expands to more than {MAX_EXPANDED_VALUES:,} values (through aliases)")
+        open_ids.discard(key)
+        sizes[key] = total
+        return total
+    return size(doc, 1)
+
+
 def parse_yaml_text(text: str) -> Any:
-    """Parse YAML text with the safe loader (no Python objects, ever)."""
-    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
+    """Parse YAML text with the safe loader (no Python objects, ever); refuse cycles and alias bombs.
+
+    """
+    doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
+    _expanded_size(doc)
+    return doc
 
 
 def read_yaml(path: str | os.PathLike) -> Any:
@@ -99,6 +164,8 @@ def read_yaml(path: str | os.PathLike) -> Any:
         mark = err.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         raise InputError([Problem(name, where, f"is not valid YAML: {err.problem}")]) from None
+    except ExpansionError as err:
+        raise InputError([Problem(name, "", f"is refused: {err}")]) from None
     except (yaml.YAMLError, RecursionError) as err:
         raise InputError([Problem(name, "", f"is not valid YAML ({type(err).__name__})")]) from None
 
@@ -150,6 +217,8 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict:
         raise InputError([Problem(str(path), "extends", f"{base_name} extends itself (a cycle)")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise InputError([Problem(str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")])
+    if not base_path.is_file():
+        raise InputError([Problem(str(path), "extends", f"{base_name}: no such file (looked for {base_path})")])
     base = _resolve_extends(base_path, chain + (path.resolve(),))
     override = {k: v for k, v in doc.items() if k != "extends"}
     return _merge(base, override)
@@ -161,11 +230,15 @@ def _bundled_catalog() -> dict:
 
 
 def _canonical_sha256(doc: Any) -> str:
-    def default(value: Any) -> str:
-        if isinstance(value, date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=default)
+    """sha256 of the document as canonical JSON: keys sorted, dates (as keys or values) in ISO form."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k.isoformat() if isinstance(k, date) else k if isinstance(k, str) else str(k): plain(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, date) else value
+    text = json.dumps(plain(doc), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -201,17 +274,26 @@ def apply_overrides(doc: dict, overrides: list[str] | tuple[str, ...], source: s
                 else:
                     raise InputError([Problem(source, target, f"no record with id {key!r} (nor index) there")])
                 if last:
-                    node[index] = parse_yaml_text(raw)
+                    node[index] = _override_value(raw, source, target)
                 node = node[index]
             else:
                 if not isinstance(node, dict):
                     raise InputError([Problem(source, target, f"{token!r} names a field, but its parent is not a "
                                                               "mapping")])
                 if last:
-                    node[token] = parse_yaml_text(raw)
+                    node[token] = _override_value(raw, source, target)
                 else:
                     node = node.setdefault(token, {})
     return doc
+
+
+def _override_value(raw: str, source: str, target: str) -> Any:
+    try:
+        return parse_yaml_text(raw)
+    except yaml.MarkedYAMLError as err:
+        raise InputError([Problem(source, target, f"the value {raw!r} is not valid YAML: {err.problem}")]) from None
+    except (yaml.YAMLError, ExpansionError) as err:
+        raise InputError([Problem(source, target, f"the value {raw!r} is refused: {err}")]) from None
 
 
 def load_scenario(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -310,8 +392,9 @@ def _read_grid(f: Fields, phases: tuple[Phase, ...]) -> tuple[float, ...]:
     by_phase, by_date = f.has("grid_mw_by_phase"), f.has("grid_mw_by_date")
     if by_phase == by_date:
         f.raw("grid_mw_by_phase", None), f.raw("grid_mw_by_date", None)
-        f.problem(f.at("grid_mw_by_phase"), "expected exactly one of grid_mw_by_phase (one number per phase) "
-                                            "or grid_mw_by_date (date: MW from then on)")
+        if not f.broken:
+            f.problem(f.at("grid_mw_by_phase"), "expected exactly one of grid_mw_by_phase (one number per "
+                                                "phase) or grid_mw_by_date (date: MW from then on)")
         return tuple(0.0 for _ in phases)
     if by_phase:
         values = [f.check_number(v, path, ge=0) for path, v in f.items("grid_mw_by_phase")]
@@ -551,7 +634,7 @@ def load_plan(path: str | os.PathLike) -> Plan:
 
     name = str(path)
     doc = read_yaml(path)
-    if isinstance(doc, dict) and "format" not in doc:
+    if not isinstance(doc, dict) or "format" not in doc:
         raise InputError([Problem(name, "", f"is not a gwplan plan (no 'format: {PLAN_FORMAT}'); plans are "
                                             "written by gwplan optimize")])
     problems: list[Problem] = []
@@ -614,15 +697,39 @@ def load_plan(path: str | os.PathLike) -> Plan:
     top.done()
     if problems:
         raise InputError(problems)
-    known = {p.id for p in platforms}
-    for i, phase in enumerate(phases):
-        if phase.platform not in known:
-            problems.append(Problem(name, f"phases[{i}].platform", f"platform {phase.platform!r} is not in the "
-                                                                   "plan's platforms section"))
+    _check_plan_references(name, phases, platforms, campuses, problems)
     if problems:
         raise InputError(problems)
     return Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches,
                 campuses=tuple(campuses))
+
+
+def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: list,
+                           problems: list[Problem]) -> None:
+    """A plan's records refer to each other: unique phases, known platforms, a campus for every site."""
+    if not phases:
+        problems.append(Problem(name, "phases", "expected at least one phase"))
+    known_platforms = {p.id for p in platforms}
+    campus_ids = {c.id for c in campuses}
+    first: dict[str, int] = {}
+    for i, phase in enumerate(phases):
+        if phase.id in first:
+            problems.append(Problem(name, f"phases[{i}].id", f"duplicate id {phase.id!r}, already used by "
+                                                             f"phases[{first[phase.id]}]"))
+        first.setdefault(phase.id, i)
+        if phase.platform not in known_platforms:
+            problems.append(Problem(name, f"phases[{i}].platform", f"platform {phase.platform!r} is not in the "
+                                                                   "plan's platforms section"))
+        sites = {s.site for s in phase.sites}
+        for j, site in enumerate(phase.sites):
+            if site.site not in campus_ids:
+                problems.append(Problem(name, f"phases[{i}].sites[{j}].site", f"site {site.site!r} has no record "
+                                                                              "in the plan's campuses section"))
+        for j, service in enumerate(phase.demand):
+            for site_id, _ in service.served_mw:
+                if site_id not in sites:
+                    problems.append(Problem(name, f"phases[{i}].demand[{j}].served_mw.{site_id}",
+                                            f"site {site_id!r} is not among the phase's sites"))
 
 
 # ---------------------------------------------------------------------------------------------

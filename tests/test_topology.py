@@ -132,6 +132,27 @@ def test_closed_form_bill_of_materials_matches_the_graph(spec):
     assert bom["cables"] == {kind: c["cables"].get(kind, 0) for kind in ("node_leaf", "leaf_spine", "spine_core")}
 
 
+@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, planes=1), rail_spec(nodes=20), fat_tree(8),
+                                  rail_spec(nodes=3000, oversubscription=3, switch_radix=144, nodes_per_su=64)])
+@pytest.mark.parametrize("compact", [False, True])
+def test_graph_size_is_known_before_the_graph_is_built(spec, compact):
+    """The memory guard's estimate is exact: vertices plus edges of the graph the generator builds."""
+    from topology.clos import graph_elements
+
+    g = rail_optimized_clos(spec, compact=compact)
+    assert graph_elements(spec, compact) == g.number_of_nodes() + g.number_of_edges()
+
+
+def test_a_graph_over_the_memory_limit_is_refused(monkeypatch):
+    import topology.clos
+
+    spec = rail_spec(nodes=5000, planes=1)
+    monkeypatch.setattr(topology.clos, "MAX_GRAPH_ELEMENTS", topology.clos.graph_elements(spec) - 1)
+    with pytest.raises(FabricError, match="--compact"):
+        rail_optimized_clos(spec)
+    assert rail_optimized_clos(spec, compact=True).number_of_nodes() > 0  # the compact graph still fits
+
+
 def test_exports_read_back_with_networkx_give_the_same_counts(tmp_path):
     import csv
     import json
@@ -226,7 +247,7 @@ def test_dot_and_netbox_exports(tmp_path):
     dot = (tmp_path / "fabric.dot").read_text()
     functions = re.findall(r'\[function="(\w+)"\]', dot)
     assert functions.count("leaf") == bom["switches"]["leaf"] and functions.count("spine") == bom["switches"]["spine"]
-    edges = re.findall(r'^  "[^"]+":"p\d+" -- "[^"]+":"p\d+"$', dot, flags=re.M)
+    edges = re.findall(r'^  "[^"]+":"p\d+" -- "[^"]+":"p\d+"$', dot, flags=re.MULTILINE)
     assert len(edges) == sum(bom["cables"].values())
     with open(tmp_path / "netbox" / "devices.csv") as handle:
         devices = list(csv.DictReader(handle))

@@ -11,9 +11,11 @@ Edges carry `kind` (`host`: GPU-node, `nvlink`: node-domain, `node_leaf`, `leaf_
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 
-from topology.spec import FabricSpec, size_fabric
+from topology.spec import FabricError, FabricSpec, size_fabric
 
 TIER = {"gpu": 0, "node": 0, "leaf": 1, "spine": 2, "core": 3, "nvlink_domain": -1}
 
@@ -36,7 +38,9 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
     `compact=True` replaces the nodes and GPUs of each scalable unit by one `gpu_group` vertex (with
     `nodes` and `gpus` counts) linked to each of the SU's leaves by as many cables as the SU has nodes:
     the same switches, cables and bandwidths, in a graph small enough for any fabric.
+    FabricError if the graph would not fit in memory (`check_graph_fits`).
     """
+    check_graph_fits(spec, compact)
     size = size_fabric(spec)
     g = nx.Graph(tiers=size.tiers, gpus=spec.gpus, planes=spec.planes, rails=spec.rails,
                  port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix, compact=compact)
@@ -93,6 +97,46 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
     return g
 
 
+BYTES_PER_ELEMENT = 420  # measured; see graph_elements
+MAX_GRAPH_ELEMENTS = 25_000_000  # ~10 GiB: refuse bigger graphs rather than exhaust the machine
+
+
+def check_graph_fits(spec: FabricSpec, compact: bool = False) -> None:
+    """Raise FabricError (naming the size and the way out) when the graph would exceed MAX_GRAPH_ELEMENTS."""
+    elements = graph_elements(spec, compact)
+    if elements > MAX_GRAPH_ELEMENTS:
+        hint = "" if compact else "; --compact draws each scalable unit's nodes as one vertex"
+        raise FabricError(f"nodes: the {spec.gpus:,}-GPU fabric graph would hold {elements:,} vertices and edges "
+                          f"(~{elements * BYTES_PER_ELEMENT / 2**30:,.0f} GiB); gwplan builds at most "
+                          f"{MAX_GRAPH_ELEMENTS:,}{hint}")
+
+
+def graph_elements(spec: FabricSpec, compact: bool = False) -> int:
+    """Vertices plus edges `rail_optimized_clos(spec, compact)` will hold, without building it.
+
+    networkx needs roughly 0.4 KiB per element (measured: 1 GW of Vera Rubin, ~3.4M elements, 1.05 GiB
+    with its exports), so callers can refuse a graph that would not fit in memory before building it.
+    """
+    size = size_fabric(spec)
+    leaves = size.leaves_per_plane
+    spines = size.spines_per_plane
+    cores = size.cores_per_plane
+    switches = (leaves + spines + cores) * spec.planes
+    if size.tiers == 1:
+        leaf_spine = spine_core = 0
+    elif size.tiers == 2:
+        leaf_spine, spine_core = leaves * size.spines_per_group, 0
+    else:
+        leaf_spine, spine_core = leaves * size.spines_per_group, spines * size.cores_per_group
+    fabric_edges = (leaf_spine + spine_core) * spec.planes
+    if compact:
+        return size.sus + switches + size.sus * spec.rails * spec.planes + fabric_edges
+    domains = math.ceil(spec.gpus / spec.nvlink_domain_gpus) if spec.nvlink_domain_gpus else 0
+    hosts = spec.nodes + spec.gpus + domains
+    host_edges = spec.gpus + (spec.nodes if spec.nvlink_domain_gpus else 0) + spec.nodes * spec.rails * spec.planes
+    return hosts + switches + host_edges + fabric_edges
+
+
 def counts(g: nx.Graph) -> dict:
     """Vertices by role, switches by role and plane, and cables (links) by edge kind."""
     roles: dict[str, int] = {}
@@ -129,9 +173,7 @@ def annotate_phases(g: nx.Graph, spec: FabricSpec, cumulative_nodes: list[tuple[
 
     for v, d in g.nodes(data=True):
         role = d["role"]
-        if role == "node":
-            order = phase_of_node(int(v.split("-")[1]))
-        elif role == "gpu":
+        if role == "node" or role == "gpu":
             order = phase_of_node(int(v.split("-")[1]))
         elif role in ("gpu_group", "leaf"):
             order = phase_of_node(d["su"] * spec.nodes_per_su)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+MAX_SWITCH_RADIX = 4096  # the largest switches made have 512 ports; beyond this a radix is a typo
+
 
 class FabricError(ValueError):
     """A spec that cannot be built (e.g. more endpoints than three tiers of this radix can reach)."""
@@ -37,6 +39,8 @@ class FabricSpec:
         for name in ("nodes", "gpus_per_node", "rails", "planes", "switch_radix", "nodes_per_su"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise FabricError(f"{name}: expected a whole number >= 1, got {getattr(self, name)!r}")
+        if self.switch_radix > MAX_SWITCH_RADIX:
+            raise FabricError(f"switch_radix: expected at most {MAX_SWITCH_RADIX} ports, got {self.switch_radix:,}")
         if not self.port_gbps > 0:
             raise FabricError(f"port_gbps: expected a number > 0, got {self.port_gbps!r}")
         if not self.oversubscription >= 1:
