@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_INTERNAL = 0, 2, 3, 4, 70  # 70: EX_SOFTWARE
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130  # EX_SOFTWARE; 128 + SIGINT, as shells report Ctrl-C
 FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "dot", "cabling", "bom-csv", "netbox")
 FABRIC_FILE_FORMATS = ("graphml", "json", "dot", "cabling", "bom-csv", "netbox")
 
@@ -306,7 +307,6 @@ def _default_plan_path(scenario_path: str) -> Path:
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     from planner.io import dump_plan, load_scenario, write_text_atomic
-    from planner.optimize import plan_rollout
     from planner.render import summary_text
     from planner.solve import SolveOptions, SolveStatus
 
@@ -349,22 +349,23 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
 
-    def log_to_stderr(lines) -> None:  # stdout stays clean for --json
-        for line in lines:
-            print(line, file=sys.stderr)
-
     if args.alternatives:
         return _alternatives(scenario, options, args)
-    with _native_stdout_to_stderr():
-        if args.log or args.json or args.quiet or not sys.stderr.isatty():
-            outcome = plan_rollout(scenario, options, on_log=log_to_stderr if args.log else None,
-                                   commitments=commitments, stability=stability)
-        else:
-            outcome = _solve_with_spinner(scenario, options, commitments, stability)
+    try:
+        with _native_stdout_to_stderr():
+            outcome = _solve(scenario, options, args, commitments, stability)
+    except SolveAbandoned:
+        print(f"interrupted: {options.solver} cannot be stopped part-way, so there is no best-so-far plan; nothing "
+              f"was written ({target} is as it was). Bound a run with --time-limit, or use --solver cp-sat or "
+              "scip to stop one early with its best plan.", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(EXIT_INTERRUPTED)  # the solver thread cannot be joined; leave without waiting for it
     result = outcome.result
-    plan_path = target
-    summary_path = args.summary or plan_path.with_name(plan_path.name.removesuffix(".yaml").removesuffix(".plan")
-                                                       + ".summary.txt")
+    interrupted = result.status == SolveStatus.INTERRUPTED
+    plan_path = target.with_name(target.name.removesuffix(".yaml") + ".interrupted.yaml") if interrupted else target
+    summary_path = (None if interrupted else args.summary) or plan_path.with_name(
+        plan_path.name.removesuffix(".yaml").removesuffix(".plan") + ".summary.txt")
     text = summary_text(outcome, scenario.name)
     written = outcome.plan is not None
     if written:
@@ -391,6 +392,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         console.print(status_line(outcome), highlight=False)
         if written:
             console.print(f"plan written to {plan_path}; summary to {summary_path}", highlight=False)
+    if interrupted:
+        print(f"interrupted: the best plan found so far (gap {result.gap:.2e}, status 'interrupted') was written to "
+              f"{plan_path}; {target} is as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if result.status == SolveStatus.FEASIBLE:
         print(f"note: the solver stopped at a limit; the plan is feasible but only proven within a gap of "
               f"{result.gap:.2e} (raise --time-limit to close it)", file=sys.stderr)
@@ -585,45 +590,101 @@ def _stack_files_reading(plan_path: Path) -> list[str]:
     return found
 
 
-def _solve_with_spinner(scenario, options, commitments=(), stability=None):
-    """Solve while a terminal shows what is running and for how long (the solver releases the GIL)."""
+class SolveAbandoned(Exception):
+    """Ctrl-C during a solve the back end cannot stop early (or a second Ctrl-C): quit, writing nothing."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """Treat SIGTERM (a batch system stopping gwplan) like Ctrl-C while the block runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):  # noqa: ARG001 - signature fixed by the signal module
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _solve(scenario, options, args: argparse.Namespace, commitments=(), stability=None):
+    """Solve in a worker thread, so that Ctrl-C reaches gwplan while native solver code runs.
+
+    A terminal shows what is running, for how long, and (HiGHS) the incumbent and gap from the log.
+    On Ctrl-C an interruptible back end (CP-SAT, SCIP) is asked to stop and return its best plan so far
+    (the outcome is INTERRUPTED); with HiGHS, which OR-Tools cannot stop early, or on a second Ctrl-C,
+    SolveAbandoned is raised and nothing is written.
+    """
     import threading
     import time
 
-    from rich.console import Console
-
     from planner.model import USD_SCALE
     from planner.optimize import plan_rollout
-    from planner.solve import parse_progress
+    from planner.solve import INTERRUPTIBLE, SolveInterrupter, parse_progress
 
+    show = not (args.log or args.json or args.quiet or not sys.stderr.isatty())
     outcome: list = []  # the Outcome, or the exception the solve raised
     best: list = []  # the latest (bound, incumbent, gap) the solver logged
 
-    def watch(lines) -> None:
+    def on_log(lines) -> None:
         for line in lines:
+            if args.log:
+                print(line, file=sys.stderr)
             progress = parse_progress(line)
             if progress is not None:
                 best[:] = [progress]
 
+    interrupter = SolveInterrupter()
+    done = threading.Event()  # waited on rather than Thread.join: a join interrupted by Ctrl-C can
+    # leave the thread marked finished while it still runs (CPython), an Event wait cannot
+
     def run() -> None:
         try:
-            outcome.append(plan_rollout(scenario, options, on_log=watch, commitments=commitments,
-                                        stability=stability))
+            outcome.append(plan_rollout(scenario, options, on_log=on_log, commitments=commitments,
+                                        stability=stability, interrupter=interrupter))
         except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
             outcome.append(err)
+        finally:
+            done.set()
+
+    def message() -> str:
+        found = ""
+        if best and best[0][1] != float("inf"):
+            _, incumbent, gap = best[0]
+            found = f"; incumbent ${incumbent * USD_SCALE / 1e9:,.2f}B" + (f", gap {gap:.2%}" if gap is not None else "")
+        return (f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
+                f"(limit {options.time_limit_s:g} s, gap target {options.relative_gap:g}){found}")
 
     worker = threading.Thread(target=run, daemon=True)
     started = time.monotonic()
     worker.start()
-    with Console(stderr=True).status("") as status:
-        while worker.is_alive():
-            found = ""
-            if best and best[0][1] != float("inf"):
-                bound, incumbent, gap = best[0]
-                found = f"; incumbent ${incumbent * USD_SCALE / 1e9:,.2f}B" + (f", gap {gap:.2%}" if gap is not None else "")
-            status.update(f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
-                          f"(limit {options.time_limit_s:g} s, gap target {options.relative_gap:g}){found}")
-            worker.join(0.25)
+    if show:
+        from rich.console import Console
+
+        spinner = Console(stderr=True).status("")
+    else:
+        spinner = contextlib.nullcontext()
+    with spinner as status, _sigterm_as_ctrl_c():
+        try:
+            while not done.wait(0.25):
+                if status is not None:
+                    status.update(message())
+        except KeyboardInterrupt:
+            if options.solver not in INTERRUPTIBLE:
+                raise SolveAbandoned from None
+            interrupter.interrupt()
+            print("interrupted: asking the solver for its best plan so far (Ctrl-C again to quit without it)",
+                  file=sys.stderr)
+            try:
+                done.wait()
+            except KeyboardInterrupt:
+                raise SolveAbandoned from None
     if isinstance(outcome[0], Exception):
         raise outcome[0]
     return outcome[0]
@@ -878,7 +939,7 @@ def main(argv: list[str] | None = None) -> int:
         return _report_input_error(err)
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except MemoryError:
         print(f"gwplan {args.command}: out of memory; try smaller inputs (or --compact for fabric graphs)",
               file=sys.stderr)

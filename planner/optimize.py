@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ortools.math_opt.python import mathopt
+from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from planner.extract import extract_plan
 from planner.model import Commitment, Stability, build_model, max_it_mw
@@ -28,17 +29,18 @@ class Outcome:
 
 def plan_rollout(scenario: Scenario, options: SolveOptions,
                  on_log: Callable[[Sequence[str]], None] | None = None,
-                 commitments: tuple[Commitment, ...] = (), stability: Stability | None = None) -> Outcome:
+                 commitments: tuple[Commitment, ...] = (), stability: Stability | None = None,
+                 interrupter: SolveInterrupter | None = None) -> Outcome:
     """Build the model, solve it, and extract the plan: three separate, timed steps.
 
-    `on_log` receives the solver's log lines (see `planner.solve.solve`); `commitments` fix what
-    earlier phases already built (see `commitments_from_plan`); `stability` keeps the plan close to a
-    previous one.
+    `on_log` receives the solver's log lines and `interrupter` can stop the search early (see
+    `planner.solve.solve`); `commitments` fix what earlier phases already built (see
+    `commitments_from_plan`); `stability` keeps the plan close to a previous one.
     """
     started = time.perf_counter()
     rm = build_model(scenario, commitments, stability)
     build_s = time.perf_counter() - started
-    result = solve(rm.model, options, on_log)
+    result = solve(rm.model, options, on_log, interrupter)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options) if result.status.has_plan else None
     extract_s = time.perf_counter() - started

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers.gscip import gscip_pb2
 from ortools.sat import sat_parameters_pb2
+from ortools.util.python.solve_interrupter import SolveInterrupter
 
 SOLVERS = {
     "highs": mathopt.SolverType.HIGHS,
@@ -25,18 +27,22 @@ SOLVERS = {
 }
 DEFAULT_SOLVER = "highs"
 CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cores (DESIGN.md)
+# Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
+# OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
+INTERRUPTIBLE = ("cp-sat", "scip")
 
 
 class SolveStatus(enum.Enum):
     OPTIMAL = "optimal"  # proven within the relative gap asked for
     FEASIBLE = "feasible"  # a plan, but a limit stopped the proof: see the gap
+    INTERRUPTED = "interrupted"  # stopped by the user (Ctrl-C): the best plan found so far
     INFEASIBLE = "infeasible"  # no plan meets every constraint
     NO_SOLUTION = "no_solution"  # a limit stopped the search before any plan was found
     ERROR = "error"  # the back end failed (numerics, unbounded, ...)
 
     @property
     def has_plan(self) -> bool:
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.INTERRUPTED)
 
 
 @dataclass(frozen=True)
@@ -83,22 +89,29 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
     if options.solver == "cp-sat":
         workers = options.threads or CP_SAT_DEFAULT_WORKERS
         params.threads = workers
-        params.cp_sat = sat_parameters_pb2.SatParameters(interleave_search=options.deterministic)
+        # Ctrl-C belongs to gwplan (which stops the search through the interrupter and marks the plan).
+        params.cp_sat = sat_parameters_pb2.SatParameters(interleave_search=options.deterministic,
+                                                         catch_sigint_signal=False)
         return params
     params.threads = options.threads or 1
+    params.gscip = gscip_pb2.GScipParameters(bool_params={"misc/catchctrlc": False})
     return params
 
 
 def solve(model: mathopt.Model, options: SolveOptions,
-          on_log: Callable[[Sequence[str]], None] | None = None) -> SolveResult:
+          on_log: Callable[[Sequence[str]], None] | None = None,
+          interrupter: SolveInterrupter | None = None) -> SolveResult:
     """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
 
     `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
+    `interrupter.interrupt()` (from another thread) stops an INTERRUPTIBLE back end early: the result is
+    INTERRUPTED with the best solution so far, or NO_SOLUTION if there was none yet.
     """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
-    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log)
+    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log,
+                           interrupter=interrupter)
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()
@@ -116,11 +129,16 @@ def solve(model: mathopt.Model, options: SolveOptions,
         status = SolveStatus.NO_SOLUTION
     else:
         status = SolveStatus.ERROR
+    if interrupter is not None and interrupter.interrupted and status in (SolveStatus.FEASIBLE,
+                                                                           SolveStatus.NO_SOLUTION):
+        status = SolveStatus.INTERRUPTED if has_solution else SolveStatus.NO_SOLUTION
     gap = relative_gap(objective, bound) if objective is not None and bound is not None else None
     if status == SolveStatus.OPTIMAL and bound is None:
         bound, gap = objective, 0.0
     values = result.variable_values() if has_solution else {}
     detail = result.termination.detail or reason.name.lower()
+    if interrupter is not None and interrupter.interrupted and not has_solution:
+        detail = "interrupted before any plan was found"
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
 

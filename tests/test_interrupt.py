@@ -1,0 +1,92 @@
+"""Ctrl-C (and SIGTERM) during a solve: the previous plan file is untouched, and with a back end that can
+stop early, a complete best-so-far plan is written beside it, marked `status: interrupted`.
+
+Each test runs `gwplan optimize` in a child process on a generated 200-site scenario (long enough to
+solve that the signal arrives mid-search), waits for the solver's log to show the search under way,
+and sends the signal.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from benchmarks.synthetic import scenario_doc
+from planner.io import load_plan
+from tests.conftest import REPO
+
+PREVIOUS = "format: gwplan-plan/1\n# the previous plan: must survive the interruption byte for byte\n"
+
+
+def _start(tmp_path, solver: str) -> tuple[subprocess.Popen, object]:
+    scenario = tmp_path / "big.yaml"
+    scenario.write_text(yaml.safe_dump(scenario_doc(200)))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PREVIOUS)
+    child = subprocess.Popen([sys.executable, "-m", "planner", "optimize", str(scenario), "-o", str(plan),
+                              "--solver", solver, "--time-limit", "300", "--log"],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return child, plan
+
+
+def _wait_for(child: subprocess.Popen, pattern: str, timeout_s: float = 120) -> list[str]:
+    """Read the child's stderr until a line matches (the solver's log is there with --log)."""
+    seen, deadline = [], time.monotonic() + timeout_s
+    for line in child.stderr:
+        seen.append(line)
+        if re.search(pattern, line):
+            return seen
+        if time.monotonic() > deadline:
+            break
+    child.kill()
+    pytest.fail(f"no log line matching {pattern!r}: {''.join(seen[-20:])}")
+
+
+def test_ctrl_c_with_cp_sat_writes_the_best_plan_so_far_beside_the_previous_one(tmp_path):
+    child, plan = _start(tmp_path, "cp-sat")
+    _wait_for(child, r"^#\d+\s")  # CP-SAT logs each solution it finds as '#<n> <time> best:...'
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert plan.read_text() == PREVIOUS
+    interrupted = tmp_path / "plan.interrupted.yaml"
+    assert f"was written to {interrupted}" in err and "Traceback" not in err
+    best = load_plan(interrupted)  # complete: it passes every check of the plan reader
+    assert best.provenance.status == "interrupted" and best.provenance.solver == "cp-sat"
+    assert best.provenance.gap is None or best.provenance.gap >= 0
+    required = sum(p.it_mw_required for p in best.phases)
+    assert best.phases[-1].it_mw_total >= required - 1e-6 * required  # a whole, feasible plan
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_with_highs_writes_nothing_and_exits_at_once(tmp_path, signum):
+    child, plan = _start(tmp_path, "highs")
+    _wait_for(child, r"Solving MIP model with|Presolving model")  # HiGHS is searching
+    sent = time.monotonic()
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert time.monotonic() - sent < 30  # does not wait for the search to end (it could take minutes)
+    assert "cannot be stopped part-way" in err and "Traceback" not in err
+    assert plan.read_text() == PREVIOUS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml", "plan.yaml"]
+
+
+def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenario):
+    from planner.io import load_scenario
+    from planner.optimize import plan_rollout
+    from planner.solve import SolveInterrupter, SolveOptions, SolveStatus
+    from tests.conftest import site, tiny_doc
+
+    scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
+    interrupter = SolveInterrupter()
+    interrupter.interrupt()
+    outcome = plan_rollout(scenario, SolveOptions(solver="cp-sat"), interrupter=interrupter)
+    assert outcome.result.status == SolveStatus.NO_SOLUTION and outcome.plan is None
+    assert outcome.result.detail == "interrupted before any plan was found"
