@@ -2,7 +2,9 @@
 
 Same structure as the bundled scenario (regions with different energy prices and PUEs, grid ramps,
 lead times, 50 MW and 200 MW blocks, shares and diversity minimums, inference demand); figures are
-random but seeded, so a given (sites, seed) always gives the same scenario.
+random but seeded, so a given (sites, seed) always gives the same scenario. The first site of each
+region is an anchor campus ready for phase 1, and each demand region can be served from its nearest
+anchor, so that even small scenarios (50 sites) are feasible.
 """
 
 from __future__ import annotations
@@ -35,13 +37,17 @@ def scenario_doc(n_sites: int, seed: int = 1) -> dict:
         grid = [0.0] * 10
         for p in range(start - 1, 10):
             grid[p] = float(first * (1 + (p - start + 1) // 3))
+        lead = rng.choice([12, 14, 15, 18, 21, 24, 30, 36])
+        if i < len(REGIONS):  # one anchor campus per region, ready for phase 1: feasible at any size
+            start, first, lead = 1, max(first, 300), 12
+            grid = [float(first * (1 + p // 3)) for p in range(10)]
         blocks = [{"it_mw": 50, "capex_usd_per_it_mw": round(rng.uniform(11.0, 14.5), 2) * 1e6}]
         if first >= 300:
             blocks.append({"it_mw": 200, "capex_usd_per_it_mw": round(rng.uniform(10.0, 11.5), 2) * 1e6})
         sites.append({
             "id": f"s{i + 1:04d}", "region": region, "lat": round(lat0 + rng.uniform(-3, 3), 3),
             "lon": round(lon0 + rng.uniform(-4, 4), 3), "grid_mw_by_phase": grid,
-            "lead_time_months": rng.choice([12, 14, 15, 18, 21, 24, 30, 36]),
+            "lead_time_months": lead,
             "open_cost_usd": round(rng.uniform(300, 1500)) * 1e6, "power_blocks": blocks,
             "energy_usd_per_mwh": round(energy * rng.uniform(0.85, 1.15), 1),
             "pue": round(pue + rng.uniform(-0.03, 0.05), 3)})
@@ -49,7 +55,10 @@ def scenario_doc(n_sites: int, seed: int = 1) -> dict:
               ("europe", 50.1, 8.7, 120, "5")]
     demand = []
     for name, lat, lon, mw, phase in metros:
-        near = sorted(sites, key=lambda s: _km(lat, lon, s["lat"], s["lon"]))[:max(4, n_sites // 8)]
+        by_distance = sorted(sites, key=lambda s: _km(lat, lon, s["lat"], s["lon"]))
+        near = by_distance[:max(4, n_sites // 8)]
+        anchor = next(s for s in by_distance if int(s["id"][1:]) <= len(REGIONS))  # ready from phase 1
+        near += [] if anchor in near else [anchor]
         demand.append({"id": name, "demand_mw": mw, "from_phase": phase,
                        "serve_cost_usd": {s["id"]: round(mw * _km(lat, lon, s["lat"], s["lon"]) * 3000, -3)
                                           for s in near}})

@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
     optimize.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
     optimize.add_argument("--force", action="store_true",
-                          help="overwrite a plan that Pulumi stack files (stacks/config) point at")
+                          help="overwrite a plan that Pulumi stack files (stacks/config) point at, or the "
+                               "--commit / --previous plan this run reads")
 
     fabric = commands.add_parser(
         "fabric", help="size and build a GPU fabric from a spec: tiers, switches, cables",
@@ -317,6 +318,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(f"{target}: {len(dependents)} Pulumi stack file(s) read this plan ({dependents[0]}, ...); "
               "write elsewhere with -o, or pass --force to replace it", file=sys.stderr)
         return EXIT_INPUT
+    for flag, source in (("--commit", args.commit), ("--previous", args.previous)):
+        if source is not None and not args.force and Path(source).resolve() == target.resolve():
+            print(f"{target}: this is the {flag} plan this run reads; write the new plan elsewhere with -o "
+                  "(keeping the record of what was committed), or pass --force to replace it", file=sys.stderr)
+            return EXIT_INPUT
     commitments = ()
     if args.commit is not None or args.phases is not None:
         if args.commit is None or args.phases is None:

@@ -110,8 +110,16 @@ def solve(model: mathopt.Model, options: SolveOptions,
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
-    result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log,
-                           interrupter=interrupter)
+    try:
+        result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log,
+                               interrupter=interrupter)
+    except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
+        # e.g. CP-SAT, which has no continuous variables, scales them to integers and can turn a row into
+        # an empty domain (MODEL_INVALID); OR-Tools 9.15 then fails while converting the status (AttributeError).
+        original = err.__context__ if isinstance(err, AttributeError) and err.__context__ else err
+        return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
+                           wall_s=time.perf_counter() - started, solver=options.solver,
+                           detail=f"{str(original).strip() or type(original).__name__}", values={})
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()

@@ -286,3 +286,30 @@ def test_a_plan_that_stack_files_read_needs_force(write_scenario, tmp_path, monk
     assert "Pulumi stack file(s) read this plan" in capsys.readouterr().err
     assert (tmp_path / "plans" / "p.yaml").read_bytes() == before
     assert main(["optimize", str(path), "-o", "plans/p.yaml", "--json", "--force"]) == 0
+
+
+@pytest.mark.parametrize("flags", [["--commit", "{plan}", "--phases", "1"], ["--previous", "{plan}", "--stability", "1e6"]])
+def test_a_replan_does_not_overwrite_the_plan_it_reads_without_force(flags, write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    plan = tmp_path / "p.yaml"
+    assert main(["-q", "optimize", str(path), "-o", str(plan)]) == 0
+    before = plan.read_bytes()
+    argv = ["-q", "optimize", str(path), "-o", str(plan), *(f.format(plan=plan) for f in flags)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "plan this run reads" in capsys.readouterr().err and plan.read_bytes() == before
+    assert main([*argv, "--force"]) == 0
+
+
+def test_a_back_end_that_rejects_the_model_is_exit_4_with_its_words(write_scenario, tmp_path, monkeypatch, capsys):
+    """CP-SAT can refuse a model it cannot scale to integers (MODEL_INVALID): an outcome, not a crash."""
+    from ortools.math_opt.python import mathopt
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("cp-sat solver returned MODEL_INVALID, details: [INTERNAL]")
+    monkeypatch.setattr(mathopt, "solve", refuse)
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["-q", "optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--solver", "cp-sat"]) == 4
+    err = capsys.readouterr().err
+    assert "the solver cp-sat failed (cp-sat solver returned MODEL_INVALID" in err and "try another --solver" in err
+    assert not (tmp_path / "p.yaml").exists()

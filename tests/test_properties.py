@@ -193,6 +193,16 @@ def test_mutated_plans(doc, command, tmp_path):
     assert_clean_refusal(code, err, path)
 
 
+@settings(SETTINGS, max_examples=12)
+@given(doc=mutated(BASE_PLAN))
+def test_mutated_plans_report(doc, tmp_path):
+    """Separate and fewer: a report draws four charts (about a second each time a plan is accepted)."""
+    path = write(tmp_path, "plan.yaml", doc)
+    code, err = run_cli(["-q", "report", str(path), "-o", str(tmp_path / "report")])
+    assert code in (0, 2), err
+    assert_clean_refusal(code, err, path)
+
+
 # -- command-line flags ---------------------------------------------------------------------------------
 
 FLAG_VALUES = st.one_of(st.sampled_from(["0", "-1", "1e9", "nan", "inf", "", "abc", "1-3", "2-1", "1,2", "0.5", "99"]),

@@ -1,7 +1,5 @@
-"""The Pulumi program under the SDK's mocks: every phase of the bundled plan, and bad stack configs.
-
-The CLI, not the SDK, applies Pulumi.yaml's config defaults: the fixture merges them with the stack file
-and injects the result with set_all_config. Mocks keep duplicate URNs silently, so uniqueness is checked.
+"""The Pulumi program under the SDK's mocks (stacks/mocks.py): every phase of the bundled plan, and bad
+stack configs. Mocks keep duplicate URNs silently, so uniqueness is checked here.
 """
 
 from __future__ import annotations
@@ -11,73 +9,21 @@ import pytest
 import yaml
 
 from planner.io import load_plan
+from stacks.mocks import run_under_mocks, stack_config
 from tests.conftest import REPO
 
 BUNDLED_PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
 RESOURCE_BUDGET = 2000
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
-
-class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
-    """Also records each registration's URN and parent URN (MockResourceArgs carries neither)."""
-
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.registrations: list[tuple[str, str, str]] = []  # (type, urn, parent urn)
-
-    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append((request.type, response.urn, request.parent))
-        return response
-
-
-def stack_config(stack: str) -> dict[str, str]:
-    """Pulumi.yaml defaults (project namespace) overlaid with the stack file, as the CLI would."""
-    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
-    config = {f"{project['name']}:{key}": str(decl["default"])
-              for key, decl in project["config"].items() if "default" in decl}
-    stack_file = REPO / project["stackConfigDir"] / f"Pulumi.{stack}.yaml"
-    config.update({k: str(v) for k, v in yaml.safe_load(stack_file.read_text())["config"].items()})
-    return config
-
-
 def run_program(stack: str, config: dict[str, str]):
-    return _run(stack, config)[0]
+    return run_under_mocks(stack, config)[0]
 
 
 def run_program_with_props(stack: str, config: dict[str, str]) -> list[tuple[str, dict]]:
     """(type, inputs) of every resource the program registers: what a policy pack sees."""
-    mocks = _run(stack, config)[1]
+    mocks = run_under_mocks(stack, config)[1]
     return [(r.typ, r.inputs) for r in mocks.resources]
-
-
-def _run(stack: str, config: dict[str, str]):
-    mocks = RecordingMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="gwplan", stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config)
-    from stacks.program import main
-
-    result = {}
-
-    @pulumi.runtime.test
-    def program():
-        result.update(main())
-
-    program()
-    return (monitor.registrations, result), mocks
 
 
 PHASES = [p.id for p in load_plan(BUNDLED_PLAN).phases]

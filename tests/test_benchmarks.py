@@ -1,0 +1,28 @@
+"""The performance-record runner keeps working (its figures are measured by hand, not asserted here)."""
+
+from __future__ import annotations
+
+from benchmarks.run import FABRIC_RACKS, Row, fabric_case, plan_rows, print_table, pulumi_case
+
+
+def test_every_area_plans_its_cases_and_each_baseline_is_a_row_of_the_run():
+    rows = plan_rows(["optimizer", "orlib", "fabric"], quick=False)
+    keys = {(case, variant) for _, case, variant, _, _ in rows}
+    assert {base for *_, base in rows if base} <= keys
+    assert sum(1 for area, *_ in rows if area == "fabric") == 2 * len(FABRIC_RACKS)
+    assert {variant for area, _, variant, _, _ in rows if area == "optimizer"} == {"highs", "cp-sat"}
+    assert not any("1,000" in case for _, case, *_ in plan_rows(["optimizer"], quick=True))
+
+
+def test_a_fabric_case_and_a_pulumi_case_measure_real_work():
+    fabric = fabric_case(FABRIC_RACKS["8k"], compact=True)
+    assert fabric["result"].startswith("8,064 GPUs") and fabric["seconds"] > 0 and fabric["peak_mib"] > 0
+    pulumi = pulumi_case("1")
+    assert pulumi["resources"] > 0 and pulumi["result"].startswith(f"{pulumi['resources']} resources")
+
+
+def test_the_table_gives_ratios_against_the_baseline_row(capsys):
+    base = Row("fabric", "8k", "full", "ok", 2.0, 100.0)
+    print_table([base, Row("fabric", "64k", "full", "ok", 16.0, 800.0, baseline=("8k", "full"))])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].endswith("| 2.00 | 1 (base) | 100 |") and lines[3].endswith("| 16.00 | 8.00x | 800 |")
