@@ -3,6 +3,7 @@
     python -m benchmarks.run                       # everything: ~25 min on 2 cores
     python -m benchmarks.run --quick               # shorter limits, no 1,000-site scenario: ~6 min
     python -m benchmarks.run --only fabric pulumi  # some areas: optimizer, orlib, fabric, pulumi
+    python -m benchmarks.run --only optimizer --match "50 sites"   # some cases
 
 Areas and the baseline each row is compared with (ratios carry across machines, seconds do not):
 - optimizer: the bundled scenario and generated 10-phase scenarios of 50, 200 and 1,000 sites, the
@@ -86,10 +87,12 @@ def optimizer_case(scenario_sites: int | None, solver: str, time_limit_s: float)
     r = out.result
     gap = f", gap {r.gap:.1e}" if r.gap is not None else ""
     size = out.model_size
-    return {"seconds": seconds, "peak_mib": _peak_mib(),
-            "result": f"{r.status.value}{gap}; {size['variables']:,} vars ({size['integer_variables']:,} int), "
-                      f"{size['constraints']:,} rows; NPV ${r.objective / 1e3:,.1f}B" if r.objective else
-                      f"{r.status.value}{gap}"}
+    if r.objective is None:
+        result = f"{r.status.value}: {r.detail}"
+    else:
+        result = (f"{r.status.value}{gap}; {size['variables']:,} vars ({size['integer_variables']:,} int), "
+                  f"{size['constraints']:,} rows; NPV ${r.objective / 1e3:,.1f}B")
+    return {"seconds": seconds, "peak_mib": _peak_mib(), "result": result}
 
 
 def orlib_case(large: bool, name: str | None, time_limit_s: float) -> dict:
@@ -210,6 +213,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="60 s optimizer / 30 s capa-c limits; no 1,000 sites")
     parser.add_argument("--only", nargs="+", choices=AREAS, default=list(AREAS), help="areas to run")
+    parser.add_argument("--match", default="", help="only the cases whose name contains this text, e.g. '50 sites'")
     args = parser.parse_args()
     from planner.extract import version
 
@@ -220,6 +224,8 @@ def main() -> int:
     rows: list[Row] = []
     started = time.perf_counter()
     for area, case, variant, (function, *fargs), baseline in plan_rows(args.only, args.quick):
+        if args.match not in case:
+            continue
         print(f"  running {area}: {case}, {variant} ...", file=sys.stderr, flush=True)
         found = _in_child(function, *fargs)
         rows.append(Row(area, case, variant, found["result"], found["seconds"], found["peak_mib"], baseline))
