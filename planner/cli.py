@@ -282,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     orlib.add_argument("--capacity", metavar="N", type=_positive_float,
                        help="facility capacity for capa/capb/capc, which leave it open")
     orlib.add_argument("-o", "--output", metavar="SCENARIO", type=Path, required=True, help="scenario YAML to write")
+    for command in (validate, optimize, fabric, topo, report, sweep, diff, stacks, orlib):  # -q after the command too
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="no progress display (as `gwplan -q COMMAND`)")
     return parser
 
 
@@ -360,13 +363,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     try:
         with _native_stdout_to_stderr():
             outcome = _solve(scenario, options, args, commitments, stability)
-    except SolveAbandoned:
-        print(f"interrupted: {options.solver} cannot be stopped part-way, so there is no best-so-far plan; nothing "
-              f"was written ({target} is as it was). Bound a run with --time-limit, or use --solver cp-sat or "
-              "scip to stop one early with its best plan.", file=sys.stderr)
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(EXIT_INTERRUPTED)  # the solver thread cannot be joined; leave without waiting for it
+    except SolveAbandoned as abandoned:
+        _leave_without_writing(target, str(abandoned))
     result = outcome.result
     interrupted = result.status == SolveStatus.INTERRUPTED
     plan_path = target.with_name(target.name.removesuffix(".yaml") + ".interrupted.yaml") if interrupted else target
@@ -543,16 +541,38 @@ def _native_stdout_to_stderr():
 
 
 def _alternatives(scenario, options, args: argparse.Namespace) -> int:
-    """gwplan optimize --alternatives K: the optimum and different plans within the cost slack."""
+    """gwplan optimize --alternatives K: the optimum and different plans within the cost slack.
+
+    The solves run in a worker thread so that Ctrl-C is heard at once; it leaves without writing."""
     from planner.io import dump_plan
     from planner.optimize import alternatives
 
-    with _native_stdout_to_stderr():
-        found = alternatives(scenario, options, args.alternatives, args.within)
+    plan_path = args.output or _default_plan_path(args.scenario)
+
+    import threading
+
+    found: list = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            found.extend(alternatives(scenario, options, args.alternatives, args.within))
+        except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
+            found.append(err)
+        finally:
+            done.set()
+
+    with _native_stdout_to_stderr(), _sigterm_as_ctrl_c():
+        threading.Thread(target=run, daemon=True).start()
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            _leave_without_writing(plan_path, "alternatives are written only once all are found")
+    if found and isinstance(found[-1], Exception):
+        raise found[-1]
     if found[0].plan is None:
         print(f"{args.scenario}: no plan ({found[0].result.status.value}); no alternatives", file=sys.stderr)
         return EXIT_INFEASIBLE if found[0].result.status.value == "infeasible" else EXIT_NO_PLAN
-    plan_path = args.output or _default_plan_path(args.scenario)
     rows = []
     best = found[0].plan.npv_usd
     for k, outcome in enumerate(found):
@@ -594,6 +614,14 @@ def _stack_files_reading(plan_path: Path) -> list[str]:
         if isinstance(ref, str) and Path(ref).resolve() == target:
             found.append(str(stack_file))
     return found
+
+
+def _leave_without_writing(target: Path, why: str) -> None:
+    """Exit at once (130) while a solver thread still runs: it cannot be joined, so do not wait for it."""
+    print(f"interrupted: nothing was written ({target} is as it was); {why}", file=sys.stderr)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 class SolveAbandoned(Exception):
@@ -683,14 +711,16 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
                     status.update(message())
         except KeyboardInterrupt:
             if options.solver not in INTERRUPTIBLE:
-                raise SolveAbandoned from None
+                raise SolveAbandoned(f"{options.solver} cannot be stopped part-way, so there is no best-so-far plan. "
+                                     "Bound a run with --time-limit, or use --solver cp-sat or scip to stop one "
+                                     "early with its best plan.") from None
             interrupter.interrupt()
             print("interrupted: asking the solver for its best plan so far (Ctrl-C again to quit without it)",
                   file=sys.stderr)
             try:
                 done.wait()
             except KeyboardInterrupt:
-                raise SolveAbandoned from None
+                raise SolveAbandoned("a second Ctrl-C: left without the best plan so far") from None
     if isinstance(outcome[0], Exception):
         raise outcome[0]
     return outcome[0]

@@ -313,3 +313,12 @@ def test_a_back_end_that_rejects_the_model_is_exit_4_with_its_words(write_scenar
     err = capsys.readouterr().err
     assert "the solver cp-sat failed (cp-sat solver returned MODEL_INVALID" in err and "try another --solver" in err
     assert not (tmp_path / "p.yaml").exists()
+
+
+def test_quiet_works_before_or_after_the_command():
+    from planner.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["-q", "optimize", "s.yaml"]).quiet is True
+    assert parser.parse_args(["optimize", "s.yaml", "--quiet"]).quiet is True
+    assert parser.parse_args(["optimize", "s.yaml"]).quiet is False

@@ -24,13 +24,13 @@ from tests.conftest import REPO
 PREVIOUS = "format: gwplan-plan/1\n# the previous plan: must survive the interruption byte for byte\n"
 
 
-def _start(tmp_path, solver: str) -> tuple[subprocess.Popen, object]:
+def _start(tmp_path, solver: str, *extra: str) -> tuple[subprocess.Popen, object]:
     scenario = tmp_path / "big.yaml"
     scenario.write_text(yaml.safe_dump(scenario_doc(200)))
     plan = tmp_path / "plan.yaml"
     plan.write_text(PREVIOUS)
     child = subprocess.Popen([sys.executable, "-m", "planner", "optimize", str(scenario), "-o", str(plan),
-                              "--solver", solver, "--time-limit", "300", "--log"],
+                              "--solver", solver, "--time-limit", "300", "--log", *extra],
                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return child, plan
 
@@ -74,6 +74,17 @@ def test_ctrl_c_with_highs_writes_nothing_and_exits_at_once(tmp_path, signum):
     assert child.returncode == 130, err
     assert time.monotonic() - sent < 30  # does not wait for the search to end (it could take minutes)
     assert "cannot be stopped part-way" in err and "Traceback" not in err
+    assert plan.read_text() == PREVIOUS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml", "plan.yaml"]
+
+
+def test_ctrl_c_while_looking_for_alternatives_writes_nothing(tmp_path):
+    child, plan = _start(tmp_path, "highs", "--alternatives", "2")
+    time.sleep(3)  # --log is not passed on to the alternatives' solves: give the first one time to start
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "alternatives are written only once all are found" in err and "Traceback" not in err
     assert plan.read_text() == PREVIOUS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml", "plan.yaml"]
 
