@@ -184,3 +184,28 @@ def test_a_scenario_given_as_a_plan_gets_one_clear_line():
     with pytest.raises(InputError) as caught:
         load_plan(REPO / "scenarios" / "10gw-rollout.yaml")
     assert len(caught.value.problems) == 1 and "is not a gwplan plan" in str(caught.value)
+
+
+def test_yaml_conveniences_still_work_under_the_guards():
+    """Merge keys may override what they merge (only a key written twice by hand is refused); shared
+    anchors are fine below the expansion limit; an impossible date stays text for the field checks."""
+    from planner.io import parse_yaml_text
+
+    doc = parse_yaml_text("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n")
+    assert doc["other"] == {"x": 3, "y": 2}
+    shared = parse_yaml_text("a: &a [1, 2, 3]\n" + "".join(f"k{i}: *a\n" for i in range(1000)))
+    assert shared["k999"] == [1, 2, 3]
+    assert parse_yaml_text("d: 2026-02-30\n") == {"d": "2026-02-30"}
+
+
+def test_unquoted_dates_as_keys_are_hashed(write_scenario):
+    """grid_mw_by_date keys written as plain dates are dates to YAML: the scenario hash handles them."""
+    from datetime import date
+
+    doc = tiny_doc([site("A")])
+    del doc["sites"][0]["grid_mw_by_phase"]
+    doc["sites"][0]["grid_mw_by_date"] = {date(2026, 1, 1): 500}
+    path = write_scenario(doc)
+    assert "2026-01-01: 500" in path.read_text()  # a plain date key, as people write it
+    scenario = load_scenario(path)
+    assert scenario.sites[0].grid_mw_by_phase == (500.0,) and len(scenario.sha256) == 64
