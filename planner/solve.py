@@ -110,16 +110,26 @@ def solve(model: mathopt.Model, options: SolveOptions,
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
-    try:
-        result = mathopt.solve(model, SOLVERS[options.solver], params=parameters(options), msg_cb=on_log,
-                               interrupter=interrupter)
-    except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
-        # e.g. CP-SAT, which has no continuous variables, scales them to integers and can turn a row into
-        # an empty domain (MODEL_INVALID); OR-Tools 9.15 then fails while converting the status (AttributeError).
-        original = err.__context__ if isinstance(err, AttributeError) and err.__context__ else err
-        return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
-                           wall_s=time.perf_counter() - started, solver=options.solver,
-                           detail=f"{str(original).strip() or type(original).__name__}", values={})
+    params = parameters(options)
+    retried = ""
+    while True:
+        try:
+            result = mathopt.solve(model, SOLVERS[options.solver], params=params, msg_cb=on_log,
+                                   interrupter=interrupter)
+            break
+        except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
+            # OR-Tools 9.15 fails while converting a refusal's status (AttributeError): the refusal is its context.
+            original = err.__context__ if isinstance(err, AttributeError) and err.__context__ else err
+            words = str(original).strip() or type(original).__name__
+            if options.solver == "cp-sat" and "MODEL_INVALID" in words and not retried:
+                # CP-SAT's MIP presolve (glop, while scaling continuous variables to integers) can leave a row
+                # with an empty domain and then call the model invalid (seen on the 50-site benchmark, which
+                # HiGHS and SCIP solve). Without that presolve the same model solves: retry once so.
+                params.cp_sat.mip_presolve_level = 0
+                retried = " (CP-SAT rejected its presolved model; solved without its MIP presolve)"
+                continue
+            return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
+                               wall_s=time.perf_counter() - started, solver=options.solver, detail=words, values={})
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()
@@ -144,7 +154,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     if status == SolveStatus.OPTIMAL and bound is None:
         bound, gap = objective, 0.0
     values = result.variable_values() if has_solution else {}
-    detail = result.termination.detail or reason.name.lower()
+    detail = (result.termination.detail or reason.name.lower()) + retried
     if interrupter is not None and interrupter.interrupted and not has_solution:
         detail = "interrupted before any plan was found"
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
