@@ -28,7 +28,9 @@ examples:
   gwplan fabric --nodes 2304 --gpus-per-node 4 --rails 4 --planes 2 --switch q3450 --nodes-per-su 72
   gwplan import orlib-cflp cap41.txt -o out/cap41.yaml
 
-exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure)
+exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure),
+  130 interrupted (Ctrl-C / SIGTERM; optimize keeps the previous plan, and with cp-sat or scip writes
+  PLAN.interrupted.yaml), 70 internal error (GWPLAN_TRACEBACK=1 shows the traceback)
 """
 
 
