@@ -550,28 +550,13 @@ def _alternatives(scenario, options, args: argparse.Namespace) -> int:
     from planner.optimize import alternatives
 
     plan_path = args.output or _default_plan_path(args.scenario)
-
-    import threading
-
-    found: list = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            found.extend(alternatives(scenario, options, args.alternatives, args.within))
-        except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
-            found.append(err)
-        finally:
-            done.set()
-
     with _native_stdout_to_stderr(), _sigterm_as_ctrl_c():
-        threading.Thread(target=run, daemon=True).start()
+        work = _Worker(lambda: alternatives(scenario, options, args.alternatives, args.within))
         try:
-            done.wait()
+            work.done.wait()
         except KeyboardInterrupt:
             _leave_without_writing(plan_path, "alternatives are written only once all are found")
-    if found and isinstance(found[-1], Exception):
-        raise found[-1]
+    found = work.result()
     if found[0].plan is None:
         print(f"{args.scenario}: no plan ({found[0].result.status.value}); no alternatives", file=sys.stderr)
         return EXIT_INFEASIBLE if found[0].result.status.value == "infeasible" else EXIT_NO_PLAN
@@ -626,6 +611,35 @@ def _leave_without_writing(target: Path, why: str) -> None:
     os._exit(EXIT_INTERRUPTED)
 
 
+class _Worker:
+    """Run `work()` in a daemon thread so that the main thread hears Ctrl-C while native solver code runs.
+
+    Wait on `done` (an Event), not on Thread.join: a join interrupted by KeyboardInterrupt can leave the
+    thread marked finished while it still runs (CPython); an Event wait cannot.
+    """
+
+    def __init__(self, work):
+        import threading
+
+        self.done = threading.Event()
+        self._box: list = []
+        threading.Thread(target=self._run, args=(work,), daemon=True).start()
+
+    def _run(self, work) -> None:
+        try:
+            self._box.append(work())
+        except Exception as err:  # noqa: BLE001 - re-raised in the main thread by result()
+            self._box.append(err)
+        finally:
+            self.done.set()
+
+    def result(self):
+        """What work() returned (raising what it raised); call once `done` is set."""
+        if isinstance(self._box[0], Exception):
+            raise self._box[0]
+        return self._box[0]
+
+
 class SolveAbandoned(Exception):
     """Ctrl-C during a solve the back end cannot stop early (or a second Ctrl-C): quit, writing nothing."""
 
@@ -657,7 +671,6 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
     (the outcome is INTERRUPTED); with HiGHS, which OR-Tools cannot stop early, or on a second Ctrl-C,
     SolveAbandoned is raised and nothing is written.
     """
-    import threading
     import time
 
     from planner.model import USD_SCALE
@@ -665,7 +678,6 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
     from planner.solve import INTERRUPTIBLE, SolveInterrupter, parse_progress
 
     show = not (args.log or args.json or args.quiet or not sys.stderr.isatty())
-    outcome: list = []  # the Outcome, or the exception the solve raised
     best: list = []  # the latest (bound, incumbent, gap) the solver logged
 
     def on_log(lines) -> None:
@@ -677,17 +689,6 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
                 best[:] = [progress]
 
     interrupter = SolveInterrupter()
-    done = threading.Event()  # waited on rather than Thread.join: a join interrupted by Ctrl-C can
-    # leave the thread marked finished while it still runs (CPython), an Event wait cannot
-
-    def run() -> None:
-        try:
-            outcome.append(plan_rollout(scenario, options, on_log=on_log, commitments=commitments,
-                                        stability=stability, interrupter=interrupter))
-        except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
-            outcome.append(err)
-        finally:
-            done.set()
 
     def message() -> str:
         found = ""
@@ -697,9 +698,9 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
         return (f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
                 f"(limit {options.time_limit_s:g} s, gap target {options.relative_gap:g}){found}")
 
-    worker = threading.Thread(target=run, daemon=True)
     started = time.monotonic()
-    worker.start()
+    work = _Worker(lambda: plan_rollout(scenario, options, on_log=on_log, commitments=commitments,
+                                        stability=stability, interrupter=interrupter))
     if show:
         from rich.console import Console
 
@@ -708,7 +709,7 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
         spinner = contextlib.nullcontext()
     with spinner as status, _sigterm_as_ctrl_c():
         try:
-            while not done.wait(0.25):
+            while not work.done.wait(0.25):
                 if status is not None:
                     status.update(message())
         except KeyboardInterrupt:
@@ -720,12 +721,10 @@ def _solve(scenario, options, args: argparse.Namespace, commitments=(), stabilit
             print("interrupted: asking the solver for its best plan so far (Ctrl-C again to quit without it)",
                   file=sys.stderr)
             try:
-                done.wait()
+                work.done.wait()
             except KeyboardInterrupt:
                 raise SolveAbandoned("a second Ctrl-C: left without the best plan so far") from None
-    if isinstance(outcome[0], Exception):
-        raise outcome[0]
-    return outcome[0]
+    return work.result()
 
 
 def cmd_topology(args: argparse.Namespace) -> int:
