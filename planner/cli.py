@@ -551,7 +551,8 @@ def _alternatives(scenario, options, args: argparse.Namespace) -> int:
 
     plan_path = args.output or _default_plan_path(args.scenario)
     with _native_stdout_to_stderr(), _sigterm_as_ctrl_c():
-        work = _Worker(lambda: alternatives(scenario, options, args.alternatives, args.within))
+        log = (lambda lines: print(*lines, sep="\n", file=sys.stderr)) if args.log else None
+        work = _Worker(lambda: alternatives(scenario, options, args.alternatives, args.within, log))
         try:
             work.done.wait()
         except KeyboardInterrupt:

@@ -85,14 +85,15 @@ def stability_from_plan(plan: Plan, usd_per_mw: float) -> Stability:
                      usd_per_mw=usd_per_mw)
 
 
-def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: float) -> list[Outcome]:
+def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: float,
+                 on_log: Callable[[Sequence[str]], None] | None = None) -> list[Outcome]:
     """The optimum and up to `count` genuinely different plans within `within` (relative) of its cost.
 
     "Genuinely different" means each further plan gives up at least one campus of every plan found so
     far (a campus counts when it holds at least USED_MW of IT by the last phase): options to take to site
-    negotiations, not the same plan with a sliver moved elsewhere.
+    negotiations, not the same plan with a sliver moved elsewhere. `on_log` receives every solve's log.
     """
-    first = plan_rollout(scenario, options)
+    first = plan_rollout(scenario, options, on_log=on_log)
     if first.plan is None:
         return [first]
     found = [first]
@@ -115,7 +116,7 @@ def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: 
             inside = [flag for sid, flag in uses.items() if sid in used]
             rm.model.add_linear_constraint(mathopt.fast_sum(inside) <= len(inside) - 1, name=f"different[{k}]")
         started = time.perf_counter()
-        result = solve(rm.model, options)
+        result = solve(rm.model, options, on_log)
         if not result.status.has_plan:
             break
         plan = extract_plan(rm, result, options)

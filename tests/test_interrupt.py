@@ -80,7 +80,7 @@ def test_ctrl_c_with_highs_writes_nothing_and_exits_at_once(tmp_path, signum):
 
 def test_ctrl_c_while_looking_for_alternatives_writes_nothing(tmp_path):
     child, plan = _start(tmp_path, "highs", "--alternatives", "2")
-    time.sleep(3)  # --log is not passed on to the alternatives' solves: give the first one time to start
+    _wait_for(child, r"Solving MIP model with|Presolving model")  # the first solve is searching
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
