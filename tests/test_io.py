@@ -209,3 +209,14 @@ def test_unquoted_dates_as_keys_are_hashed(write_scenario):
     assert "2026-01-01: 500" in path.read_text()  # a plain date key, as people write it
     scenario = load_scenario(path)
     assert scenario.sites[0].grid_mw_by_phase == (500.0,) and len(scenario.sha256) == 64
+
+
+def test_sanity_limits_follow_the_unit_of_the_field_not_of_a_site_id():
+    from planner.fields import unit_limit
+
+    assert unit_limit("sites[0].grid_mw_by_phase[2]") == 1e6
+    assert unit_limit("sites[0].power_blocks[0].capex_usd_per_it_mw") == 1e15  # dollars per MW
+    assert unit_limit("sites[1].grid_mw_by_date.2027-01-01") == 1e6
+    assert unit_limit("demand_regions[0].serve_cost_usd.tx_mw_1") == 1e15  # a site id naming 'mw'
+    assert unit_limit("sites[0].lead_time_months") == 1200
+    assert unit_limit("platforms[0].rack_it_kw.default") == 1e6
