@@ -16,10 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from planner.io import load_scenario
-from planner.optimize import plan_rollout
-from planner.orlib import cflp_scenario, read_orlib_cflp
-from planner.solve import SOLVERS, SolveOptions
+from planner.scenario import load_scenario
+from planner.optimize.rollout import plan_rollout
+from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
+from planner.optimize.options import SolveOptions
+from planner.optimize.solve import SOLVERS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DIR = HERE.parent.parent / "shared" / "benchmarks" / "orlib-cflp"
@@ -49,7 +50,7 @@ def instances(directory: Path, large: bool) -> list[tuple[str, Path, float | Non
 
 def solve_instance(path: Path, capacity: float | None, workdir: Path, options: SolveOptions):
     """Import, load through the ordinary scenario loader, and optimize."""
-    from planner.io import dump_yaml, write_text_atomic
+    from planner.files import dump_yaml, write_text_atomic
 
     scenario_path = workdir / f"{path.stem}-{capacity or 0:g}.yaml"
     write_text_atomic(scenario_path, dump_yaml(cflp_scenario(read_orlib_cflp(path, capacity))))

@@ -71,9 +71,10 @@ def _peak_mib() -> float:
 
 def optimizer_case(scenario_sites: int | None, solver: str, time_limit_s: float) -> dict:
     from benchmarks.synthetic import scenario_doc
-    from planner.io import dump_yaml, load_scenario, write_text_atomic
-    from planner.optimize import plan_rollout
-    from planner.solve import SolveOptions
+    from planner.files import dump_yaml, write_text_atomic
+    from planner.scenario import load_scenario
+    from planner.optimize.rollout import plan_rollout
+    from planner.optimize.options import SolveOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         path = BUNDLED
@@ -97,7 +98,7 @@ def optimizer_case(scenario_sites: int | None, solver: str, time_limit_s: float)
 
 def orlib_case(large: bool, name: str | None, time_limit_s: float) -> dict:
     from benchmarks.orlib import instances, optima, orlib_dir, solve_instance
-    from planner.solve import SolveOptions
+    from planner.optimize.options import SolveOptions
 
     directory = orlib_dir()
     known = optima(directory)
@@ -122,8 +123,8 @@ def orlib_case(large: bool, name: str | None, time_limit_s: float) -> dict:
 
 
 def fabric_case(racks: int, compact: bool) -> dict:
-    from planner.fabric import fabric_spec
-    from planner.io import load_plan
+    from planner.fabric.clusters import fabric_spec
+    from planner.plan import load_plan
     from topology.clos import rail_optimized_clos
     from topology.export import write_cabling_csv, write_graphml
 
@@ -185,7 +186,7 @@ def plan_rows(areas: list[str], quick: bool) -> list[tuple[str, str, str, tuple,
 
 
 def pulumi_rows() -> list[Row]:
-    from planner.io import load_plan
+    from planner.plan import load_plan
 
     rows = []
     for phase in load_plan(PLAN).phases:
@@ -215,7 +216,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", choices=AREAS, default=list(AREAS), help="areas to run")
     parser.add_argument("--match", default="", help="only the cases whose name contains this text, e.g. '50 sites'")
     args = parser.parse_args()
-    from planner.extract import version
+    from planner.optimize.extract import version
 
     print(f"# {_cpu()}, "
           f"{multiprocessing.cpu_count()} cores, {_memory_gib():.0f} GiB, Python {platform.python_version()}, OR-Tools {version('ortools')}, "

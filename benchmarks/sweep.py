@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from planner.io import load_scenario
-from planner.optimize import plan_rollout
-from planner.solve import SolveOptions
-from planner.sweep import SweepOptions, perturb, run_sweep, summarize
+from planner.scenario import load_scenario
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.options import SolveOptions
+from planner.optimize.sweep import SweepOptions, perturb, run_sweep, summarize
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios" / "10gw-rollout.yaml"
 
@@ -42,9 +42,9 @@ def main() -> int:
     wall = time.perf_counter() - started
     summary = summarize(results)
     print(f"{args.samples} samples on {os.cpu_count()} cores (process executor): {wall:.1f} s "
-          f"({wall / args.samples:.2f} s per sample); solved {summary['solved']}, infeasible {summary['infeasible']}; "
-          f"NPV P10/P50/P90 ${summary['npv_usd']['p10'] / 1e9:,.1f}B / ${summary['npv_usd']['p50'] / 1e9:,.1f}B / "
-          f"${summary['npv_usd']['p90'] / 1e9:,.1f}B")
+          f"({wall / args.samples:.2f} s per sample); solved {summary.solved}, infeasible {summary.infeasible}; "
+          f"NPV P10/P50/P90 ${summary.npv_usd_p10 / 1e9:,.1f}B / ${summary.npv_usd_p50 / 1e9:,.1f}B / "
+          f"${summary.npv_usd_p90 / 1e9:,.1f}B")
     return 0
 
 

@@ -1,15 +1,13 @@
 """The plan's invariants as policy checks, free of the policy SDK so that they can be tested directly.
 
 Each `validate_*` has the signature pulumi-policy calls, `(args, report_violation)`, and reads only
-`args.resource_type` and `args.props` (the component's inputs, set by `stacks/components.py`).
+`args.resource_type` and `args.props` (the component's inputs, set by `stacks/components.py`). The rules
+themselves are `planner.rules`, the same ones the scenario loader and the plan reader apply.
 """
 
 from __future__ import annotations
 
-import math
-
-TOLERANCE_MW = 1e-6
-TOLERANCE_USD = 1.0
+from planner.rules import PUE_MAX, PUE_MIN, pue_in_range, racks_fit_power, within_funding, within_grid
 
 
 def validate_facility_within_grid(args, report_violation) -> None:
@@ -17,7 +15,7 @@ def validate_facility_within_grid(args, report_violation) -> None:
     if args.resource_type != "gwplan:site:Campus":
         return
     facility, grid = args.props["facility_mw"], args.props["grid_mw"]
-    if facility > grid + TOLERANCE_MW:
+    if not within_grid(facility, grid):
         report_violation(f"campus {args.props['site']}: {facility:,.1f} MW facility power exceeds the grid's "
                          f"{grid:,.1f} MW in phase {args.props['phase']}")
 
@@ -27,18 +25,18 @@ def validate_capex_within_funding(args, report_violation) -> None:
     if args.resource_type != "gwplan:rollout:Phase":
         return
     spent, funded = args.props["cumulative_capex_usd"], args.props["cumulative_funding_usd"]
-    if spent > funded + TOLERANCE_USD:
+    if not within_funding(spent, funded):
         report_violation(f"phase {args.props['phase']}: ${spent / 1e9:,.2f}B spent by then exceeds the "
                          f"${funded / 1e9:,.2f}B funded")
 
 
 def validate_pue_in_range(args, report_violation) -> None:
-    """PUE within [1.0, 2.0]: outside it a figure is wrong, not ambitious."""
+    """PUE within [PUE_MIN, PUE_MAX]: outside it a figure is wrong, not ambitious."""
     if args.resource_type != "gwplan:site:Campus":
         return
     pue = args.props["pue"]
-    if not 1.0 <= pue <= 2.0:
-        report_violation(f"campus {args.props['site']}: PUE {pue:g} is outside [1.0, 2.0]")
+    if not pue_in_range(pue):
+        report_violation(f"campus {args.props['site']}: PUE {pue:g} is outside [{PUE_MIN:.1f}, {PUE_MAX:.1f}]")
 
 
 def validate_gpus_match_power(args, report_violation) -> None:
@@ -49,8 +47,7 @@ def validate_gpus_match_power(args, report_violation) -> None:
     if p["gpus"] != p["racks"] * p["gpus_per_rack"]:
         report_violation(f"{p['platform']} cluster: {p['gpus']:,} GPUs are not {p['racks']:,} racks x "
                          f"{p['gpus_per_rack']} GPUs")
-    rack_mw = p["rack_it_kw"] / 1000.0
-    if p["racks"] * rack_mw > p["it_mw"] + TOLERANCE_MW or p["racks"] != math.floor(p["it_mw"] / rack_mw + 1e-6):
+    if not racks_fit_power(p["racks"], p["it_mw"], p["rack_it_kw"] / 1000.0):
         report_violation(f"{p['platform']} cluster: {p['racks']:,} racks of {p['rack_it_kw']:g} kW do not match "
                          f"{p['it_mw']:,.3f} MW of IT power (expected the whole racks that fit)")
 

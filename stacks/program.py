@@ -36,7 +36,7 @@ def read_config() -> tuple[Path, str]:
 def load(plan_path: Path, phase: str):
     """The plan and the index of the phase; ConfigError naming the key when either is wrong."""
     from planner.fields import InputError
-    from planner.io import load_plan
+    from planner.plan import load_plan
 
     try:
         plan = load_plan(plan_path)
@@ -44,22 +44,21 @@ def load(plan_path: Path, phase: str):
         first = err.problems[0]
         raise ConfigError(f"gwplan:plan: {first} (regenerate it with `gwplan optimize ... -o {plan_path}`, "
                           "or point gwplan:plan at a valid plan)") from None
-    ids = [p.id for p in plan.phases]
-    if phase not in ids:
+    try:
+        return plan, plan.phase_index(phase)
+    except KeyError:
+        ids = [p.id for p in plan.phases]
         raise ConfigError(f"gwplan:phase: {phase!r} is not a phase of {plan_path} (phases: {', '.join(ids)}); "
-                          f"`pulumi config set gwplan:phase {ids[0]}`")
-    return plan, ids.index(phase)
+                          f"`pulumi config set gwplan:phase {ids[0]}`") from None
 
 
 def campus_args(plan, index: int) -> list[CampusArgs]:
-    """What phase `index` adds at each campus that builds in it."""
-    from planner.fabric import fabric_report, site_fabrics
+    """What phase `index` adds at each campus that builds in it (fabric counts from planner.fabric)."""
+    from planner.fabric.bom import fabric_report
+    from planner.fabric.clusters import site_fabrics
 
     phase = plan.phases[index]
     platform = plan.platform(phase.platform)
-    switch = plan.switch(platform.switch)
-    nodes_per_rack = platform.gpus_per_rack // platform.gpus_per_node
-    rack_su = max(1, (switch.ports // 2) // nodes_per_rack)
     fabrics = {(f.site, f.platform): f for f in site_fabrics(plan, phase.id)}
     out = []
     for s in phase.sites:
@@ -67,17 +66,16 @@ def campus_args(plan, index: int) -> list[CampusArgs]:
             continue
         clusters, nets = [], []
         fab = fabrics.get((s.site, phase.platform))
-        if s.racks_added:
+        if fab is not None and s.racks_added:
             clusters.append(GpuClusterArgs(site=s.site, platform=phase.platform, racks=s.racks_added,
-                                           gpus=s.gpus_added, scalable_units=-(-s.racks_added // rack_su),
+                                           gpus=s.gpus_added, scalable_units=fab.scalable_units(s.racks_added),
                                            it_mw=s.it_mw_added, gpus_per_rack=platform.gpus_per_rack,
                                            rack_it_kw=platform.rack_it_kw.default))
-        if fab is not None and s.racks_added:
             report = fabric_report(plan, fab)
-            step = next(st for st in report["by_phase"] if st["phase"] == phase.id)
-            nets.append(FabricArgs(site=s.site, platform=phase.platform, switches=report["switches"],
-                                   switches_added=step["switches_added"], cables_added=step["cables_added"],
-                                   tiers=report["tiers"]))
+            step = report.added_by(phase.id)
+            nets.append(FabricArgs(site=s.site, platform=phase.platform, switches=report.bom.switches,
+                                   switches_added=step.switches_added, cables_added=step.cables_added,
+                                   tiers=report.bom.tiers))
         out.append(CampusArgs(site=s.site, region=s.region, phase=phase.id, opened_this_phase=s.opened_this_phase,
                               blocks_added=s.blocks_added, block_it_mw_added=s.block_it_mw_added,
                               facility_mw=s.facility_mw, grid_mw=s.grid_mw, pue=s.pue, capex_usd=s.capex_usd,
@@ -86,6 +84,8 @@ def campus_args(plan, index: int) -> list[CampusArgs]:
 
 
 def stack_outputs(plan, index: int, campuses: list[CampusArgs]) -> dict:
+    from planner.fabric.bom import switches_standing
+
     phase = plan.phases[index]
     switches_added: dict[str, int] = {}
     for c in campuses:
@@ -102,21 +102,10 @@ def stack_outputs(plan, index: int, campuses: list[CampusArgs]) -> dict:
         "racks_added": phase.racks_added,
         "racks_total": sum(p.racks_added for p in plan.phases[: index + 1]),
         "capex_usd": round(phase.capex_usd, 2),
-        "cumulative_capex_usd": round(sum(p.capex_usd for p in plan.phases[: index + 1]), 2),
+        "cumulative_capex_usd": round(plan.capex_usd_through(index), 2),
         "switches_added": switches_added,
-        "switches_total": switches_total(plan, phase.id),
+        "switches_total": switches_standing(plan, phase.id),
     }
-
-
-def switches_total(plan, phase_id: str) -> dict[str, int]:
-    """Switches by role in every site fabric standing at the end of a phase."""
-    from planner.fabric import fabric_bom, site_fabrics
-
-    total: dict[str, int] = {}
-    for fab in site_fabrics(plan, phase_id):
-        for role, n in fabric_bom(plan, fab.platform, fab.racks)["switches"].items():
-            total[role] = total.get(role, 0) + n
-    return total
 
 
 def main() -> dict:
@@ -129,7 +118,7 @@ def main() -> dict:
         phase=phase_plan.id, online_date=phase_plan.online_date, platform=phase_plan.platform,
         capex_usd=outputs["capex_usd"], funding_usd=phase_plan.funding_usd,
         cumulative_capex_usd=outputs["cumulative_capex_usd"],
-        cumulative_funding_usd=round(sum(p.funding_usd for p in plan.phases[: index + 1]), 2),
+        cumulative_funding_usd=round(plan.funding_usd_through(index), 2),
         campuses=tuple(campuses)))
     for key, value in outputs.items():
         pulumi.export(key, value)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.io import load_scenario
-from planner.optimize import plan_rollout
-from planner.solve import SolveOptions
+from planner.scenario import load_scenario
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.options import SolveOptions
 
 REPO = Path(__file__).resolve().parent.parent
 

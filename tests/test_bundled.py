@@ -6,10 +6,11 @@ from collections import defaultdict
 
 import pytest
 
-from planner.io import load_scenario
-from planner.model import eligible_phases
-from planner.optimize import plan_rollout
-from planner.solve import SolveOptions, SolveStatus
+from planner.scenario import load_scenario
+from planner.optimize.parameters import eligible_phases
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.options import SolveOptions
+from planner.optimize.result import SolveStatus
 from tests.conftest import REPO
 
 

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from planner.cli import main
-from planner.io import dump_plan
+from planner.plan import dump_plan
 from tests.conftest import site, tiny_doc
 from topology.campus import Campus, campus_graph, disjoint_paths, fiber_latency_ms, great_circle_km
 

@@ -164,9 +164,9 @@ def test_fabric_file_formats_go_to_the_output_directory(tmp_path, capsys):
 def test_native_prints_during_a_solve_go_to_stderr(capfd):
     import os
 
-    from planner.cli import _native_stdout_to_stderr
+    from planner.cli.runtime import native_stdout_to_stderr
 
-    with _native_stdout_to_stderr():
+    with native_stdout_to_stderr():
         os.write(1, b"solver noise\n")
     out, err = capfd.readouterr()
     assert "solver noise" in err and "solver noise" not in out
@@ -222,7 +222,7 @@ def test_committed_phases_are_kept_and_later_ones_replanned(write_scenario, tmp_
     assert main(["optimize", str(path), "-o", str(tmp_path / "b.yaml"), "--json", "--commit",
                  str(tmp_path / "a.yaml"), "--phases", "1"] + cheaper_b) == 0
     capsys.readouterr()
-    from planner.io import load_plan
+    from planner.plan import load_plan
 
     free, kept = load_plan(tmp_path / "free.yaml"), load_plan(tmp_path / "b.yaml")
     assert {s.site: s.it_mw_total for s in free.phases[0].sites} == {"B": 100.0}
@@ -241,7 +241,7 @@ def test_stability_keeps_a_replan_close_to_the_previous_plan(write_scenario, tmp
     assert main(["optimize", str(path), "-o", str(tmp_path / "kept.yaml"), "--json", "--previous",
                  str(tmp_path / "a.yaml"), "--stability", "1e5"] + cheaper_b) == 0
     capsys.readouterr()
-    from planner.io import load_plan
+    from planner.plan import load_plan
 
     assert load_plan(tmp_path / "moved.yaml").sites_used == ("B",)
     assert load_plan(tmp_path / "kept.yaml").sites_used == ("A",)
@@ -266,7 +266,7 @@ def test_quiet_is_a_global_flag(write_scenario, capsys):
 
 
 def test_highs_progress_lines_are_parsed():
-    from planner.solve import parse_progress
+    from planner.optimize.solve import parse_progress
 
     line = " L       0       0         0   0.00%   15.53640925     19.92127464       22.01%    17791   1599      0      4010    22.8s"
     assert parse_progress(line) == (15.53640925, 19.92127464, pytest.approx(0.2201))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from planner.cli import main
-from planner.explain import explain
-from planner.io import load_scenario
+from planner.optimize.explain import explain
+from planner.scenario import load_scenario
 from tests.conftest import site, tiny_doc
 
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from benchmarks.synthetic import scenario_doc
-from planner.io import load_plan
+from planner.plan import load_plan
 from tests.conftest import REPO
 
 PREVIOUS = "format: gwplan-plan/1\n# the previous plan: must survive the interruption byte for byte\n"
@@ -90,9 +90,11 @@ def test_ctrl_c_while_looking_for_alternatives_writes_nothing(tmp_path):
 
 
 def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenario):
-    from planner.io import load_scenario
-    from planner.optimize import plan_rollout
-    from planner.solve import SolveInterrupter, SolveOptions, SolveStatus
+    from planner.scenario import load_scenario
+    from planner.optimize.rollout import plan_rollout
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.result import SolveStatus
+    from planner.optimize.solve import SolveInterrupter
     from tests.conftest import site, tiny_doc
 
     scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from planner.fields import InputError, parse_date
-from planner.io import dump_plan, load_plan, load_scenario
+from planner.plan import dump_plan, load_plan
+from planner.scenario import load_scenario
 from tests.conftest import REPO, site, tiny_doc
 
 
@@ -149,7 +150,7 @@ def test_reading_plans_does_not_import_or_tools(solve_doc, tmp_path):
 
     _, out = solve_doc(tiny_doc([site("A")]))
     dump_plan(out.plan, tmp_path / "plan.yaml")
-    probe = ("import sys; from planner.io import load_plan; from planner.fabric import site_fabrics; "
+    probe = ("import sys; from planner.plan import load_plan; from planner.fabric.clusters import site_fabrics; "
              f"site_fabrics(load_plan({str(tmp_path / 'plan.yaml')!r}), '1'); "
              "print(any(m.startswith('ortools') for m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
@@ -189,7 +190,7 @@ def test_a_scenario_given_as_a_plan_gets_one_clear_line():
 def test_yaml_conveniences_still_work_under_the_guards():
     """Merge keys may override what they merge (only a key written twice by hand is refused); shared
     anchors are fine below the expansion limit; an impossible date stays text for the field checks."""
-    from planner.io import parse_yaml_text
+    from planner.files import parse_yaml_text
 
     doc = parse_yaml_text("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n")
     assert doc["other"] == {"x": 3, "y": 2}

@@ -6,10 +6,11 @@ import math
 
 import pytest
 
-from planner.io import load_scenario
-from planner.model import annuity
-from planner.optimize import plan_rollout
-from planner.solve import SolveOptions, SolveStatus
+from planner.scenario import load_scenario
+from planner.optimize.parameters import annuity
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.options import SolveOptions
+from planner.optimize.result import SolveStatus
 from tests.conftest import site, tiny_doc
 
 M = 1e6
@@ -155,7 +156,7 @@ def test_demand_is_split_across_sites(solve_doc):
 
 def test_objective_discounts_energy_and_salvage():
     """Net present cost by hand: capex discounted, energy as a continuous annuity, salvage at the horizon."""
-    from planner.io import load_scenario  # noqa: F401 - the solve_doc fixture is not needed here
+    from planner.scenario import load_scenario
 
     rate, horizon, t1 = 0.1, 4.0, 1.0
     assert annuity_value(rate, t1, horizon) == pytest.approx(
@@ -165,7 +166,7 @@ def test_objective_discounts_energy_and_salvage():
 def annuity_value(rate, start, end):
     from types import SimpleNamespace
 
-    from planner.model import annuity as pv
+    from planner.optimize.parameters import annuity as pv
     scenario = SimpleNamespace(economics=SimpleNamespace(discount_rate=rate))
     return pv(scenario, start, end)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.io import load_scenario
-from planner.optimize import plan_rollout
-from planner.orlib import read_orlib_cflp
-from planner.solve import SolveOptions
+from planner.scenario import load_scenario
+from planner.optimize.rollout import plan_rollout
+from planner.scenario.orlib import read_orlib_cflp
+from planner.optimize.options import SolveOptions
 from tests.conftest import REPO
 
 ORLIB = Path(os.environ.get("GWPLAN_ORLIB_DIR", REPO.parent / "shared" / "benchmarks" / "orlib-cflp"))

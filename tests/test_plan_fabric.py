@@ -7,8 +7,8 @@ import json
 import pytest
 
 from planner.cli import main
-from planner.fabric import site_fabrics
-from planner.io import dump_plan, load_plan
+from planner.fabric.clusters import site_fabrics
+from planner.plan import dump_plan, load_plan
 from tests.conftest import site, tiny_doc
 from topology.spec import bill_of_materials, size_fabric
 
@@ -72,7 +72,8 @@ def test_topology_exports_per_site_and_platform(gb200_plan, tmp_path, capsys):
 def test_racks_beyond_three_tiers_split_into_equal_clusters(gb200_plan):
     import dataclasses
 
-    from planner.fabric import fabric_bom, split_into_clusters
+    from planner.fabric.bom import fabric_bom
+    from planner.fabric.clusters import split_into_clusters
     from planner.scenario import Switch
 
     _, plan = gb200_plan
@@ -82,7 +83,7 @@ def test_racks_beyond_three_tiers_split_into_equal_clusters(gb200_plan):
     clusters, spec = split_into_clusters(small, "gb200-nvl72", 301)
     assert clusters == 2 and spec.nodes == 151 * 18
     bom = fabric_bom(small, "gb200-nvl72", 301)
-    assert bom["gpus"] == 301 * 72 and bom["clusters"] == 2
+    assert bom.gpus == 301 * 72 and bom.clusters == 2
 
 
 def test_topology_reports_fabric_power_from_the_plans_switch(gb200_plan, capsys):
@@ -97,7 +98,7 @@ def test_topology_reports_fabric_power_from_the_plans_switch(gb200_plan, capsys)
 def test_phase_additions_grow_the_final_clusters(gb200_plan):
     import dataclasses
 
-    from planner.fabric import fabric_bom
+    from planner.fabric.bom import fabric_bom
     from planner.scenario import Switch
 
     _, plan = gb200_plan
@@ -105,8 +106,24 @@ def test_phase_additions_grow_the_final_clusters(gb200_plan):
     steps = [fabric_bom(small, "gb200-nvl72", racks, clusters=2) for racks in (100, 200, 301)]
     for earlier, later in zip(steps, steps[1:]):
         for role in ("leaf", "spine", "core"):
-            assert later["switches"][role] >= earlier["switches"][role]
+            assert later.switches[role] >= earlier.switches[role]
     assert steps[-1] == fabric_bom(small, "gb200-nvl72", 301)
+
+
+def test_phase_additions_add_up_to_the_fabric(gb200_plan):
+    """What each phase adds, summed over the phases, is the whole site fabric: nothing counted twice or lost."""
+    from planner.fabric.bom import fabric_report
+    from planner.fabric.clusters import site_fabrics
+
+    _, plan = gb200_plan
+    for fab in site_fabrics(plan, plan.phases[-1].id):
+        report = fabric_report(plan, fab)
+        assert sum(step.racks_added for step in report.by_phase) == report.racks == fab.racks
+        assert sum(step.gpus_added for step in report.by_phase) == report.bom.gpus
+        for role, n in report.bom.switches.items():
+            assert sum(step.switches_added[role] for step in report.by_phase) == n
+        for tier, n in report.bom.cables.items():
+            assert sum(step.cables_added[tier] for step in report.by_phase) == n
 
 
 def test_cabling_schedule_says_which_phase_adds_each_cable(gb200_plan, tmp_path, capsys):

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
-from planner.explain import explain
+from planner.optimize.explain import explain
 from planner.fields import InputError
-from planner.io import load_scenario
-from planner.optimize import plan_rollout
-from planner.solve import SolveOptions
+from planner.scenario import load_scenario
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.options import SolveOptions
 from tests.conftest import site, tiny_doc
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"

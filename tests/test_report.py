@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from planner.cli import main
-from planner.io import load_plan
-from planner.report import CHARTS
+from planner.plan import load_plan
+from planner.report.html import CHARTS
 from tests.conftest import REPO
 
 PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 import yaml
 
-from planner.io import load_plan
+from planner.plan import load_plan
 from stacks.mocks import run_under_mocks, stack_config
 from tests.conftest import REPO
 

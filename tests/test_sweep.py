@@ -7,9 +7,9 @@ import json
 import pytest
 
 from planner.cli import main
-from planner.io import load_scenario
-from planner.solve import SolveOptions
-from planner.sweep import SweepOptions, percentile, perturb, run_sweep, summarize
+from planner.scenario import load_scenario
+from planner.optimize.options import SolveOptions
+from planner.optimize.sweep import SweepOptions, percentile, perturb, run_sweep, summarize
 from tests.conftest import site, tiny_doc
 
 
@@ -45,13 +45,14 @@ def test_executors_give_identical_results(scenario):
 
 
 def test_summary_frequencies_and_percentiles():
-    from planner.sweep import SampleResult
+    from planner.optimize.sweep import SampleResult
 
     results = [SampleResult(i, "optimal", float(100 + i), (("1", ("A",) if i < 3 else ("B",)),)) for i in range(4)]
     summary = summarize(results)
-    assert summary["frequency"]["1"] == {"A": 0.75, "B": 0.25}
-    assert summary["recommended"]["1"] == ["A"]
-    assert summary["npv_usd"]["p50"] == pytest.approx(101.5)
+    assert summary.frequency["1"] == {"A": 0.75, "B": 0.25}
+    assert summary.recommended["1"] == ["A"]
+    assert summary.npv_usd_p50 == pytest.approx(101.5)
+    assert summary.as_json()["npv_usd"]["p50"] == summary.npv_usd_p50
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 90) == pytest.approx(4.6)
 
 

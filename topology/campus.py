@@ -42,7 +42,8 @@ def fiber_latency_ms(distance_km: float, route_factor: float = FIBER_ROUTE_FACTO
 
 def campus_graph(campuses: list[Campus], neighbours: int = 3, route_factor: float = FIBER_ROUTE_FACTOR) -> nx.Graph:
     """Campuses linked to their nearest neighbours plus a minimum spanning tree; edges carry
-    `distance_km` (great circle), `route_km` and `latency_ms` (one way)."""
+    `distance_km` (great circle), `route_km` and `latency_ms` (one way). A campus is anything with
+    `id`, `lat`, `lon` and `region` attributes."""
     g = nx.Graph(route_factor=route_factor, us_per_km=FIBER_US_PER_KM)
     for c in campuses:
         g.add_node(c.id, lat=c.lat, lon=c.lon, region=c.region)
@@ -58,6 +59,17 @@ def campus_graph(campuses: list[Campus], neighbours: int = 3, route_factor: floa
         g.add_edge(a, b, distance_km=round(km, 3), route_km=round(km * route_factor, 3),
                    latency_ms=round(fiber_latency_ms(km, route_factor), 6))
     return g
+
+
+def mesh_latency_ms(campuses) -> dict[tuple[str, str], float]:
+    """One-way latency between every ordered pair of campuses over their fiber mesh (`campus_graph`).
+
+    `campuses`: anything with `id`, `lat`, `lon` and `region` attributes (a `Campus`, a plan's campus,
+    a scenario's site).
+    """
+    g = campus_graph(list(campuses))
+    return {(a, b): ms for a, lengths in nx.all_pairs_dijkstra_path_length(g, weight="latency_ms")
+            for b, ms in lengths.items()}
 
 
 def shortest_latency_ms(g: nx.Graph, a: str, b: str) -> tuple[float, list[str]]:

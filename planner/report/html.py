@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from planner.plan import Plan
+from planner.plan.types import Plan
 
 CHARTS = ("capacity.png", "spend.png", "map.png", "timeline.png")
 
@@ -136,8 +136,9 @@ def chart_timeline(plan: Plan, path: Path) -> None:
 
 def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
     """Charts and index.html into a directory; returns the HTML path."""
-    from planner.fabric import fabric_report, site_fabrics
-    from planner.io import write_text_atomic
+    from planner.fabric.bom import fabric_bom
+    from planner.fabric.clusters import site_fabrics
+    from planner.files import write_text_atomic
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -149,11 +150,11 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
     rows = []
     last = plan.phases[-1]
     for fab in site_fabrics(plan, last.id):
-        r = fabric_report(plan, fab)
+        bom = fabric_bom(plan, fab.platform, fab.racks)
         rows.append(f"<tr><td>{e(fab.site)}</td><td>{e(fab.platform)}</td><td>{fab.racks:,}</td>"
-                    f"<td>{r['gpus']:,}</td><td>{r['clusters']}</td><td>{r['tiers']}</td>"
-                    f"<td>{r['switches']['leaf']:,} / {r['switches']['spine']:,} / {r['switches']['core']:,}</td>"
-                    f"<td>{sum(r['cables'].values()):,}</td><td>{r['bisection_gbps'] / 1000:,.0f}</td></tr>")
+                    f"<td>{bom.gpus:,}</td><td>{bom.clusters}</td><td>{bom.tiers}</td>"
+                    f"<td>{bom.switches['leaf']:,} / {bom.switches['spine']:,} / {bom.switches['core']:,}</td>"
+                    f"<td>{bom.cable_count:,}</td><td>{bom.bisection_gbps / 1000:,.0f}</td></tr>")
     pv = plan.provenance
     provenance = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in (
         ("scenario", pv.scenario_name), ("scenario sha256", pv.scenario_sha256), ("status", pv.status),

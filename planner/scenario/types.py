@@ -1,6 +1,6 @@
 """The typed, validated form of a rollout scenario: what the optimizer reads.
 
-Instances are built only by `planner.io.load_scenario` (which checks every field) and are frozen:
+Instances are built only by `planner.scenario.load_scenario` (which checks every field) and are frozen:
 the model never mutates its input. Units are in the field names.
 """
 
@@ -40,6 +40,11 @@ class Platform:
     @property
     def rack_it_mw(self) -> float:
         return self.rack_it_kw.default / 1000.0
+
+    @property
+    def nodes_per_rack(self) -> int:
+        """Compute nodes (trays) in one rack."""
+        return self.gpus_per_rack // self.gpus_per_node
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.model import eligible_phases, max_it_mw
-from planner.scenario import Scenario, Site
+from planner.optimize.parameters import eligible_phases, max_it_mw
+from planner.scenario.types import Scenario, Site
 
 
 @dataclass(frozen=True)

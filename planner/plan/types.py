@@ -1,7 +1,8 @@
 """The rollout plan: what to build where in each phase, and how it was found.
 
 A Plan is the contract between the optimizer, `topology/` and `stacks/`: plain frozen data, importable
-without OR-Tools (`planner.extract` turns a solved model into one; `planner.io` reads and writes them).
+without OR-Tools or networkx (`planner.optimize.extract` turns a solved model into one;
+`planner.plan.io` reads and writes them).
 IT MW is the power envelope the optimizer chose for GPU systems; racks are the whole racks of the
 phase's platform that fit in it (GPUs follow from racks), and GPU capex is counted per whole rack.
 """
@@ -10,10 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.scenario import Platform, Switch
-from topology.campus import Campus
+from planner.scenario.types import Platform, Switch
 
 PLAN_FORMAT = "gwplan-plan/1"
+
+
+@dataclass(frozen=True)
+class Campus:
+    """Where a site of the plan is (for the inter-campus network and the map)."""
+
+    id: str
+    lat: float
+    lon: float
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,13 @@ class Plan:
     def platform(self, platform_id: str) -> Platform:
         return next(p for p in self.platforms if p.id == platform_id)
 
+    def phase_index(self, phase_id: str) -> int:
+        """Position of a phase; KeyError naming the plan's phases when there is no such phase."""
+        for i, phase in enumerate(self.phases):
+            if phase.id == phase_id:
+                return i
+        raise KeyError(f"phase {phase_id!r} is not in the plan (phases: {', '.join(p.id for p in self.phases)})")
+
     def switch(self, switch_id: str) -> Switch:
         return next(sw for sw in self.switches if sw.id == switch_id)
 
@@ -132,6 +149,14 @@ class Plan:
     @property
     def capex_usd(self) -> float:
         return sum(p.capex_usd for p in self.phases)
+
+    def capex_usd_through(self, index: int) -> float:
+        """Capex of the phases up to and including position `index`."""
+        return sum(p.capex_usd for p in self.phases[: index + 1])
+
+    def funding_usd_through(self, index: int) -> float:
+        """Funding released by the phases up to and including position `index`."""
+        return sum(p.funding_usd for p in self.phases[: index + 1])
 
     @property
     def sites_used(self) -> tuple[str, ...]:

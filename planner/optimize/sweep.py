@@ -17,8 +17,8 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from planner.scenario import PowerBlock, Scenario, Uncertain
-from planner.solve import SolveOptions
+from planner.optimize.options import SolveOptions
+from planner.scenario.types import PowerBlock, Scenario, Uncertain
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
 
 def solve_sample(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptions, sample: int) -> SampleResult:
     """Perturb, optimize and summarize one sample (runs in a worker process or a Dask worker)."""
-    from planner.optimize import plan_rollout
+    from planner.optimize.rollout import plan_rollout
 
     outcome = plan_rollout(perturb(scenario, sweep, sample), solve_options)
     if outcome.plan is None:
@@ -122,7 +122,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def summarize(results: Iterable[SampleResult]) -> dict:
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep says: how many samples solved, cost percentiles, how often each site builds."""
+
+    samples: int
+    solved: int
+    infeasible: int
+    npv_usd_p10: float
+    npv_usd_p50: float
+    npv_usd_p90: float
+    frequency: dict[str, dict[str, float]]  # phase id -> site -> share of solved samples it builds in
+    recommended: dict[str, list[str]]  # phase id -> sites that build in at least half of the solved samples
+
+    def as_json(self) -> dict:
+        """Plain data for `gwplan sweep --json` and its -o file."""
+        return {"samples": self.samples, "solved": self.solved, "infeasible": self.infeasible,
+                "npv_usd": {"p10": self.npv_usd_p10, "p50": self.npv_usd_p50, "p90": self.npv_usd_p90},
+                "frequency": self.frequency, "recommended": self.recommended}
+
+
+def summarize(results: Iterable[SampleResult]) -> SweepSummary:
     """Site frequency per phase, cost P10/P50/P90, and the robust recommendation."""
     results = list(results)
     solved = [r for r in results if r.npv_usd is not None]
@@ -133,11 +153,9 @@ def summarize(results: Iterable[SampleResult]) -> dict:
                 frequency.setdefault(phase, {}).setdefault(site, 0.0)
                 frequency[phase][site] += 1.0 / len(solved)
     costs = [r.npv_usd for r in solved]
-    return {
-        "samples": len(results), "solved": len(solved),
-        "infeasible": sum(1 for r in results if r.status == "infeasible"),
-        "npv_usd": {"p10": percentile(costs, 10), "p50": percentile(costs, 50), "p90": percentile(costs, 90)},
-        "frequency": {phase: dict(sorted(sites.items(), key=lambda kv: (-kv[1], kv[0])))
-                      for phase, sites in frequency.items()},
-        "recommended": {phase: sorted(s for s, f in sites.items() if f >= 0.5) for phase, sites in frequency.items()},
-    }
+    return SweepSummary(
+        samples=len(results), solved=len(solved), infeasible=sum(1 for r in results if r.status == "infeasible"),
+        npv_usd_p10=percentile(costs, 10), npv_usd_p50=percentile(costs, 50), npv_usd_p90=percentile(costs, 90),
+        frequency={phase: dict(sorted(sites.items(), key=lambda kv: (-kv[1], kv[0])))
+                   for phase, sites in frequency.items()},
+        recommended={phase: sorted(s for s, f in sites.items() if f >= 0.5) for phase, sites in frequency.items()})

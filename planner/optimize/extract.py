@@ -6,15 +6,16 @@ recomputed from those counts and the scenario, so a plan is self-consistent.
 
 from __future__ import annotations
 
-import math
 from importlib import metadata
 
 from ortools.math_opt.python import mathopt
 
-from planner.model import USD_SCALE, RolloutModel, yearly_cost_usd_per_it_mw
-from planner.plan import DemandService, PhasePlan, Plan, Provenance, SitePhase
-from planner.solve import SolveOptions, SolveResult
-from topology.campus import Campus
+from planner.optimize.model import RolloutModel
+from planner.optimize.options import SolveOptions
+from planner.optimize.parameters import yearly_cost_usd_per_it_mw
+from planner.optimize.result import USD_SCALE, SolveResult
+from planner.plan.types import Campus, DemandService, PhasePlan, Plan, Provenance, SitePhase
+from planner.rules import whole_racks
 
 
 def version(distribution: str) -> str:
@@ -22,11 +23,6 @@ def version(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def whole_racks(it_mw: float, rack_it_mw: float) -> int:
-    """Racks that fit in an IT power envelope (a solver's 999.9999999 MW counts as 1,000)."""
-    return int(math.floor(it_mw / rack_it_mw + 1e-6))
 
 
 def _round_mw(value: float) -> float:
@@ -61,7 +57,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
             opens_now = values[rm.opened[i, p]] > 0.5 and i not in opened
             blocks = tuple(integer(rm.blocks[i, k, p]) for k in range(len(site.power_blocks)))
             it_mw = max(0.0, mathopt.evaluate_expression(rm.it[i, p], values))
-            racks = whole_racks(it_mw, platform.rack_it_mw)
+            racks = whole_racks(_round_mw(it_mw), platform.rack_it_mw)  # as the plan states it_mw_added
             if opens_now:
                 opened.add(i)
             if i not in opened:

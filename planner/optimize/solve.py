@@ -1,18 +1,14 @@
-"""Solving a built model with one of OR-Tools' MathOpt back ends, and what came of it.
+"""Solving a built model with one of OR-Tools' MathOpt back ends, and classifying what came of it.
 
-The back end is a choice, not part of the formulation: HiGHS (the default, chosen by measurement:
-see docs/PERFORMANCE.md), SCIP and CP-SAT all receive the same MathOpt model, so any two can
-cross-check each other.
+The options (`planner.optimize.options`) name the back end; every back end receives the same model.
 """
 
 from __future__ import annotations
 
 import datetime
-import enum
 import math
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ortools.math_opt.python import mathopt
@@ -20,59 +16,12 @@ from ortools.math_opt.solvers.gscip import gscip_pb2
 from ortools.sat import sat_parameters_pb2
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
-SOLVERS = {
-    "highs": mathopt.SolverType.HIGHS,
-    "scip": mathopt.SolverType.GSCIP,
-    "cp-sat": mathopt.SolverType.CP_SAT,
-}
-DEFAULT_SOLVER = "highs"
-CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cores (DESIGN.md)
-# Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
-# OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
-INTERRUPTIBLE = ("cp-sat", "scip")
+from planner.optimize.options import CP_SAT_DEFAULT_WORKERS, SOLVER_NAMES, SolveOptions
+from planner.optimize.result import SolveResult, SolveStatus, relative_gap
 
-
-class SolveStatus(enum.Enum):
-    OPTIMAL = "optimal"  # proven within the relative gap asked for
-    FEASIBLE = "feasible"  # a plan, but a limit stopped the proof: see the gap
-    INTERRUPTED = "interrupted"  # stopped by the user (Ctrl-C): the best plan found so far
-    INFEASIBLE = "infeasible"  # no plan meets every constraint
-    NO_SOLUTION = "no_solution"  # a limit stopped the search before any plan was found
-    ERROR = "error"  # the back end failed (numerics, unbounded, ...)
-
-    @property
-    def has_plan(self) -> bool:
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.INTERRUPTED)
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Everything that steers a solve. Same options and scenario: same plan."""
-
-    solver: str = DEFAULT_SOLVER
-    time_limit_s: float = 60.0
-    relative_gap: float = 1e-4
-    threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
-    seed: int = 0
-    deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    status: SolveStatus
-    objective: float | None  # in the model's units
-    best_bound: float | None
-    gap: float | None
-    wall_s: float
-    solver: str
-    detail: str
-    values: dict  # Variable -> value; empty without a plan
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    if not (math.isfinite(objective) and math.isfinite(bound)):
-        return math.inf
-    return abs(objective - bound) / max(abs(objective), 1e-9)
+_SOLVER_TYPES = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP,
+                 "cp-sat": mathopt.SolverType.CP_SAT}
+SOLVERS = {name: _SOLVER_TYPES[name] for name in SOLVER_NAMES}  # every name the options offer has a back end
 
 
 def parameters(options: SolveOptions) -> mathopt.SolveParameters:

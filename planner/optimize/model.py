@@ -1,7 +1,7 @@
 """The rollout optimization model: a mixed-integer program built with OR-Tools MathOpt.
 
 MathOpt keeps the formulation solver-neutral: the same model is solved by HiGHS, SCIP or CP-SAT
-(`planner.solve`). Building, solving and extracting a plan are separate steps.
+(`planner.optimize.solve`). Building, solving and extracting a plan are separate steps.
 
 Formulation
 -----------
@@ -65,10 +65,19 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
-from planner.scenario import Phase, Scenario, Site
-
-USD_SCALE = 1e6  # model money unit: 1 = one million USD
-HOURS_PER_YEAR = 8760.0
+from planner.optimize.parameters import (
+    discount,
+    eligible_phases,
+    max_it_mw,
+    operating_weights,
+    phase_platform_rack,
+    phase_years,
+    salvage_fraction,
+    yearly_cost_usd_per_it_mw,
+)
+from planner.optimize.replan import Commitment, Stability
+from planner.optimize.result import USD_SCALE
+from planner.scenario.types import Scenario
 STRONG_LINKING_MAX_PAIRS = 20_000  # serving pairs up to which serve_open rows are added (see add_demand_constraints)
 
 
@@ -96,92 +105,8 @@ class RolloutModel:
 
 
 # ---------------------------------------------------------------------------------------------
-# Parameters derived from the scenario
-# ---------------------------------------------------------------------------------------------
-
-def discount(scenario: Scenario, years: float) -> float:
-    return (1.0 + scenario.economics.discount_rate) ** -years
-
-
-def annuity(scenario: Scenario, start_years: float, end_years: float) -> float:
-    """Present value of 1 USD per year flowing continuously from start to end (years)."""
-    rate = scenario.economics.discount_rate
-    if rate == 0:
-        return end_years - start_years
-    log = math.log1p(rate)
-    return (discount(scenario, start_years) - discount(scenario, end_years)) / log
-
-
-def phase_years(scenario: Scenario) -> list[float]:
-    return [scenario.phase_years(ph) for ph in scenario.phases]
-
-
-def operating_weights(scenario: Scenario) -> list[float]:
-    """A_p: discounted years the capacity installed by phase p runs before the next phase (or horizon)."""
-    years = phase_years(scenario) + [scenario.economics.horizon_years]
-    return [annuity(scenario, years[p], years[p + 1]) for p in range(len(scenario.phases))]
-
-
-def yearly_cost_usd_per_it_mw(scenario: Scenario, site: Site) -> float:
-    """w_s: energy at the site's PUE and utilization, plus fixed opex, for one installed IT MW."""
-    fixed = site.opex_usd_per_it_mw_year
-    if fixed is None:
-        fixed = scenario.economics.fixed_opex_usd_per_it_mw_year
-    return site.energy_usd_per_mwh * site.pue * HOURS_PER_YEAR * scenario.economics.utilization + fixed
-
-
-def salvage_fraction(scenario: Scenario, years_online: float, life_years: float) -> float:
-    remaining = scenario.economics.horizon_years - years_online
-    return max(0.0, 1.0 - remaining / life_years)
-
-
-def max_it_mw(site: Site) -> float:
-    """M_s: the most IT MW the site could ever hold."""
-    grid_cap = max(site.grid_mw_by_phase, default=0.0) / site.pue
-    return min(grid_cap, site.max_it_mw) if site.max_it_mw is not None else grid_cap
-
-
-def eligible_phases(scenario: Scenario, site: Site) -> list[int]:
-    """Phases whose online date the site's lead time (from the planning start) can reach."""
-    start = scenario.economics.planning_start_date
-    out = []
-    for p, phase in enumerate(scenario.phases):
-        months = (phase.online_date.year - start.year) * 12 + (phase.online_date.month - start.month) \
-            + (phase.online_date.day - start.day) / 31.0
-        if months + 1e-9 >= site.lead_time_months:
-            out.append(p)
-    return out
-
-
-def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]:
-    """(IT MW, system capex USD) of one rack of the phase's platform."""
-    platform = scenario.platform(phase.platform)
-    return platform.rack_it_mw, platform.system_capex_usd_per_rack.default
-
-
-# ---------------------------------------------------------------------------------------------
 # Building
 # ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Commitment:
-    """What a site already has by the end of a committed phase: fixed, not re-optimized."""
-
-    site: str
-    phase: str
-    opened: bool
-    blocks_total: tuple[int, ...]  # per power-block kind
-    it_mw_total: float
-
-
-@dataclass(frozen=True)
-class Stability:
-    """Keep a re-plan close to a previous one: each MW of installed IT that moves, per site and phase,
-    costs `usd_per_mw` in the objective (sites and phases absent from `previous` count as 0 MW)."""
-
-    previous: tuple[Commitment, ...]
-    usd_per_mw: float
-
 
 def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
                 stability: Stability | None = None) -> RolloutModel:
@@ -393,13 +318,9 @@ def add_diversity_constraints(rm: RolloutModel) -> None:
 
 def site_latency_ms(scenario: Scenario) -> dict[tuple[str, str], float]:
     """One-way fiber latency between every pair of sites over the inter-campus network (topology.campus)."""
-    import networkx as nx
+    from topology.campus import mesh_latency_ms
 
-    from topology.campus import Campus, campus_graph
-
-    g = campus_graph([Campus(s.id, s.lat, s.lon, s.region) for s in scenario.sites])
-    return {(a, b): ms for a, lengths in nx.all_pairs_dijkstra_path_length(g, weight="latency_ms")
-            for b, ms in lengths.items()}
+    return mesh_latency_ms(scenario.sites)
 
 
 def add_training_latency_constraints(rm: RolloutModel) -> None:

@@ -1,0 +1,90 @@
+"""The `gwplan` command line: parse, load, call one library function, render.
+
+One module per command (`validate`, `optimize`, `fabric`, `topology`, `report`, `sweep`, `diff`, `stacks`,
+`import`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
+thread, signal handling, spinners and the fd-1 redirect; `args` the exit codes and argument types.
+Commands import heavy libraries (OR-Tools, networkx, rich, matplotlib) inside `run`, so `gwplan --help`
+and `gwplan validate` load none of them.
+
+Exit codes: 0 success (a plan, optimal or feasible at a limit and marked so); 2 bad input;
+3 infeasible (no plan meets every constraint); 4 no plan found before a limit, or a solver failure;
+130 interrupted; 70 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from planner.cli import diff, fabric, importer, optimize, report, stacks, sweep, topology, validate
+from planner.cli.args import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, add_quiet
+
+COMMANDS = {"validate": validate, "optimize": optimize, "fabric": fabric, "topology": topology, "report": report,
+            "sweep": sweep, "diff": diff, "stacks": stacks, "import": importer}
+
+EPILOG = """\
+examples:
+  gwplan validate scenarios/10gw-rollout.yaml
+  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml
+  gwplan optimize scenarios/10gw-rollout.yaml --solver cp-sat --time-limit 120 --json
+  gwplan topology out/plan.yaml --phase 3 --site tx-abilene --format summary cabling
+  gwplan topology out/plan.yaml --dci
+  gwplan fabric --nodes 2304 --gpus-per-node 4 --rails 4 --planes 2 --switch q3450 --nodes-per-su 72
+  gwplan import orlib-cflp cap41.txt -o out/cap41.yaml
+
+exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure),
+  130 interrupted (Ctrl-C / SIGTERM; optimize keeps the previous plan, and with cp-sat or scip writes
+  PLAN.interrupted.yaml), 70 internal error (GWPLAN_TRACEBACK=1 shows the traceback)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gwplan", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Plan gigawatt-scale GPU data-center rollouts: where and when to build (optimize), "
+                    "checked scenarios (validate), the GPU fabrics a plan implies (topology) or a spec "
+                    "describes (fabric), and benchmark imports (import).")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress display (it is also off when standard error is not a terminal)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS.values():
+        add_quiet(module.add_parser(commands))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    if args.command == "import" and args.format is None:
+        args.help_parser.print_help()
+        return EXIT_INPUT
+    from planner.fields import InputError
+
+    try:
+        return COMMANDS[args.command].run(args)
+    except InputError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print(f"gwplan {args.command}: out of memory; try smaller inputs (or --compact for fabric graphs)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one clear line, not a traceback
+        if os.environ.get("GWPLAN_TRACEBACK"):
+            raise
+        print(f"gwplan {args.command}: internal error ({type(err).__name__}: {err}). This is a bug in gwplan; "
+              "please report it with the command and its input files (GWPLAN_TRACEBACK=1 shows where it "
+              "happened)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""gwplan fabric: size and build a GPU fabric from a spec (file and/or flags): tiers, switches, cables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from planner.cli import args as a
+
+
+def add_parser(commands) -> argparse.ArgumentParser:
+    p = commands.add_parser(
+        "fabric", help="size and build a GPU fabric from a spec: tiers, switches, cables", formatter_class=a.RAW,
+        description="Size a rail-optimized, multi-plane folded Clos from a fabric spec (YAML) and/or flags "
+                    "(flags override the file). Prints tiers, switches by role and cables by tier.",
+        epilog="example:\n  gwplan fabric --nodes 2048 --gpus-per-node 4 --rails 4 --planes 2 --switch q3400 "
+               "--nodes-per-su 32 --format bom --json\n")
+    p.add_argument("spec", metavar="SPEC", nargs="?", help="fabric spec YAML (optional if flags say it all)")
+    p.add_argument("--nodes", type=a.positive_int, help="compute nodes (trays / servers)")
+    p.add_argument("--gpus-per-node", type=a.positive_int, help="GPUs per node")
+    p.add_argument("--rails", type=a.positive_int, help="scale-out NIC ports per node in one plane")
+    p.add_argument("--planes", type=a.positive_int, help="independent scale-out planes (default 1)")
+    p.add_argument("--port-gbps", type=a.positive_float, help="port speed in Gb/s")
+    p.add_argument("--switch-radix", type=a.positive_int, help="ports per switch")
+    p.add_argument("--switch", help="switch model from the catalog (sets radix and port speed), e.g. q3400")
+    p.add_argument("--nodes-per-su", type=a.positive_int, help="nodes in one scalable unit")
+    p.add_argument("--oversubscription", type=a.positive_float, help="leaf downlink:uplink (default 1)")
+    p.add_argument("--nvlink-domain-gpus", type=a.positive_int, help="GPUs per NVLink (scale-up) domain")
+    p.add_argument("--format", nargs="+", choices=a.FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
+                   help="one or more of: summary (a table, default), bom (switch and cable counts; with --json, one "
+                        "JSON object), graphml, json (node-link), dot (NVIDIA Air / UFM), cabling (port-level CSV), "
+                        "bom-csv, netbox (bulk-import CSVs); file formats are written into -o DIR")
+    p.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
+                   help="directory for file formats (default out/fabric)")
+    p.add_argument("--failures", action="store_true",
+                   help="build the full graph and report what losing one leaf, one spine, one core, one plane and "
+                        "one NVLink domain costs, and hops / ECMP paths between sample nodes")
+    p.add_argument("--compact", action="store_true",
+                   help="file exports aggregate each scalable unit's nodes and GPUs into one vertex (same switches "
+                        "and cables; for very large fabrics)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from planner.cli.runtime import busy
+    from planner.fabric.bom import spec_figures
+    from planner.fabric.spec_file import FABRIC_FIELDS, load_fabric_spec
+    from topology.spec import FabricError
+
+    spec, switch_model, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
+    source = args.spec or "command line"
+    files = [f for f in args.format if f in a.FABRIC_FILE_FORMATS]
+    written, failures = {}, {}
+    try:
+        figures = spec_figures(spec, switch)
+        if files:
+            from topology.clos import rail_optimized_clos
+            from topology.export import export
+
+            with busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
+                written = export(rail_optimized_clos(spec, compact=args.compact), figures.bom, args.output, files,
+                                 switch_model=switch_model)
+        if args.failures:
+            from topology.analysis import failures_and_paths
+
+            with busy(args, f"building a {spec.gpus:,}-GPU fabric and failing its elements one at a time"):
+                failures = failures_and_paths(spec)
+    except FabricError as err:
+        print(f"{source}: {err}", file=sys.stderr)
+        return a.EXIT_INPUT
+    if args.json:
+        print(json.dumps({**figures.as_json(), **failures, "size": figures.size.__dict__, "files": written}))
+        return a.EXIT_OK
+    for fmt, path in written.items():
+        print(f"{fmt}: {path}")
+    if {"summary", "bom"} & set(args.format):
+        from planner.report.text import console, print_spec_figures
+
+        print_spec_figures(console(120), figures, failures)
+    return a.EXIT_OK

@@ -1,0 +1,188 @@
+"""gwplan optimize: choose sites and power for every phase at the lowest net present cost."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from planner.cli import args as a
+from planner.fields import InputError, Problem
+from planner.optimize.options import DEFAULT_SOLVER, SOLVER_NAMES, SolveOptions
+
+
+def add_parser(commands) -> argparse.ArgumentParser:
+    defaults = SolveOptions()
+    p = commands.add_parser(
+        "optimize", help="choose sites and power for every phase at the lowest net present cost", formatter_class=a.RAW,
+        description="Solve the rollout model for a scenario and write the plan (YAML) and a summary.",
+        epilog="example:\n  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml --gap 1e-4\n")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
+    p.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
+                   help="override a field for a what-if, e.g. economics.discount_rate=0.1 or phases[3].funding_usd=40e9 "
+                        "(repeatable; values are YAML; the plan's scenario hash covers them)")
+    p.add_argument("-o", "--output", metavar="PLAN", type=Path,
+                   help="plan file to write (default: out/<scenario name>.plan.yaml)")
+    p.add_argument("--summary", metavar="FILE", type=Path,
+                   help="summary text file to write (default: beside the plan, .summary.txt)")
+    p.add_argument("--commit", metavar="PLAN", type=Path,
+                   help="a plan whose first phases are already built (with --phases); later phases are re-optimized "
+                        "around them")
+    p.add_argument("--phases", metavar="IDS",
+                   help="the committed phases of --commit: a range 1-3 or a list 1,2,3 of phase ids")
+    p.add_argument("--previous", metavar="PLAN", type=Path, help="a previous plan to stay close to (with --stability)")
+    p.add_argument("--stability", metavar="USD_PER_MW", type=a.positive_float,
+                   help="cost added to the objective per MW of installed IT that moves, per site and phase, against "
+                        "--previous (the plan's objective then includes it)")
+    p.add_argument("--alternatives", metavar="K", type=a.positive_int,
+                   help="also find up to K plans using a different set of campuses, within --within of the optimum's "
+                        "cost; written beside the plan as <plan>.alt1.yaml, ...")
+    p.add_argument("--within", metavar="REL", type=a.percent, default=0.02,
+                   help="cost slack for --alternatives, e.g. 2%% or 0.02 (default 2%%)")
+    p.add_argument("--time-limit", metavar="S", type=a.positive_float, default=defaults.time_limit_s,
+                   help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
+    p.add_argument("--gap", metavar="REL", type=a.gap, default=defaults.relative_gap,
+                   help=f"stop when the plan is proven within this relative gap of the optimum "
+                        f"(default {defaults.relative_gap:g})")
+    p.add_argument("--threads", metavar="N", type=a.positive_int, default=None,
+                   help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers)")
+    p.add_argument("--seed", metavar="N", type=a.non_negative_int, default=defaults.seed,
+                   help=f"solver random seed (default {defaults.seed})")
+    p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
+                   help=f"MathOpt back end (default {DEFAULT_SOLVER})")
+    p.add_argument("--non-deterministic", action="store_true",
+                   help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
+    p.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite a plan that Pulumi stack files (stacks/config) point at, or the --commit / "
+                        "--previous plan this run reads")
+    return p
+
+
+def default_plan_path(scenario_path: str) -> Path:
+    return Path("out") / f"{Path(scenario_path).stem}.plan.yaml"
+
+
+def check_target(target: Path, args: argparse.Namespace) -> None:
+    """Refuse (InputError) to replace a plan that stack files or this run read, unless --force."""
+    from planner.plan.stack_files import stack_files_reading
+
+    if args.force:
+        return
+    dependents = stack_files_reading(target)
+    if dependents:
+        raise InputError([Problem(str(target), "", f"{len(dependents)} Pulumi stack file(s) read this plan "
+                                                   f"({dependents[0]}, ...); write elsewhere with -o, or pass --force "
+                                                   "to replace it")])
+    for flag, source in (("--commit", args.commit), ("--previous", args.previous)):
+        if source is not None and Path(source).resolve() == target.resolve():
+            raise InputError([Problem(str(target), "", f"this is the {flag} plan this run reads; write the new plan "
+                                                       "elsewhere with -o (keeping the record of what was committed), "
+                                                       "or pass --force to replace it")])
+
+
+def _paired(args: argparse.Namespace, first: str, second: str, words: str) -> bool:
+    """Whether a pair of flags that go together is given; InputError when only one of them is."""
+    given = (getattr(args, first) is not None, getattr(args, second) is not None)
+    if given[0] != given[1]:
+        raise InputError([Problem("gwplan optimize", "", f"{words} go together")])
+    return given[0]
+
+
+def replanning(args: argparse.Namespace, scenario):
+    """(commitments, stability) from --commit/--phases and --previous/--stability."""
+    from planner.optimize.replan import commitments_from_plan, phase_selection, stability_from_plan
+    from planner.plan import load_plan
+
+    commitments, stability = (), None
+    if _paired(args, "commit", "phases", "--commit PLAN and --phases IDS"):
+        committed = load_plan(args.commit)
+        try:
+            commitments = commitments_from_plan(committed, scenario, phase_selection(committed, args.phases))
+        except KeyError as err:
+            raise InputError([Problem(str(args.commit), "", err.args[0])]) from None
+    if _paired(args, "previous", "stability", "--previous PLAN and --stability USD_PER_MW"):
+        stability = stability_from_plan(load_plan(args.previous), args.stability)
+    return commitments, stability
+
+
+def run(args: argparse.Namespace) -> int:
+    from planner.cli.runtime import SolveAbandoned, leave_without_writing, native_stdout_to_stderr, solve_with_progress
+    from planner.files import write_text_atomic
+    from planner.optimize.result import SolveStatus
+    from planner.plan import dump_plan
+    from planner.report.text import console, plan_table, status_line, summary_text
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    target = args.output or default_plan_path(args.scenario)
+    check_target(target, args)
+    commitments, stability = replanning(args, scenario)
+    options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
+                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
+    if args.alternatives:
+        from planner.cli.alternatives import run_alternatives
+
+        return run_alternatives(scenario, options, args, target)
+    try:
+        with native_stdout_to_stderr():
+            outcome = solve_with_progress(scenario, options, args, commitments, stability)
+    except SolveAbandoned as abandoned:
+        leave_without_writing(target, str(abandoned))
+    interrupted = outcome.result.status == SolveStatus.INTERRUPTED
+    plan_path = target.with_name(target.name.removesuffix(".yaml") + ".interrupted.yaml") if interrupted else target
+    summary_path = (None if interrupted else args.summary) or plan_path.with_name(
+        plan_path.name.removesuffix(".yaml").removesuffix(".plan") + ".summary.txt")
+    written = outcome.plan is not None
+    if written:
+        dump_plan(outcome.plan, plan_path)
+        write_text_atomic(summary_path, summary_text(outcome, scenario.name))
+    if args.json:
+        print(json.dumps({**outcome.as_json(), "seed": options.seed, "plan_path": str(plan_path) if written else None,
+                          "summary_path": str(summary_path) if written else None}))
+    else:
+        out = console(140)
+        if written:
+            out.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario.name}"))
+        out.print(status_line(outcome), highlight=False)
+        if written:
+            out.print(f"plan written to {plan_path}; summary to {summary_path}", highlight=False)
+    return exit_status(outcome.result, options, args, scenario, target, plan_path)
+
+
+def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
+    """Say on standard error what the status means for the user, and return the exit code."""
+    from planner.optimize.result import SolveStatus
+
+    status = result.status
+    if status == SolveStatus.INTERRUPTED:
+        print(f"interrupted: the best plan found so far (gap {result.gap:.2e}, status 'interrupted') was written to "
+              f"{plan_path}; {target} is as it was", file=sys.stderr)
+        return a.EXIT_INTERRUPTED
+    if status == SolveStatus.FEASIBLE:
+        print(f"note: the solver stopped at a limit; the plan is feasible but only proven within a gap of "
+              f"{result.gap:.2e} (raise --time-limit to close it)", file=sys.stderr)
+    if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        return a.EXIT_OK
+    if status == SolveStatus.INFEASIBLE:
+        from planner.optimize.explain import explain
+
+        print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. No plan was written.",
+              file=sys.stderr)
+        reasons = explain(scenario)
+        for reason in reasons:
+            print(f"  - {reason.message}", file=sys.stderr)
+        if not reasons:
+            print("  - no single rule explains it: capacity, grid, lead times, funding, diversity and demand are "
+                  "each satisfiable alone but not together", file=sys.stderr)
+        return a.EXIT_INFEASIBLE
+    if status == SolveStatus.NO_SOLUTION:
+        print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
+              "No plan was written.", file=sys.stderr)
+    else:
+        print(f"{args.scenario}: the solver {options.solver} failed ({result.detail}); try another --solver. "
+              "No plan was written.", file=sys.stderr)
+    return a.EXIT_NO_PLAN

@@ -1,0 +1,29 @@
+"""What steers a solve, free of OR-Tools so that the command line can describe it without loading a solver.
+
+The back end is a choice, not part of the formulation: HiGHS (the default, chosen by measurement:
+see docs/PERFORMANCE.md), SCIP and CP-SAT all receive the same MathOpt model, so any two can
+cross-check each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOLVER_NAMES = ("highs", "scip", "cp-sat")  # MathOpt back ends (planner.optimize.solve maps them)
+DEFAULT_SOLVER = "highs"
+CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cores (DESIGN.md)
+# Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
+# OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
+INTERRUPTIBLE = ("cp-sat", "scip")
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Everything that steers a solve. Same options and scenario: same plan."""
+
+    solver: str = DEFAULT_SOLVER
+    time_limit_s: float = 60.0
+    relative_gap: float = 1e-4
+    threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
+    seed: int = 0
+    deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run

@@ -1,0 +1,60 @@
+"""Pulumi stack files of a plan: `stacks/config/Pulumi.phase-<id>.yaml`, one per phase.
+
+Each names the plan it reads (`gwplan:plan`) and the phase it deploys (`gwplan:phase`); a plan that
+stack files read is not overwritten by `gwplan optimize` without --force (`stack_files_reading`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from planner.files import dump_yaml, write_text_atomic
+from planner.plan.types import Plan
+
+STACK_CONFIG_DIR = Path("stacks") / "config"  # Pulumi.yaml's stackConfigDir, relative to the repository root
+
+
+def plan_reference(plan_path: str | os.PathLike) -> str:
+    """How a stack file names its plan: relative to the working directory (the one holding Pulumi.yaml)
+    when the plan is under it, absolute otherwise."""
+    resolved = Path(plan_path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
+def stack_config_text(plan_ref: str, phase_id: str) -> str:
+    """The `Pulumi.phase-<id>.yaml` of one phase: the plan it reads and the phase it deploys."""
+    return ("# Written by gwplan stacks: the phase this stack deploys and the plan it reads.\n"
+            + dump_yaml({"config": {"gwplan:plan": plan_ref, "gwplan:phase": phase_id}}))
+
+
+def write_stack_configs(plan: Plan, plan_ref: str, directory: str | os.PathLike) -> list[Path]:
+    """One stack file per phase of the plan (atomic writes); returns their paths."""
+    out = []
+    for phase in plan.phases:
+        path = Path(directory) / f"Pulumi.phase-{phase.id}.yaml"
+        write_text_atomic(path, stack_config_text(plan_ref, phase.id))
+        out.append(path)
+    return out
+
+
+def stack_files_reading(plan_path: Path, directory: Path = STACK_CONFIG_DIR) -> list[str]:
+    """Stack files in `directory` whose gwplan:plan is this file (they depend on it)."""
+    if not plan_path.exists():
+        return []
+    target = plan_path.resolve()
+    found = []
+    for stack_file in sorted(directory.glob("Pulumi.*.yaml")):
+        try:
+            config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        ref = config.get("gwplan:plan") if isinstance(config, dict) else None
+        if isinstance(ref, str) and Path(ref).resolve() == target:
+            found.append(str(stack_file))
+    return found

@@ -1,0 +1,1 @@
+"""Views of results for people: `text` (tables on a terminal, summary files), `html` (the report)."""

@@ -1,0 +1,180 @@
+"""Human-readable views of gwplan's results: rich tables for a terminal, plain text for files.
+
+One renderer per result type (a plan and its solve, a fabric spec's figures, a plan's site fabrics,
+the inter-campus network, a sweep, a diff, alternatives); each prints to the console it is given and
+computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from planner.optimize.result import Outcome
+from planner.plan.types import Plan
+
+
+def console(width: int) -> Console:
+    """A console on standard output: the terminal's width, or `width` columns for files and pipes (no
+    wrapping at 80)."""
+    return Console(width=None if sys.stdout.isatty() else width)
+
+
+def usd_b(value: float) -> str:
+    return f"{value / 1e9:,.2f}"
+
+
+def plan_table(plan: Plan, title: str = "") -> Table:
+    table = Table(title=title or None, title_justify="left", show_footer=True, header_style="bold")
+    table.add_column("phase", footer="total")
+    table.add_column("online")
+    table.add_column("platform")
+    table.add_column("sites building", max_width=48)
+    table.add_column("IT MW added", justify="right", footer=f"{sum(p.it_mw_added for p in plan.phases):,.0f}")
+    table.add_column("IT MW total", justify="right")
+    table.add_column("GPUs added", justify="right", footer=f"{sum(p.gpus_added for p in plan.phases):,}")
+    table.add_column("capex $B", justify="right", footer=usd_b(plan.capex_usd))
+    table.add_column("funding $B", justify="right", footer=usd_b(sum(p.funding_usd for p in plan.phases)))
+    for phase in plan.phases:
+        building = phase.sites_building
+        table.add_row(phase.id, phase.online_date, phase.platform, f"{len(building)}: " + ", ".join(building),
+                      f"{phase.it_mw_added:,.0f}", f"{phase.it_mw_total:,.0f}", f"{phase.gpus_added:,}",
+                      usd_b(phase.capex_usd), usd_b(phase.funding_usd))
+    return table
+
+
+def status_line(outcome: Outcome) -> str:
+    r = outcome.result
+    parts = [f"status {r.status.value}"]
+    if r.gap is not None:
+        parts.append(f"gap {r.gap:.2e}")
+    if outcome.plan is not None:
+        parts.append(f"NPV ${outcome.plan.npv_usd / 1e9:,.2f}B")
+    parts.append(f"solver {r.solver}")
+    parts.append(f"solve {r.wall_s:.2f} s (build {outcome.build_s:.2f} s, extract {outcome.extract_s:.2f} s)")
+    size = outcome.model_size
+    parts.append(f"{size['variables']:,} variables ({size['integer_variables']:,} integer), "
+                 f"{size['constraints']:,} constraints")
+    return " | ".join(parts)
+
+
+def summary_text(outcome: Outcome, scenario_name: str, width: int = 140) -> str:
+    """The summary as plain text (for files and pipes)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    if outcome.plan is not None:
+        console.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario_name}"))
+    console.print(status_line(outcome))
+    return buffer.getvalue()
+
+
+def print_spec_figures(out: Console, figures, failures: dict | None = None) -> None:
+    """`gwplan fabric`: a spec's fabric (planner.fabric.bom.SpecFigures), and its failure analysis."""
+    spec, size, bom = figures.spec, figures.size, figures.bom
+    out.print(f"{spec.gpus:,} GPUs on {spec.nodes:,} nodes; {spec.planes} plane(s) of a {size.tiers}-tier "
+              f"rail-optimized Clos ({size.sus:,} scalable units of {spec.nodes_per_su} nodes)", highlight=False)
+    table = Table(header_style="bold")
+    for column in ("", "leaf", "spine", "core"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row("switches", *(f"{bom['switches'][r]:,}" for r in ("leaf", "spine", "core")))
+    table.add_row("cables below", *(f"{bom['cables'][k]:,}" for k in ("node_leaf", "leaf_spine", "spine_core")))
+    out.print(table)
+    ratios = ", ".join(f"{tier} {ratio:g}:1" for tier, ratio in figures.oversubscription.items()) or "none"
+    out.print(f"bisection {figures.bisection_gbps / 1000:,.1f} Tb/s; at most {figures.max_switch_hops} "
+              f"switch hops; oversubscription {ratios}", highlight=False)
+    media = figures.media
+    out.print("cables: " + ", ".join(f"{n:,} {m}" for m, n in media["by_media"].items())
+              + f"; {media['pluggable_transceivers']:,} pluggable transceivers", highlight=False)
+    if figures.power_w is not None:
+        power = figures.power_w
+        out.print(f"power {power['total_w'] / 1e6:,.2f} MW: switches {power['switches_w'] / 1e6:,.2f} MW "
+                  f"(assumed per-switch figure, see the catalog), optics {power['optics_w'] / 1e6:,.2f} MW",
+                  highlight=False)
+    for pair in (failures or {}).get("paths", []):
+        out.print(f"{pair['a']} to {pair['b']}: {pair['switch_hops']} switch hops, {pair['ecmp_paths']} "
+                  "equal-cost paths", highlight=False)
+    for impact in (failures or {}).get("failures", []):
+        out.print(f"lose {impact['element']}: {impact['gpus_cut_off']:,} GPUs cut off, "
+                  f"{impact['injection_gbps_lost'] / 1000:,.1f} Tb/s of injection and "
+                  f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost", highlight=False)
+
+
+def site_fabrics_table(phase_id: str, reports) -> Table:
+    """`gwplan topology`: one row per site fabric (planner.fabric.bom.SiteFabricReport)."""
+    table = Table(title=f"Fabrics at the end of phase {phase_id} (bisection: of one cluster)", title_justify="left",
+                  header_style="bold")
+    for column in ("site", "platform", "racks", "GPUs", "clusters", "tiers", "leaf", "spine", "core", "cables",
+                   "bisection Tb/s", "fabric MW", "added by phase (switches)"):
+        table.add_column(column, justify="left" if column in ("site", "platform", "added by phase (switches)")
+                         else "right")
+    for r in reports:
+        bom = r.bom
+        added = "; ".join(f"{st.phase}: +{sum(st.switches_added.values()):,}" for st in r.by_phase)
+        table.add_row(r.site, r.platform, f"{r.racks:,}", f"{bom.gpus:,}", str(bom.clusters), str(bom.tiers),
+                      *(f"{bom.switches[k]:,}" for k in ("leaf", "spine", "core")),
+                      f"{bom.cable_count:,}", f"{bom.bisection_gbps / 1000:,.0f}",
+                      f"{bom.power_w['total_w'] / 1e6:,.1f}" if bom.power_w is not None else "-", added)
+    return table
+
+
+def campus_network_table(campuses: int, routes: int, pairs: list[dict]) -> Table:
+    """`gwplan topology --dci`: the lowest-latency route and the next disjoint one, per pair of campuses."""
+    table = Table(title=f"Inter-campus network: {campuses} campuses, {routes} fiber routes",
+                  title_justify="left", header_style="bold")
+    for column in ("campus A", "campus B", "shortest ms", "route", "2nd disjoint ms"):
+        table.add_column(column, justify="right" if "ms" in column else "left")
+    for pair in pairs:
+        first, *rest = pair["paths"]
+        table.add_row(pair["a"], pair["b"], f"{first['latency_ms']:.2f}", " > ".join(first["via"]),
+                      f"{rest[0]['latency_ms']:.2f}" if rest else "none")
+    return table
+
+
+def print_sweep(out: Console, summary) -> None:
+    """`gwplan sweep`: cost percentiles and how often each site builds (planner.optimize.sweep.SweepSummary)."""
+    out.print(f"{summary.solved} of {summary.samples} samples solved ({summary.infeasible} infeasible); "
+              f"NPV P10 ${summary.npv_usd_p10 / 1e9:,.2f}B, P50 ${summary.npv_usd_p50 / 1e9:,.2f}B, "
+              f"P90 ${summary.npv_usd_p90 / 1e9:,.2f}B", highlight=False)
+    table = Table(title="How often each site builds, per phase (robust recommendation: >= 50 %)",
+                  title_justify="left", header_style="bold")
+    table.add_column("phase")
+    table.add_column("recommended")
+    table.add_column("sites (share of samples)")
+    for phase, sites in summary.frequency.items():
+        table.add_row(phase, ", ".join(summary.recommended[phase]) or "-",
+                      ", ".join(f"{site} {share:.0%}" for site, share in sites.items()))
+    out.print(table)
+
+
+def print_diff(out: Console, d) -> None:
+    """`gwplan diff`: totals, sites added or dropped or moved, and IT MW that changed (planner.plan.diff.PlanDiff)."""
+    out.print(f"NPV ${d.npv_usd_a / 1e9:,.2f}B -> ${d.npv_usd_b / 1e9:,.2f}B ({d.delta_npv_usd / 1e9:+,.2f}B); "
+              f"capex ${d.capex_usd_a / 1e9:,.2f}B -> ${d.capex_usd_b / 1e9:,.2f}B "
+              f"({d.delta_capex_usd / 1e9:+,.2f}B)", highlight=False)
+    for label, sites in (("sites dropped", d.sites_only_in_a), ("sites added", d.sites_only_in_b)):
+        if sites:
+            out.print(f"{label}: {', '.join(sites)}", highlight=False)
+    for m in d.sites_opening_moved:
+        out.print(f"{m.site} opens in phase {m.opens_b} instead of {m.opens_a}", highlight=False)
+    table = Table(title="Installed IT MW that changed, by phase and site", title_justify="left", header_style="bold")
+    for column in ("phase", "site", "IT MW A", "IT MW B", "change", "phase capex change $B"):
+        table.add_column(column, justify="left" if column in ("phase", "site") else "right")
+    for p in d.phases:
+        for i, c in enumerate(p.sites):
+            table.add_row(p.phase if i == 0 else "", c.site, f"{c.it_mw_a:,.1f}", f"{c.it_mw_b:,.1f}",
+                          f"{c.delta_mw:+,.1f}", f"{p.delta_capex_usd / 1e9:+,.2f}" if i == 0 else "")
+    out.print(table if any(p.sites for p in d.phases) else "no change in installed IT MW")
+
+
+def alternatives_table(within: float, rows: list[dict]) -> Table:
+    """`gwplan optimize --alternatives`: each plan written, its cost above the optimum and its campuses."""
+    table = Table(title=f"{len(rows) - 1} alternative(s) within {within:.1%} of the optimum",
+                  title_justify="left", header_style="bold")
+    for column in ("plan", "NPV $B", "above optimum", "campuses used"):
+        table.add_column(column, justify="right" if column in ("NPV $B", "above optimum") else "left")
+    for r in rows:
+        table.add_row(r["plan_path"], f"{r['npv_usd'] / 1e9:,.3f}", f"{r['above_optimum']:.2%}", ", ".join(r["sites"]))
+    return table
