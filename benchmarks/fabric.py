@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from planner.fabric.clusters import fabric_spec, site_fabrics
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
 from topology.analysis import bisection_gbps
 from topology.clos import counts, rail_optimized_clos
 from topology.export import write_cabling_csv, write_graphml

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 from benchmarks.synthetic import scenario_doc
-from planner.optimize.extract import version
 from planner.files import dump_yaml, write_text_atomic
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
+from planner.optimize.extract import version
 from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
 from planner.optimize.solve import SOLVERS
+from planner.scenario import load_scenario
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios" / "10gw-rollout.yaml"
 

@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
-from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
 from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
 from planner.optimize.solve import SOLVERS
+from planner.scenario import load_scenario
+from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DIR = HERE.parent.parent / "shared" / "benchmarks" / "orlib-cflp"

@@ -72,9 +72,9 @@ def _peak_mib() -> float:
 def optimizer_case(scenario_sites: int | None, solver: str, time_limit_s: float) -> dict:
     from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
-    from planner.scenario import load_scenario
-    from planner.optimize.rollout import plan_rollout
     from planner.optimize.options import SolveOptions
+    from planner.optimize.rollout import plan_rollout
+    from planner.scenario import load_scenario
 
     with tempfile.TemporaryDirectory() as tmp:
         path = BUNDLED

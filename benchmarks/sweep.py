@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
 from planner.optimize.sweep import SweepOptions, perturb, run_sweep, summarize
+from planner.scenario import load_scenario
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios" / "10gw-rollout.yaml"
 

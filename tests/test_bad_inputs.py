@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 

@@ -6,12 +6,12 @@ from collections import defaultdict
 
 import pytest
 
-from planner.scenario import load_scenario
-from planner.optimize.parameters import eligible_phases
-from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
+from planner.optimize.parameters import eligible_phases
 from planner.optimize.result import SolveStatus
-from tests.conftest import REPO
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
+from tests.helpers import REPO
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from planner.cli import main
 from planner.plan import dump_plan
-from tests.conftest import site, tiny_doc
+from tests.helpers import site, tiny_doc
 from topology.campus import Campus, campus_graph, disjoint_paths, fiber_latency_ms, great_circle_km
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from planner.cli import main
-from tests.conftest import REPO, site, tiny_doc
+from tests.helpers import REPO, site, tiny_doc
 
 
 def test_validate_ok(write_scenario, capsys):

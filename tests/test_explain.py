@@ -7,7 +7,7 @@ import pytest
 from planner.cli import main
 from planner.optimize.explain import explain
 from planner.scenario import load_scenario
-from tests.conftest import site, tiny_doc
+from tests.helpers import site, tiny_doc
 
 
 def two_phases(required_mw=(100, 100), funding=(1e12, 1e12)):

@@ -19,7 +19,7 @@ import yaml
 
 from benchmarks.synthetic import scenario_doc
 from planner.plan import load_plan
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 PREVIOUS = "format: gwplan-plan/1\n# the previous plan: must survive the interruption byte for byte\n"
 
@@ -90,12 +90,12 @@ def test_ctrl_c_while_looking_for_alternatives_writes_nothing(tmp_path):
 
 
 def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenario):
-    from planner.scenario import load_scenario
-    from planner.optimize.rollout import plan_rollout
     from planner.optimize.options import SolveOptions
     from planner.optimize.result import SolveStatus
+    from planner.optimize.rollout import plan_rollout
     from planner.optimize.solve import SolveInterrupter
-    from tests.conftest import site, tiny_doc
+    from planner.scenario import load_scenario
+    from tests.helpers import site, tiny_doc
 
     scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
     interrupter = SolveInterrupter()

@@ -10,7 +10,7 @@ import yaml
 from planner.fields import InputError, parse_date
 from planner.plan import dump_plan, load_plan
 from planner.scenario import load_scenario
-from tests.conftest import REPO, site, tiny_doc
+from tests.helpers import REPO, site, tiny_doc
 
 
 def problems_of(path) -> list[str]:
@@ -141,21 +141,6 @@ def test_plan_only_sections_are_unknown_in_a_scenario(write_scenario):
     doc = tiny_doc([site("A")])
     doc["campuses"] = [{"id": "A", "lat": 1.0, "lon": 2.0}]
     assert any("campuses: unknown field" in p for p in problems_of(write_scenario(doc)))
-
-
-def test_reading_plans_does_not_import_or_tools(solve_doc, tmp_path):
-    """Plan readers (topology, the Pulumi stacks) must not need OR-Tools."""
-    import subprocess
-    import sys
-
-    _, out = solve_doc(tiny_doc([site("A")]))
-    dump_plan(out.plan, tmp_path / "plan.yaml")
-    probe = ("import sys; from planner.plan import load_plan; from planner.fabric.clusters import site_fabrics; "
-             f"site_fabrics(load_plan({str(tmp_path / 'plan.yaml')!r}), '1'); "
-             "print(any(m.startswith('ortools') for m in sys.modules))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "False"
 
 
 def test_set_overrides_by_path_id_and_index(write_scenario):

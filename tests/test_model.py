@@ -11,7 +11,7 @@ from planner.optimize.parameters import annuity
 from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
 from planner.optimize.result import SolveStatus
-from tests.conftest import site, tiny_doc
+from tests.helpers import site, tiny_doc
 
 M = 1e6
 

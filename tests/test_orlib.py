@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
-from planner.scenario.orlib import read_orlib_cflp
 from planner.optimize.options import SolveOptions
-from tests.conftest import REPO
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
+from planner.scenario.orlib import read_orlib_cflp
+from tests.helpers import REPO
 
 ORLIB = Path(os.environ.get("GWPLAN_ORLIB_DIR", REPO.parent / "shared" / "benchmarks" / "orlib-cflp"))
 

@@ -9,7 +9,7 @@ import pytest
 from planner.cli import main
 from planner.fabric.clusters import site_fabrics
 from planner.plan import dump_plan, load_plan
-from tests.conftest import site, tiny_doc
+from tests.helpers import site, tiny_doc
 from topology.spec import bill_of_materials, size_fabric
 
 

@@ -27,7 +27,7 @@ from planner.fields import InputError
 from planner.scenario import load_scenario
 from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
-from tests.conftest import site, tiny_doc
+from tests.helpers import site, tiny_doc
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 SETTINGS = settings(max_examples=100, deadline=None, database=None, derandomize=True,

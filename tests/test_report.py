@@ -7,7 +7,7 @@ import re
 from planner.cli import main
 from planner.plan import load_plan
 from planner.report.html import CHARTS
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
 

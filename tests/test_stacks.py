@@ -10,7 +10,7 @@ import yaml
 
 from planner.plan import load_plan
 from stacks.mocks import run_under_mocks, stack_config
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 BUNDLED_PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
 RESOURCE_BUDGET = 2000

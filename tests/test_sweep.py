@@ -7,10 +7,10 @@ import json
 import pytest
 
 from planner.cli import main
-from planner.scenario import load_scenario
 from planner.optimize.options import SolveOptions
 from planner.optimize.sweep import SweepOptions, percentile, perturb, run_sweep, summarize
-from tests.conftest import site, tiny_doc
+from planner.scenario import load_scenario
+from tests.helpers import site, tiny_doc
 
 
 @pytest.fixture

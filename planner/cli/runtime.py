@@ -121,7 +121,6 @@ def solve_with_progress(scenario, options, args: argparse.Namespace, commitments
     from planner.optimize.rollout import plan_rollout
     from planner.optimize.solve import SolveInterrupter, parse_progress
 
-    show = not (args.log or args.json or args.quiet or not sys.stderr.isatty())
     best: list = []  # the latest (bound, incumbent, gap) the solver logged
 
     def on_log(lines) -> None:
@@ -145,12 +144,7 @@ def solve_with_progress(scenario, options, args: argparse.Namespace, commitments
     started = time.monotonic()
     work = Worker(lambda: plan_rollout(scenario, options, on_log=on_log, commitments=commitments,
                                         stability=stability, interrupter=interrupter))
-    if show:
-        from rich.console import Console
-
-        spinner = Console(stderr=True).status("")
-    else:
-        spinner = contextlib.nullcontext()
+    spinner = contextlib.nullcontext() if args.log else busy(args, "")  # the solver's log replaces the spinner
     with spinner as status, sigterm_as_ctrl_c():
         try:
             while not work.done.wait(0.25):

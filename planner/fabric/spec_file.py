@@ -14,7 +14,6 @@ from planner.scenario.catalog import bundled_catalog
 from planner.scenario.read import read_switch
 from topology.spec import FabricError, FabricSpec
 
-
 FABRIC_FIELDS = ("nodes", "gpus_per_node", "rails", "planes", "port_gbps", "switch_radix", "switch",
                  "nodes_per_su", "oversubscription", "nvlink_domain_gpus")
 

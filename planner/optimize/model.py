@@ -78,6 +78,7 @@ from planner.optimize.parameters import (
 from planner.optimize.replan import Commitment, Stability
 from planner.optimize.result import USD_SCALE
 from planner.scenario.types import Scenario
+
 STRONG_LINKING_MAX_PAIRS = 20_000  # serving pairs up to which serve_open rows are added (see add_demand_constraints)
 
 

@@ -1,0 +1,45 @@
+"""What a solve's status means for the user of gwplan optimize: a line on standard error and the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from planner.cli import args as a
+from planner.optimize.options import SolveOptions
+
+
+def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
+    """Say on standard error what the status means for the user, and return the exit code."""
+    from planner.optimize.result import SolveStatus
+
+    status = result.status
+    if status == SolveStatus.INTERRUPTED:
+        print(f"interrupted: the best plan found so far (gap {result.gap:.2e}, status 'interrupted') was written to "
+              f"{plan_path}; {target} is as it was", file=sys.stderr)
+        return a.EXIT_INTERRUPTED
+    if status == SolveStatus.FEASIBLE:
+        print(f"note: the solver stopped at a limit; the plan is feasible but only proven within a gap of "
+              f"{result.gap:.2e} (raise --time-limit to close it)", file=sys.stderr)
+    if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        return a.EXIT_OK
+    if status == SolveStatus.INFEASIBLE:
+        from planner.optimize.explain import explain
+
+        print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. No plan was written.",
+              file=sys.stderr)
+        reasons = explain(scenario)
+        for reason in reasons:
+            print(f"  - {reason.message}", file=sys.stderr)
+        if not reasons:
+            print("  - no single rule explains it: capacity, grid, lead times, funding, diversity and demand are "
+                  "each satisfiable alone but not together", file=sys.stderr)
+        return a.EXIT_INFEASIBLE
+    if status == SolveStatus.NO_SOLUTION:
+        print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
+              "No plan was written.", file=sys.stderr)
+    else:
+        print(f"{args.scenario}: the solver {options.solver} failed ({result.detail}); try another --solver. "
+              "No plan was written.", file=sys.stderr)
+    return a.EXIT_NO_PLAN
