@@ -46,6 +46,7 @@ BAD_SCENARIOS = {
     "negative-lead-time.yaml": "sites[1].lead_time_months: expected a number >= 0",
     "zero-power-block.yaml": "sites[0].power_blocks[0].it_mw: expected a number > 0",
     "nan-pue.yaml": "sites[0].pue: expected a finite number",
+    "pue-out-of-range.yaml": "sites[0].pue: expected a number <= 2",
     "infinite-funding.yaml": "phases[1].funding_usd: expected a finite number",
     "huge-integer.yaml": "phases[0].it_mw_required: expected a finite number, got a 388-digit number",
     "absurd-megawatts.yaml": "phases[0].it_mw_required: expected a number of at most 1e+06",
@@ -106,6 +107,11 @@ BAD_PLANS = {
     "not-a-plan.yaml": "is not a gwplan plan",
     "empty.yaml": "is not a gwplan plan",
     "gzip.yaml": "is not UTF-8 text",
+    "over-grid.yaml": "phases[0].sites[0].facility_mw: 160.000 MW of facility power exceeds the grid's 150.000 MW",
+    "racks-not-whole.yaml": "phases[0].sites[0].racks_added: expected the whole vr-nvl144 racks of 200 kW",
+    "gpus-not-whole-racks.yaml": "phases[0].sites[0].gpus_added: expected 250 racks x 72 GPUs, got 18,001",
+    "pue-out-of-range.yaml": "phases[0].sites[0].pue: expected a number <= 2",
+    "over-funding.yaml": "phases[0]: $4.79B spent by this phase exceeds the $1.00B funded by then",
 }
 
 # Inputs that would hang or eat the machine if a guard were missing: run them in a capped child process.

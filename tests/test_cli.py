@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
 
+import networkx
 import pytest
 import yaml
 
 from planner.cli import main
+from planner.plan import load_plan
 from tests.helpers import REPO, site, tiny_doc
 
 
@@ -113,8 +116,8 @@ def test_solver_log_goes_to_stderr_and_json_stays_clean(write_scenario, tmp_path
     path = write_scenario(tiny_doc([site("A")]))
     assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--json", "--log"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["status"] == "optimal"
-    assert len(captured.err.splitlines()) > 3  # the back end's own log
+    assert json.loads(captured.out)["status"] == "optimal"  # stdout is exactly one JSON object
+    assert "Coefficient ranges" in captured.err and "MIP tiny has 4 rows" in captured.err  # HiGHS's own log
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
@@ -156,9 +159,16 @@ def test_fabric_bad_spec_names_the_field(tmp_path, capsys):
 def test_fabric_file_formats_go_to_the_output_directory(tmp_path, capsys):
     args = ["fabric", "--nodes", "64", "--gpus-per-node", "4", "--rails", "4", "--switch", "q3400",
             "--nodes-per-su", "18", "--format", "graphml", "cabling", "-o", str(tmp_path)]
+    assert main(args[:-2] + ["bom", "--json", "-o", str(tmp_path)]) == 0
+    bom = json.loads(capsys.readouterr().out)
+    assert set(bom["files"]) == {"graphml", "cabling"}
+    graph = networkx.read_graphml(tmp_path / "fabric.graphml")  # the file holds the fabric the BOM counts
+    switches = [n for n, d in graph.nodes(data=True) if d.get("role") in ("leaf", "spine", "core")]
+    assert len(switches) == sum(bom["switches"].values())
+    with open(tmp_path / "cabling.csv") as handle:
+        assert sum(1 for _ in csv.DictReader(handle)) == sum(bom["cables"].values())  # one row per cable
     assert main(args) == 0
-    assert (tmp_path / "fabric.graphml").stat().st_size > 0 and (tmp_path / "cabling.csv").stat().st_size > 0
-    assert "cabling: " in capsys.readouterr().out
+    assert f"cabling: {tmp_path / 'cabling.csv'}" in capsys.readouterr().out
 
 
 def test_native_prints_during_a_solve_go_to_stderr(capfd):
@@ -255,7 +265,9 @@ def test_alternatives_within_the_slack(write_scenario, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert [r["sites"] for r in report["plans"]] == [["A"], ["B"]]  # C costs 50 % more: not an option
     assert report["plans"][1]["above_optimum"] == pytest.approx(0.01)
-    assert (tmp_path / "p.alt1.yaml").is_file()
+    alternative = load_plan(tmp_path / "p.alt1.yaml")  # written where the report says, and it is that plan
+    assert report["plans"][1]["plan_path"] == str(tmp_path / "p.alt1.yaml")
+    assert alternative.sites_used == ("B",) and alternative.npv_usd == report["plans"][1]["npv_usd"]
 
 
 def test_quiet_is_a_global_flag(write_scenario, capsys):

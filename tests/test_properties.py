@@ -23,10 +23,9 @@ from hypothesis import strategies as st
 
 from planner.cli import main
 from planner.optimize.explain import explain
-from planner.fields import InputError
-from planner.scenario import load_scenario
-from planner.optimize.rollout import plan_rollout
 from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
 from tests.helpers import site, tiny_doc
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
@@ -125,13 +124,9 @@ def scenarios(draw):
 
 @settings(SETTINGS, max_examples=40)
 @given(doc=scenarios())
-def test_generated_scenarios_load_and_solve_or_are_refused(doc, tmp_path):
-    path = write(tmp_path, "generated.yaml", doc)
-    try:
-        scenario = load_scenario(path)
-    except InputError as err:
-        assert err.problems and all(p.file == str(path) and p.message for p in err.problems)
-        return
+def test_generated_scenarios_load_and_solve(doc, tmp_path):
+    """Every generated scenario is valid (the generator stays within the format), so it loads and solves."""
+    scenario = load_scenario(write(tmp_path, "generated.yaml", doc))
     outcome = plan_rollout(scenario, SolveOptions(time_limit_s=20))
     assert outcome.result.status.value in ("optimal", "feasible", "infeasible")
     if outcome.result.status.value == "infeasible":  # the explanation runs on anything the loader accepts
