@@ -2,7 +2,7 @@
 
     python -m benchmarks.run                       # everything: ~25 min on 2 cores
     python -m benchmarks.run --quick               # shorter limits, no 1,000-site scenario: ~6 min
-    python -m benchmarks.run --only fabric pulumi  # some areas: optimizer, orlib, fabric, pulumi
+    python -m benchmarks.run --only fabric pulumi  # some areas: optimizer, orlib, fabric, pulumi, startup
     python -m benchmarks.run --only optimizer --match "50 sites"   # some cases
 
 Areas and the baseline each row is compared with (ratios carry across machines, seconds do not):
@@ -13,7 +13,9 @@ Areas and the baseline each row is compared with (ratios carry across machines, 
 - fabric: rail-optimized Clos of ~8k, 64k and 512k Vera Rubin GPUs, full and compact graphs, built and
   exported to GraphML and the cabling CSV; ratio = seconds / the 8k full fabric's (growth with size);
 - pulumi: the Pulumi program under the SDK's mocks (stacks/mocks.py) for every phase of the committed
-  plan; the largest phase (most resources) against the smallest.
+  plan; the largest phase (most resources) against the smallest;
+- startup: light commands (`gwplan --help`, `gwplan validate`) in fresh interpreters, the median of 10
+  runs; ratio = seconds / a bare `python -c pass`.
 Every case runs in a fresh child process, so its peak memory (max RSS) is its own.
 """
 
@@ -34,7 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "scenarios" / "10gw-rollout.yaml"
 PLAN = REPO / "plans" / "10gw-rollout.plan.yaml"
-AREAS = ("optimizer", "orlib", "fabric", "pulumi")
+AREAS = ("optimizer", "orlib", "fabric", "pulumi", "startup")
+STARTUP_RUNS = 10
 FABRIC_RACKS = {"8k": 112, "64k": 889, "512k": 7112}  # Vera Rubin NVL144 racks: 72 GPUs each
 
 
@@ -154,6 +157,21 @@ def pulumi_case(phase: str) -> dict:
                       f"{outputs['gpus_added']:,} GPUs added"}
 
 
+def startup_case(argv: list[str]) -> dict:
+    import statistics
+    import subprocess
+
+    times = []
+    for _ in range(STARTUP_RUNS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, *argv], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
+        times.append(time.perf_counter() - started)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": statistics.median(times), "peak_mib": peak,
+            "result": f"median of {STARTUP_RUNS} runs (min {min(times):.3f} s, max {max(times):.3f} s)"}
+
+
 # -- running and printing ----------------------------------------------------------------------------------
 
 def _in_child(function, *args) -> dict:
@@ -182,6 +200,13 @@ def plan_rows(areas: list[str], quick: bool) -> list[tuple[str, str, str, tuple,
             for variant, compact in (("full", False), ("compact", True)):
                 todo.append(("fabric", f"{label} GPUs ({racks:,} racks)", variant, (fabric_case, racks, compact),
                              (f"8k GPUs ({FABRIC_RACKS['8k']:,} racks)", "full")))
+    if "startup" in areas:
+        base = ("python -c pass", "fresh interpreter")
+        todo.append(("startup", *base, (startup_case, ["-c", "pass"]), None))
+        for label, argv in (("gwplan --help", ["-m", "planner", "--help"]),
+                            ("gwplan validate (bundled scenario)", ["-m", "planner", "validate", str(BUNDLED)]),
+                            ("gwplan optimize --help", ["-m", "planner", "optimize", "--help"])):
+            todo.append(("startup", label, "fresh interpreter", (startup_case, argv), base))
     return todo
 
 
@@ -207,7 +232,8 @@ def print_table(rows: list[Row]) -> None:
     for r in rows:
         base = index.get(r.baseline) if r.baseline else None
         ratio = f"{r.seconds / base.seconds:.2f}x" if base is not None and base is not r and base.seconds else "1 (base)"
-        print(f"| {r.area} | {r.case} | {r.variant} | {r.result} | {r.seconds:,.2f} | {ratio} | {r.peak_mib:,.0f} |")
+        seconds = f"{r.seconds:,.3f}" if r.seconds < 1 else f"{r.seconds:,.2f}"
+        print(f"| {r.area} | {r.case} | {r.variant} | {r.result} | {seconds} | {ratio} | {r.peak_mib:,.0f} |")
 
 
 def main() -> int:
