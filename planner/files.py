@@ -105,9 +105,7 @@ def _expanded_size(doc: Any) -> int:
 
 
 def parse_yaml_text(text: str) -> Any:
-    """Parse YAML text with the safe loader (no Python objects, ever); refuse cycles and alias bombs.
-
-    """
+    """Parse YAML text with the safe loader (no Python objects, ever); refuse cycles and alias bombs."""
     doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
     _expanded_size(doc)
     return doc
