@@ -60,7 +60,7 @@ def scenario_doc(n_sites: int, seed: int = 1) -> dict:
         anchor = next(s for s in by_distance if int(s["id"][1:]) <= len(REGIONS))  # ready from phase 1
         near += [] if anchor in near else [anchor]
         demand.append({"id": name, "demand_mw": mw, "from_phase": phase,
-                       "serve_cost_usd": {s["id"]: round(mw * _km(lat, lon, s["lat"], s["lon"]) * 3000, -3)
+                       "serve_cost_usd_per_year": {s["id"]: round(mw * _km(lat, lon, s["lat"], s["lon"]) * 3000, -3)
                                           for s in near}})
     return {
         "name": f"synthetic-{n_sites}-sites-seed{seed}",
@@ -71,7 +71,8 @@ def scenario_doc(n_sites: int, seed: int = 1) -> dict:
         "constraints": {"max_site_share": 0.4, "max_region_share": 0.4, "min_sites_per_phase": 2,
                         "min_regions_per_phase": 2, "diversity_min_it_mw": 100},
         "phases": [{"id": str(p + 1), "online_date": label, "it_mw_required": 1000,
-                    "platform": "vr-nvl144" if p < 2 else "rubin-ultra-nvl576", "funding_usd": 55e9}
+                    "platform": "vr-nvl144" if p < 2 else "rubin-ultra-nvl576",
+                    "funding_usd": 110e9 if p == 0 else 55e9}
                    for p, label in enumerate(PHASES)],
         "sites": sites,
         "demand_regions": demand,

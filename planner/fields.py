@@ -23,12 +23,13 @@ MAX_WHOLE_NUMBER = 10**9  # any count (racks, GPUs, ports, ...)
 UNIT_LIMITS = {"mw": 1e6, "kw": 1e6, "gbps": 1e7, "months": 1200.0, "years": 200.0}  # 1 TW, ..., a century
 
 
-FREE_MAPPINGS = ("grid_mw_by_date", "serve_cost_usd", "served_mw")  # keys are dates or site ids, not fields
+# keys are dates, site ids or power-source ids, not fields
+FREE_MAPPINGS = ("grid_mw_by_date", "serve_cost_usd_per_year", "served_mw", "power_mw", "energy_mwh_per_year")
 
 
 def unit_limit(path: str) -> float:
     """The largest sensible value of a field, from the first unit in its name (`capex_usd_per_it_mw` is in
-    dollars, `grid_mw_by_phase[3]` in MW); entries of free mappings (`serve_cost_usd.tx_mw_1`) take the
+    dollars, `grid_mw_by_phase[3]` in MW); entries of free mappings (`serve_cost_usd_per_year.tx_mw_1`) take the
     unit of the field that holds them, whatever their key says."""
     parts = [part for part in re.split(r"[.\[\]]", path) if part]
     for i in reversed(range(len(parts))):

@@ -30,9 +30,10 @@ def racks_fit_power(racks: int, it_mw: float, rack_it_mw: float) -> bool:
     return racks * rack_it_mw <= it_mw + TOLERANCE_MW and racks == whole_racks(it_mw, rack_it_mw)
 
 
-def within_grid(facility_mw: float, grid_mw: float) -> bool:
-    """A campus draws no more facility power than its grid supplies in that phase."""
-    return facility_mw <= grid_mw + TOLERANCE_MW
+def within_supply(facility_mw: float, supply_mw: float) -> bool:
+    """A campus draws no more facility power than its supply in that phase: the grid (with a paid upgrade)
+    and on-site power."""
+    return facility_mw <= supply_mw + TOLERANCE_MW
 
 
 def within_funding(spent_usd: float, funded_usd: float) -> bool:

@@ -7,17 +7,17 @@ themselves are `planner.rules`, the same ones the scenario loader and the plan r
 
 from __future__ import annotations
 
-from planner.rules import PUE_MAX, PUE_MIN, pue_in_range, racks_fit_power, within_funding, within_grid
+from planner.rules import PUE_MAX, PUE_MIN, pue_in_range, racks_fit_power, within_funding, within_supply
 
 
-def validate_facility_within_grid(args, report_violation) -> None:
-    """A campus never draws more facility MW than its grid supplies in that phase."""
+def validate_facility_within_supply(args, report_violation) -> None:
+    """A campus never draws more facility MW than its supply in that phase (grid, upgrade, on-site power)."""
     if args.resource_type != "gwplan:site:Campus":
         return
-    facility, grid = args.props["facility_mw"], args.props["grid_mw"]
-    if not within_grid(facility, grid):
-        report_violation(f"campus {args.props['site']}: {facility:,.1f} MW facility power exceeds the grid's "
-                         f"{grid:,.1f} MW in phase {args.props['phase']}")
+    facility, supply = args.props["facility_mw"], args.props["supply_mw"]
+    if not within_supply(facility, supply):
+        report_violation(f"campus {args.props['site']}: {facility:,.1f} MW facility power exceeds the "
+                         f"{supply:,.1f} MW supplied in phase {args.props['phase']}")
 
 
 def validate_capex_within_funding(args, report_violation) -> None:
@@ -53,7 +53,7 @@ def validate_gpus_match_power(args, report_violation) -> None:
 
 
 RULES = {
-    "facility-within-grid": validate_facility_within_grid,
+    "facility-within-supply": validate_facility_within_supply,
     "capex-within-funding": validate_capex_within_funding,
     "pue-in-range": validate_pue_in_range,
     "gpus-match-power": validate_gpus_match_power,

@@ -105,6 +105,7 @@ class CampusArgs:
     block_it_mw_added: float
     facility_mw: float
     grid_mw: float
+    supply_mw: float  # grid, upgrade and on-site power
     pue: float
     capex_usd: float
     clusters: tuple[GpuClusterArgs, ...]
@@ -117,7 +118,7 @@ class Campus(pulumi.ComponentResource):
     def __init__(self, name: str, args: CampusArgs, opts: pulumi.ResourceOptions | None = None):
         props = {"site": args.site, "region": args.region, "phase": args.phase,
                  "opened_this_phase": args.opened_this_phase, "block_it_mw_added": args.block_it_mw_added,
-                 "facility_mw": args.facility_mw, "grid_mw": args.grid_mw, "pue": args.pue,
+                 "facility_mw": args.facility_mw, "grid_mw": args.grid_mw, "supply_mw": args.supply_mw, "pue": args.pue,
                  "capex_usd": args.capex_usd}
         super().__init__("gwplan:site:Campus", name, props, opts)  # props: what policies check
         child = pulumi.ResourceOptions(parent=self)

@@ -45,7 +45,8 @@ def test_grid_funding_and_lead_times_hold(solved):
         funded += planned.funding_usd
         assert spent <= funded + 1.0
         for s in planned.sites:
-            assert s.facility_mw <= sites[s.site].grid_mw_by_phase[p] + 1e-6
+            assert s.grid_mw == sites[s.site].grid_mw_by_phase[p]
+            assert s.facility_mw <= s.supply_mw + 1e-6  # grid, a paid upgrade and on-site power
             assert s.it_mw_total <= s.block_it_mw_total + 1e-6
             assert p in eligible_phases(scenario, sites[s.site])
 

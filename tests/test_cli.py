@@ -34,9 +34,9 @@ def test_validate_bad_lists_one_line_per_problem(write_scenario, capsys):
 
 
 def _site_fields():
-    return {"carbon_kg_per_mwh", "energy_usd_per_mwh", "grid_mw_by_date", "grid_mw_by_phase", "grid_operator", "id",
-            "lat", "lead_time_months", "lon", "max_it_mw", "name", "open_cost_usd", "opex_usd_per_it_mw_year",
-            "power_blocks", "pue", "region"}
+    return {"carbon_kg_per_mwh", "energy_usd_per_mwh", "grid_mw_by_date", "grid_mw_by_phase", "grid_operator",
+            "grid_upgrades", "id", "lat", "lead_time_months", "lon", "max_it_mw", "max_it_mw_per_phase", "name",
+            "onsite_power", "open_cost_usd", "opex_usd_per_it_mw_year", "power_blocks", "pue", "region"}
 
 
 def test_optimize_json_and_plan(write_scenario, tmp_path, capsys):
@@ -83,14 +83,15 @@ def test_optimize_bad_input_exits_2(write_scenario, tmp_path, capsys):
 @pytest.mark.parametrize("solver", ["highs", "scip", "cp-sat"])
 def test_every_back_end_finds_the_same_optimum(write_scenario, tmp_path, capsys, solver):
     # A holds 50 MW IT (grid 60 at PUE 1.2) for 50 M; B the other 50 for 3 + 100 M; the 20 MW metro
-    # demand costs 2 M from A (which has room for it) or 4 M from B: 155 M in all.
-    demand = [{"id": "metro", "demand_mw": 20.0, "from_phase": "1", "serve_cost_usd": {"A": 2e6, "B": 4e6}}]
+    # demand costs 2 M a year from A (which has room for it) or 4 M from B, over the ~4 years to the horizon.
+    demand = [{"id": "metro", "demand_mw": 20.0, "from_phase": "1", "serve_cost_usd_per_year": {"A": 2e6, "B": 4e6}}]
     doc = tiny_doc([site("A", grid=[60.0], pue=1.2), site("B", capex_per_mw=2e6, open_cost=3e6)],
                    constraints={"min_sites_per_phase": 2, "diversity_min_it_mw": 10}, demand_regions=demand)
     path = write_scenario(doc)
     assert main(["optimize", str(path), "-o", str(tmp_path / "p.yaml"), "--solver", solver, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["status"] == "optimal" and report["objective"] == pytest.approx(155e6, rel=1e-6)
+    served_years = 5.0 - 365 / 365.25  # online 2027-01-01, a year after the planning start; horizon 5 years
+    assert report["status"] == "optimal" and report["objective"] == pytest.approx(153e6 + 2e6 * served_years, rel=1e-6)
 
 
 def test_same_inputs_same_plan_bytes(write_scenario, tmp_path, capsys):

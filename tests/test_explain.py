@@ -30,6 +30,11 @@ def two_phases(required_mw=(100, 100), funding=(1e12, 1e12)):
      ["at most 50% of it per region", "only 70 MW"]),
     (tiny_doc([site("A"), site("B", lead=60)], constraints={"required_sites": ["B"]}), "required_site",
      ["site B is required", "60 months", "beyond the last phase (2027-01-01)"]),
+    (tiny_doc([site("A", max_it_mw_per_phase=40), site("B", max_it_mw_per_phase=30)]), "build_rate",
+     ["phase 1 needs 100 MW", "construction rates", "at most 70 MW can stand by then"]),
+    (tiny_doc([site("A", carbon_kg_per_mwh=400), site("B", carbon_kg_per_mwh=500)],
+              constraints={"carbon_cap_tonnes_per_year": 1e5}), "carbon",
+     ["phase 1 needs 100 MW", "at least 350,400 t of CO2 a year", "above the cap of 100,000 t"]),
 ])
 def test_each_family_is_explained(write_scenario, tmp_path, capsys, doc, family, words):
     path = write_scenario(doc)
@@ -44,3 +49,10 @@ def test_each_family_is_explained(write_scenario, tmp_path, capsys, doc, family,
 
 def test_a_feasible_scenario_has_no_reasons(write_scenario):
     assert explain(load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))) == []
+
+
+def test_on_site_power_counts_toward_what_a_site_can_supply(write_scenario):
+    """A's grid alone (60 MW) cannot carry 100 MW; with 50 MW of turbines it can: no grid reason."""
+    turbines = [{"id": "gas", "capex_usd_per_mw": 1e6, "lead_time_months": 0, "max_mw": 50}]
+    assert explain(load_scenario(write_scenario(tiny_doc([site("A", grid=[60.0])]))))[0].family == "grid"
+    assert explain(load_scenario(write_scenario(tiny_doc([site("A", grid=[60.0], onsite_power=turbines)])))) == []

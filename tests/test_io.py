@@ -53,14 +53,14 @@ def test_cross_references_are_checked(write_scenario):
         {"id": "1", "online_date": "2028-01-01", "it_mw_required": 10, "platform": "nope", "funding_usd": 1},
         {"id": "2", "online_date": "2027-01-01", "it_mw_required": 10, "platform": "unit", "funding_usd": 1}],
         constraints={"required_sites": ["Z"], "forbidden_sites": []},
-        demand_regions=[{"id": "d", "demand_mw": 5, "from_phase": "9", "serve_cost_usd": {"Q": 1}}])
+        demand_regions=[{"id": "d", "demand_mw": 5, "from_phase": "9", "serve_cost_usd_per_year": {"Q": 1}}])
     found = "\n".join(problems_of(write_scenario(doc)))
     assert "sites[1].id: duplicate id 'A'" in found
     assert "phases[0].platform: unknown platform 'nope'" in found
     assert "phases[1].online_date: phases must be in date order" in found
     assert "constraints.required_sites[0]: unknown site 'Z'" in found
     assert "demand_regions[0].from_phase: unknown phase '9'" in found
-    assert "demand_regions[0].serve_cost_usd.Q: unknown site 'Q'" in found
+    assert "demand_regions[0].serve_cost_usd_per_year.Q: unknown site 'Q'" in found
 
 
 def test_platform_must_be_available_by_the_phase(write_scenario):
@@ -119,7 +119,7 @@ def test_period_labels_mean_their_last_day(text, iso):
 
 
 def test_plan_round_trip(solve_doc, tmp_path):
-    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd": {"A": 1e6}}]
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd_per_year": {"A": 1e6}}]
     _, out = solve_doc(tiny_doc([site("A"), site("B", capex_per_mw=2e6)], demand_regions=demand))
     dump_plan(out.plan, tmp_path / "plan.yaml")
     assert load_plan(tmp_path / "plan.yaml") == out.plan
@@ -203,6 +203,6 @@ def test_sanity_limits_follow_the_unit_of_the_field_not_of_a_site_id():
     assert unit_limit("sites[0].grid_mw_by_phase[2]") == 1e6
     assert unit_limit("sites[0].power_blocks[0].capex_usd_per_it_mw") == 1e15  # dollars per MW
     assert unit_limit("sites[1].grid_mw_by_date.2027-01-01") == 1e6
-    assert unit_limit("demand_regions[0].serve_cost_usd.tx_mw_1") == 1e15  # a site id naming 'mw'
+    assert unit_limit("demand_regions[0].serve_cost_usd_per_year.tx_mw_1") == 1e15  # a site id naming 'mw'
     assert unit_limit("sites[0].lead_time_months") == 1200
     assert unit_limit("platforms[0].rack_it_kw.default") == 1e6

@@ -136,22 +136,24 @@ def test_required_site_opens_even_without_capacity_need(solve_doc):
 
 
 def test_demand_region_pulls_capacity_to_the_sites_that_can_serve_it(solve_doc):
-    # Only B can serve 30 MW of inference demand (for 1 M); A is cheaper for everything else.
-    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd": {"B": 1 * M}}]
-    _, out = solve_doc(tiny_doc([site("A"), site("B", capex_per_mw=2 * M)], demand_regions=demand))
+    # Only B can serve 30 MW of inference demand (for 1 M a year); A is cheaper for everything else.
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd_per_year": {"B": 1 * M}}]
+    scenario, out = solve_doc(tiny_doc([site("A"), site("B", capex_per_mw=2 * M)], demand_regions=demand))
     assert it_by_site(out.plan) == pytest.approx({"A": 70.0, "B": 30.0})
-    assert out.plan.npv_usd == pytest.approx(70 * M + 60 * M + 1 * M, rel=1e-9)
+    served_years = 5.0 - scenario.phase_years(scenario.phases[0])  # from the online date to the horizon
+    assert out.plan.npv_usd == pytest.approx(70 * M + 60 * M + 1 * M * served_years, rel=1e-9)
     assert out.plan.phases[0].demand[0].served_mw == (("B", pytest.approx(30.0)),)
 
 
 def test_demand_is_split_across_sites(solve_doc):
     # 30 MW of demand, B's grid holds 20 MW: the rest is served from A at a higher cost.
-    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd": {"A": 9 * M, "B": 3 * M}}]
-    _, out = solve_doc(tiny_doc([site("A"), site("B", grid=[20.0])], demand_regions=demand))
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd_per_year": {"A": 9 * M, "B": 3 * M}}]
+    scenario, out = solve_doc(tiny_doc([site("A"), site("B", grid=[20.0])], demand_regions=demand))
     served = dict(out.plan.phases[0].demand[0].served_mw)
     assert served == pytest.approx({"B": 20.0, "A": 10.0})
-    # serving cost: B 3 M x 20/30 + A 9 M x 10/30 = 5 M; capacity 100 M.
-    assert out.plan.npv_usd == pytest.approx(105 * M, rel=1e-9)
+    # serving cost a year: B 3 M x 20/30 + A 9 M x 10/30 = 5 M, over the years served; capacity 100 M.
+    served_years = 5.0 - scenario.phase_years(scenario.phases[0])
+    assert out.plan.npv_usd == pytest.approx(100 * M + 5 * M * served_years, rel=1e-9)
 
 
 def test_annuity_is_the_discounted_flow_integrated():

@@ -24,7 +24,7 @@ def test_the_bundled_plan_passes_every_policy(phase):
         assert check(typ, props) == []
 
 
-CAMPUS = {"site": "A", "phase": "1", "facility_mw": 100.0, "grid_mw": 120.0, "pue": 1.2}
+CAMPUS = {"site": "A", "phase": "1", "facility_mw": 100.0, "grid_mw": 80.0, "supply_mw": 120.0, "pue": 1.2}
 CLUSTER = {"platform": "vr-nvl144", "racks": 500, "gpus": 36_000, "gpus_per_rack": 72, "rack_it_kw": 200.0,
            "it_mw": 100.0}
 PHASE = {"phase": "1", "cumulative_capex_usd": 50e9, "cumulative_funding_usd": 55e9}
@@ -37,7 +37,7 @@ def test_valid_resources_pass():
 
 
 @pytest.mark.parametrize("typ, props, expected", [
-    ("gwplan:site:Campus", {**CAMPUS, "facility_mw": 130.0}, "exceeds the grid's 120.0 MW"),
+    ("gwplan:site:Campus", {**CAMPUS, "facility_mw": 130.0}, "exceeds the 120.0 MW supplied"),
     ("gwplan:site:Campus", {**CAMPUS, "pue": 2.4}, "PUE 2.4 is outside [1.0, 2.0]"),
     ("gwplan:rollout:Phase", {**PHASE, "cumulative_capex_usd": 56e9}, "exceeds the $55.00B funded"),
     ("gwplan:compute:GpuCluster", {**CLUSTER, "gpus": 36_001}, "are not 500 racks x 72 GPUs"),

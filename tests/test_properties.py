@@ -223,7 +223,7 @@ def test_random_optimize_flags(flags, tmp_path):
 @settings(SETTINGS, max_examples=60)
 @given(target=st.sampled_from(["economics.discount_rate", "sites[north].pue", "sites[5].pue", "phases[0]",
                                "constraints", "sites[south].grid_mw_by_date", "name", "x.y[z]", "", "[", "a..b",
-                               "phases[1].online_date", "demand_regions[east].serve_cost_usd.north"]),
+                               "phases[1].online_date", "demand_regions[east].serve_cost_usd_per_year.north"]),
        value=st.one_of(st.sampled_from(["[1", "{a: 1", "&a [*a]", "!!python/none", "null", "2026-H3", "'"]),
                        st.text(max_size=12)))
 def test_random_set_overrides(target, value, tmp_path):

@@ -28,3 +28,8 @@ def test_report_charts_and_page(tmp_path, capsys):
     assert plan.provenance.scenario_sha256 in page
     for site in plan.phases[-1].sites:
         assert f"<td>{site.site}</td>" in page  # the per-site fabric table
+    for phase in plan.phases:  # the per-phase table: GPUs both ways, whole-rack MW, emissions
+        assert (f"<td>{phase.gpus_total:,}</td><td>{phase.gpu_dies_total:,}</td>" in page
+                and f"<td>{phase.rack_it_mw_total:,.1f}</td>" in page
+                and f"<td>{phase.emissions_t_per_year / 1e3:,.0f}</td>" in page)
+    assert f"${plan.refresh_capex_usd / 1e9:,.1f}B nominal" in page

@@ -12,7 +12,7 @@ import pytest
 
 from planner.fields import InputError
 from planner.plan import load_plan
-from planner.rules import PUE_MAX, PUE_MIN, racks_fit_power, whole_racks, within_funding, within_grid
+from planner.rules import PUE_MAX, PUE_MIN, racks_fit_power, whole_racks, within_funding, within_supply
 from planner.scenario import load_scenario
 from tests.helpers import REPO, site, tiny_doc
 from tests.test_policies import CAMPUS, check
@@ -33,8 +33,8 @@ def test_racks_fit_power_wants_exactly_the_racks_that_fit():
     assert not racks_fit_power(334, 100.0, 0.3)  # one too many
 
 
-def test_grid_and_funding_allow_round_off_and_nothing_more():
-    assert within_grid(150.0 + 1e-7, 150.0) and not within_grid(150.001, 150.0)
+def test_supply_and_funding_allow_round_off_and_nothing_more():
+    assert within_supply(150.0 + 1e-7, 150.0) and not within_supply(150.001, 150.0)
     assert within_funding(1e9 + 0.5, 1e9) and not within_funding(1e9 + 10.0, 1e9)
 
 

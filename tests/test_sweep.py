@@ -74,3 +74,19 @@ def test_dask_scheduler_address_path(scenario):
     with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
         remote = run_sweep(scenario, sweep, options, "dask", scheduler=cluster.scheduler_address)
     assert remote == run_sweep(scenario, sweep, options, "serial")
+
+
+def test_a_shortfall_price_turns_infeasible_samples_into_measured_shortfalls(write_scenario):
+    """Every grid slips a phase (probability 1): phase 1 has no power. A hard requirement makes every sample
+    infeasible; at 5 M per MW short each sample is solved, 100 MW short in phase 1."""
+    sweep = SweepOptions(samples=3, seed=1, grid_delay_probability=1.0)
+    options = SolveOptions(time_limit_s=20)
+    two = [{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 100, "platform": "unit",
+            "funding_usd": 1e12} for i in range(2)]
+    hard = summarize(run_sweep(load_scenario(write_scenario(tiny_doc([site("A")], two))), sweep, options, "serial"))
+    assert hard.infeasible == 3 and hard.solved == 0
+    soft_doc = tiny_doc([site("A")], two, constraints={"shortfall_usd_per_mw": 5e6})
+    soft = summarize(run_sweep(load_scenario(write_scenario(soft_doc)), sweep, options, "serial"))
+    assert soft.solved == 3 and soft.short == 3 and soft.infeasible == 0
+    assert soft.shortfall_mw_p10 == soft.shortfall_mw_p90 == pytest.approx(100.0)
+    assert soft.as_json()["shortfall_mw"]["p50"] == pytest.approx(100.0)

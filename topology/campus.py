@@ -9,35 +9,14 @@ alternative routes where geography allows.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from itertools import combinations
 
 import networkx as nx
 
-EARTH_RADIUS_KM = 6371.0
-FIBER_ROUTE_FACTOR = 1.5
-FIBER_US_PER_KM = 5.0
+from topology.geo import FIBER_ROUTE_FACTOR, FIBER_US_PER_KM, Campus, fiber_latency_ms, great_circle_km
 
-
-@dataclass(frozen=True)
-class Campus:
-    id: str
-    lat: float
-    lon: float
-    region: str = ""
-
-
-def great_circle_km(a: Campus, b: Campus) -> float:
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
-
-
-def fiber_latency_ms(distance_km: float, route_factor: float = FIBER_ROUTE_FACTOR) -> float:
-    """One-way latency of a fiber route over a great-circle distance."""
-    return distance_km * route_factor * FIBER_US_PER_KM / 1000.0
+__all__ = ["FIBER_ROUTE_FACTOR", "FIBER_US_PER_KM", "Campus", "campus_graph", "disjoint_paths", "fiber_latency_ms",
+           "great_circle_km", "pair_routes", "route_latency_ms", "shortest_latency_ms"]
 
 
 def campus_graph(campuses: list[Campus], neighbours: int = 3, route_factor: float = FIBER_ROUTE_FACTOR) -> nx.Graph:
@@ -61,13 +40,18 @@ def campus_graph(campuses: list[Campus], neighbours: int = 3, route_factor: floa
     return g
 
 
-def mesh_latency_ms(campuses) -> dict[tuple[str, str], float]:
-    """One-way latency between every ordered pair of campuses over their fiber mesh (`campus_graph`).
+def route_latency_ms(campus_ids, routes) -> dict[tuple[str, str], float]:
+    """One-way latency between every ordered pair of campuses connected over given fiber routes.
 
-    `campuses`: anything with `id`, `lat`, `lon` and `region` attributes (a `Campus`, a plan's campus,
-    a scenario's site).
+    `routes`: (campus a, campus b, route km) triples, the fiber actually laid; latency is the shortest
+    path at FIBER_US_PER_KM (no route factor: route km are real). Pairs with no path are absent.
     """
-    g = campus_graph(list(campuses))
+    g = nx.Graph()
+    g.add_nodes_from(campus_ids)
+    for a, b, km in routes:
+        ms = km * FIBER_US_PER_KM / 1000.0
+        if not g.has_edge(a, b) or g[a][b]["latency_ms"] > ms:  # parallel routes: the shorter one
+            g.add_edge(a, b, latency_ms=ms)
     return {(a, b): ms for a, lengths in nx.all_pairs_dijkstra_path_length(g, weight="latency_ms")
             for b, ms in lengths.items()}
 

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from planner.files import write_text_atomic
     from planner.optimize.result import SolveStatus
     from planner.plan import dump_plan
-    from planner.report.text import console, plan_table, status_line, summary_text
+    from planner.report.text import console, print_plan, status_line, summary_text
     from planner.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         out = console(140)
         if written:
-            out.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario.name}"))
+            print_plan(out, outcome.plan, scenario.name)
         out.print(status_line(outcome), highlight=False)
         if written:
             out.print(f"plan written to {plan_path}; summary to {summary_path}", highlight=False)

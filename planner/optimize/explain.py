@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.optimize.parameters import eligible_phases, max_it_mw
+from planner.optimize.parameters import HOURS_PER_YEAR, eligible_phases, max_it_mw, supply_limit_mw
 from planner.scenario.types import Scenario, Site
 
 
 @dataclass(frozen=True)
 class Reason:
-    family: str  # grid | lead_time | funding | diversity | region_share | required_site
+    family: str  # grid | lead_time | build_rate | funding | diversity | region_share | carbon | required_site
     phase: str | None
     message: str
 
@@ -30,9 +30,34 @@ def _usd_b(value: float) -> str:
     return f"${value / 1e9:,.2f}B"
 
 
-def site_it_limit_mw(site: Site, p: int) -> float:
-    """At most the IT MW a site can hold in phase p: its grid at its PUE, and its own cap."""
-    return min(site.grid_mw_by_phase[p] / site.pue, max_it_mw(site))
+def site_it_limit_mw(scenario: Scenario, site: Site, p: int) -> float:
+    """At most the IT MW a site can hold in phase p: its supply (grid, best upgrade, on-site power its lead
+    times reach) at its PUE, and its own cap."""
+    return min(supply_limit_mw(scenario, site, p) / site.pue, max_it_mw(site))
+
+
+def least_t_per_it_mw_year(scenario: Scenario, sites: list[Site]) -> float:
+    """The fewest tonnes of CO2 a year one MW of IT can cause anywhere: the cleanest source of any site."""
+    util = scenario.economics.utilization
+    best = []
+    for s in sites:
+        sources = [s.carbon_kg_per_mwh or 0.0] + [o.carbon_kg_per_mwh for o in s.onsite_power if o.supplies_energy]
+        best.append(s.pue * util * HOURS_PER_YEAR * min(sources) / 1000.0)
+    return min(best, default=0.0)
+
+
+def build_rate_limit_mw(scenario: Scenario, usable: list[Site], eligible: dict, limits: dict, p: int) -> float:
+    """The most IT that construction rates let stand by phase p (each site's rate per phase it can build in,
+    within its supply; each region's rate per phase)."""
+    c = scenario.constraints
+    by_region: dict[str, float] = {}
+    for s in usable:
+        phases = sum(1 for q in range(p + 1) if q in eligible[s.id])
+        reach = limits[s.id] if s.max_it_mw_per_phase is None else min(limits[s.id], s.max_it_mw_per_phase * phases)
+        by_region[s.region] = by_region.get(s.region, 0.0) + reach
+    if c.max_region_it_mw_per_phase is not None:
+        by_region = {g: min(mw, c.max_region_it_mw_per_phase * (p + 1)) for g, mw in by_region.items()}
+    return sum(by_region.values())
 
 
 def explain(scenario: Scenario) -> list[Reason]:
@@ -50,23 +75,37 @@ def explain(scenario: Scenario) -> list[Reason]:
         needed += phase.it_mw_required
         funded += phase.funding_usd
         when = f"by {phase.online_label}"
-        limits = {s.id: site_it_limit_mw(s, p) if p in eligible[s.id] else 0.0 for s in usable}
+        limits = {s.id: site_it_limit_mw(scenario, s, p) if p in eligible[s.id] else 0.0 for s in usable}
         supply = sum(limits.values())
-        if needed > supply + 1e-6:
-            late = sorted((s for s in usable if p not in eligible[s.id] and site_it_limit_mw(s, p) > 0),
-                          key=lambda s: -site_it_limit_mw(s, p))
+        soft = c.shortfall_usd_per_mw is not None  # a shortfall at a price: capacity cannot make it infeasible
+        if needed > supply + 1e-6 and not soft:
+            late = sorted((s for s in usable if p not in eligible[s.id] and site_it_limit_mw(scenario, s, p) > 0),
+                          key=lambda s: -site_it_limit_mw(scenario, s, p))
             top = sorted(((mw, sid) for sid, mw in limits.items() if mw > 0), reverse=True)[:4]
             where = ", ".join(f"{sid} {_mw(mw)}" for mw, sid in top) or "none"
             text = (f"phase {phase.id} needs {_mw(needed)} of IT installed {when}; the sites allowed then can "
-                    f"supply at most {_mw(supply)} (grid limits: {where})")
+                    f"supply at most {_mw(supply)} (power limits: {where})")
             if late:
-                lead = ", ".join(f"{s.id} ({s.lead_time_months:g} months, {_mw(site_it_limit_mw(s, p))})"
+                lead = ", ".join(f"{s.id} ({s.lead_time_months:g} months, {_mw(site_it_limit_mw(scenario, s, p))})"
                                  for s in late[:4])
                 reasons.append(Reason("lead_time", phase.id, text + f"; sites whose grid is there but whose lead "
                                                                     f"time from {start} is too long: {lead}"))
             else:
                 reasons.append(Reason("grid", phase.id, text))
-        if c.max_region_share is not None and c.max_region_share < 1 and needed > 0:
+        elif not soft and needed > build_rate_limit_mw(scenario, usable, eligible, limits, p) + 1e-6:
+            reachable = build_rate_limit_mw(scenario, usable, eligible, limits, p)
+            reasons.append(Reason("build_rate", phase.id,
+                                  f"phase {phase.id} needs {_mw(needed)} of IT installed {when}; at the campuses' "
+                                  f"and regions' construction rates (max_it_mw_per_phase, "
+                                  f"max_region_it_mw_per_phase) at most {_mw(reachable)} can stand by then"))
+        caps = c.carbon_cap_tonnes_per_year
+        least_t = needed * least_t_per_it_mw_year(scenario, usable)
+        if caps is not None and not soft and least_t > caps[p] + 1e-6:
+            reasons.append(Reason("carbon", phase.id,
+                                  f"phase {phase.id} needs {_mw(needed)} of IT {when}; even on the cleanest power "
+                                  f"available it emits at least {least_t:,.0f} t of CO2 a year, above the cap of "
+                                  f"{caps[p]:,.0f} t"))
+        if c.max_region_share is not None and c.max_region_share < 1 and needed > 0 and not soft:
             by_region: dict[str, float] = {}
             for s in usable:
                 by_region[s.region] = by_region.get(s.region, 0.0) + limits[s.id]

@@ -1,7 +1,8 @@
 """The rollout optimization model: a mixed-integer program built with OR-Tools MathOpt.
 
 MathOpt keeps the formulation solver-neutral: the same model is solved by HiGHS, SCIP or CP-SAT
-(`planner.optimize.solve`). Building, solving and extracting a plan are separate steps.
+(`planner.optimize.solve`). Building, solving and extracting a plan are separate steps. Where power
+comes from (grid, upgrades, on-site generation) is in `planner.optimize.supply`.
 
 Formulation
 -----------
@@ -9,50 +10,62 @@ Sets
     S sites; P phases in date order (p' <= p: phases up to p); K_s power-block kinds of site s;
     G regions (S_g the sites in region g); R demand regions, active in phases P_r, servable from S_r.
 Parameters
-    t_p years from the planning start to phase p's online date; t_{|P|+1} = H, the horizon;
-    d(t) = (1 + rate)^-t the discount factor; A_p = integral of d(t) from t_p to t_{p+1};
-    req_p IT MW phase p adds; m_p, Q_p IT MW and system capex of one rack of phase p's platform;
-    grid_sp facility MW the grid can deliver to s in phase p; pue_s; e_sp = 1 when s's lead time lets
-    it be online by phase p; F_s open cost; B_sk, C_sk a block's IT MW and capex per IT MW;
-    M_s = min(max_it_mw_s, max_p grid_sp / pue_s) the most IT MW s can ever hold;
-    w_s = energy_usd_per_mwh_s * pue_s * 8760 * utilization + opex_usd_per_it_mw_year_s, the yearly
-    running cost of one installed IT MW; Phi_p funding; D_r demand MW; c_rs cost of serving all of r
-    from s in one phase; salvage fractions v^f_p = max(0, 1 - (H - t_p)/facility_life),
-    v^it_p = max(0, 1 - (H - t_p)/it_life).
+    t_p years from the planning start to phase p's online date; t_{|P|+1} = H, the horizon; period p
+    is [t_p, t_{p+1}); d(t) = (1 + rate)^-t; A_p = integral of d(t) over period p, A^e_p the same with
+    energy prices escalating; req_p IT MW phase p adds; R_p = sum_{p'<=p} req_p';
+    grid_sp facility MW the grid delivers to s in phase p; pue_s; e_sp = 1 when s's lead time lets it be
+    online by phase p (a block kind, an upgrade or an on-site option needs its own lead time too);
+    F_s open cost; B_sk, C_sk a block's IT MW and capex per IT MW; M_s the most IT MW s can ever hold;
+    pay(t, lead) the present value of 1 USD of construction capex for something online at t, paid over
+    its lead time by the construction spend profile; g_p the net present cost of 1 MW of GPU systems
+    bought in phase p over the horizon (purchase, each refresh at the end of its IT life at the
+    then-current platform's price, less the straight-line salvage of the last purchase;
+    parameters.gpu_cost_usd_per_it_mw); a_qp the share of period p that systems bought in phase q run
+    (1 when refreshed, less once retired); w^e_s energy MWh a year per IT MW (pue x utilization x 8760),
+    price_s, fix_s fixed opex per IT MW a year; Phi_p funding; D_r demand MW; c_rs the yearly cost of
+    serving all of r from s; v^f_p = max(0, 1 - (H - t_p)/facility_life) salvage of what is built.
 Variables (totals by phase, never decreasing: branching on totals proves optimality much faster than
 on per-phase additions; what a phase adds is the difference)
     Y_sp in {0,1} (only where e_sp = 1 and s is not forbidden): s is open by phase p;
     N_skp in Z+: power blocks of kind k built at s by phase p;
-    IT_sp >= 0: IT MW of GPU systems installed at s by phase p (the plan counts the whole racks of the
+    IT_sp >= 0: IT MW of GPU systems bought at s up to phase p (the plan counts the whole racks of the
     phase's platform that fit in what the phase adds);
-    x_rsp in [0, 1]: share of r served from s in phase p;
-    add_sp, reg_gp in {0,1} (only with diversity minimums): s / region g adds capacity in phase p.
+    x_rsp in [0, 1]: share of r served from s in phase p; short_p >= 0 (only with a shortfall price);
+    add_sp, reg_gp in {0,1} (only with diversity minimums): s / region g adds capacity in phase p;
+    U_usp, G_skp, E_sp: grid upgrades, on-site capacity and energy (supply.py, only where a site has them).
     Shorthands: open_sp = Y_sp - Y_s,p-1; blk_skp = N_skp - N_sk,p-1; it_sp = IT_sp - IT_s,p-1;
-    BLK_sp = sum_k B_sk N_skp; R_p = sum_{p'<=p} req_p'; capex_p = sum_s (F_s open_sp +
-    sum_k C_sk B_sk blk_skp + (Q_p / m_p) it_sp).
+    BLK_sp = sum_k B_sk N_skp; live_sp = IT standing at t_p (IT_sp, less what has retired by then);
+    run_sp = sum_{q<=p} a_qp it_sq, the IT running through period p.
 Objective (net present cost, USD)
-    min sum_p d(t_p) capex_p + sum_{s,p} A_p w_s IT_sp + sum_{r,s,p} d(t_p) c_rs x_rsp
-        - d(H) sum_{s,p} [v^f_p (F_s open_sp + sum_k C_sk B_sk blk_skp) + v^it_p (Q_p / m_p) it_sp]
+    min sum_{s,p} [(pay(t_p, lead_s) - d(H) v^f_p) F_s open_sp
+                   + sum_k (pay(t_p, lead_sk) - d(H) v^f_p) C_sk B_sk blk_skp + g_p it_sp]
+        + sum_{s,p} [A^e_p price_s w^e_s run_sp + A_p fix_s run_sp] + on-site fuel and capacity (supply.py)
+        + carbon_usd_per_tonne sum_{s,p} A_p emissions_sp + sum_{r,s,p} A_p c_rs x_rsp
+        + shortfall_usd_per_mw sum_p d(t_p) short_p
 Constraints
     grows          open_sp >= 0, blk_skp >= 0, it_sp >= 0    (nothing is closed or removed)
     grid           BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp  (facility MW within the grid's supply, and
-                                                           no power blocks before the site opens)
-    racks_fit      IT_sp <= BLK_sp                         (racks go into built power blocks)
-    requirement    sum_s IT_sp >= R_p                      (cumulative capacity meets each phase)
-    funding        capex_p <= Phi_p, or with carry-over sum_{p'<=p} capex_p' <= sum_{p'<=p} Phi_p'
-    site_share     IT_sp <= min(grid_sp / pue_s, M_s, max_site_share R_p) Y_sp  (the share cap, of the
-                                                           required IT, and a tight big-M on IT)
-    region_share   sum_{s in S_g} IT_sp <= max_region_share R_p
+                                                           no power blocks before the site opens; with
+                                                           supply options: supply.add_supply_constraints)
+    racks_fit      live_sp <= BLK_sp                       (racks go into built power blocks)
+    requirement    sum_s live_sp >= R_p (- short_p)        (capacity standing meets each phase)
+    funding        capex paid in (t_{p-1}, t_p] <= Phi_p (cumulatively with carry-over): construction is
+                   paid over its lead time by the spend profile, GPU systems at the online date
+    site_share     live_sp <= min(supply_sp / pue_s, M_s, max_site_share R_p) Y_sp
+    region_share   sum_{s in S_g} live_sp <= max_region_share R_p
+    build_rate     it_sp <= max_it_mw_per_phase_s; sum_{s in S_g} it_sp <= max_region_it_mw_per_phase
     min_sites      it_sp >= delta add_sp;  sum_s add_sp >= min_sites_per_phase
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
     committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
-    training_lat.  it_sp <= M_s builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose fiber
-                   latency (topology.campus) exceeds training_max_latency_ms
-A stable re-plan adds stability_usd_per_mw * sum_{s,p} |IT_sp - IT^prev_sp| to the objective.
-    demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= IT_sp, for p in P_r
+    training_lat.  it_sp <= M_s builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose one-way
+                   latency exceeds training_max_latency_ms: a direct route (great circle x
+                   fiber_route_factor, 5 us/km), or the shortest path over the scenario's fiber_routes
+    demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= live_sp, for p in P_r
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
                                                            up to STRONG_LINKING_MAX_PAIRS pairs)
+    carbon_cap     sum_s emissions_sp <= cap_p             (tonnes a year at phase p's run rate)
+A stable re-plan adds stability_usd_per_mw * sum_{s,p} |IT_sp - IT^prev_sp| to the objective.
 Shares are of the required IT by that phase (R_p), not of what is installed: a constant right-hand
 side keeps the rows independent of one another (measured: several times faster to prove optimal).
 Money is carried in millions of USD inside the model (`USD_SCALE`) to keep coefficients well scaled.
@@ -65,18 +78,17 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
+from planner.optimize import costs, supply
 from planner.optimize.parameters import (
-    discount,
+    alive_weight,
+    cumulative,
     eligible_phases,
     max_it_mw,
-    operating_weights,
-    phase_platform_rack,
-    phase_years,
-    salvage_fraction,
-    yearly_cost_usd_per_it_mw,
+    reachable_phases,
+    retired_by,
+    supply_limit_mw,
 )
 from planner.optimize.replan import Commitment, Stability
-from planner.optimize.result import USD_SCALE
 from planner.scenario.types import Scenario
 
 STRONG_LINKING_MAX_PAIRS = 20_000  # serving pairs up to which serve_open rows are added (see add_demand_constraints)
@@ -93,9 +105,19 @@ class RolloutModel:
     it_total: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)  # IT_sp
     blocks: dict[tuple[int, int, int], mathopt.LinearBase] = field(default_factory=dict)  # blk_skp, added
     it: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # it_sp, added
+    live: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # live_sp: standing at t_p
+    running: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # run_sp: through period p
     serve: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
+    upgrades: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # U_usp
+    onsite: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # G_skp
+    energy: dict[tuple[int, int], dict[int, mathopt.Variable]] = field(default_factory=dict)  # E^k_sp
+    shortfall: dict[int, mathopt.Variable] = field(default_factory=dict)  # short_p
     eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
-    series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, IT_sp)
+    series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, live_sp)
+
+    def opening(self, i: int, p: int):
+        """open_sp = Y_sp - Y_s,p-1: 1 in the phase the site opens."""
+        return _added(self.opened, (i, p), (i, p - 1))
 
     @property
     def size(self) -> dict[str, int]:
@@ -119,48 +141,51 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     """
     rm = RolloutModel(scenario=scenario, model=mathopt.Model(name=scenario.name or "rollout"))
     add_site_variables(rm)
+    supply.add_supply_variables(rm)
     add_commitments(rm, commitments)
     add_capacity_constraints(rm)
     add_requirement_constraints(rm)
-    add_funding_constraints(rm)
+    costs.add_funding_constraints(rm)
     add_diversity_constraints(rm)
+    add_build_rate_constraints(rm)
     add_demand_constraints(rm)
     add_training_latency_constraints(rm)
-    add_objective(rm, stability)
+    supply.add_energy_dispatch(rm)
+    costs.add_objective(rm, stability)
     return rm
 
 
-def _cumulative(terms_by_phase: list) -> list:
-    """Running sums of per-phase linear expressions."""
-    out, running = [], 0.0
-    for terms in terms_by_phase:
-        running = running + terms
-        out.append(running)
-    return out
-
-
 def add_site_variables(rm: RolloutModel) -> None:
-    """Y_sp, N_skp, IT_sp (totals by phase) and the additions they imply: open_sp, blk_skp, it_sp."""
+    """Y_sp, N_skp, IT_sp (totals by phase), the additions they imply (open_sp, blk_skp, it_sp) and the IT
+    standing (live_sp) and running (run_sp) in each phase."""
     s_, m = rm.scenario, rm.model
     forbidden = set(s_.constraints.forbidden_sites)
     for i, site in enumerate(s_.sites):
         cap = max_it_mw(site)
         phases = [] if site.id in forbidden or cap <= 0 else eligible_phases(s_, site)
         rm.eligible[i] = phases
+        block_phases = [set(reachable_phases(s_, site.block_lead_time_months(b))) for b in site.power_blocks]
         for p in phases:
             tag = f"{site.id},{s_.phases[p].id}"
             rm.opened[i, p] = m.add_binary_variable(name=f"opened[{tag}]")
             for k, block in enumerate(site.power_blocks):
-                rm.blocks_total[i, k, p] = m.add_integer_variable(
-                    lb=0, ub=math.floor(cap / block.it_mw + 1e-9), name=f"blocks_total[{tag},{k}]")
+                top = math.floor(cap / block.it_mw + 1e-9) if p in block_phases[k] else 0  # block lead time
+                rm.blocks_total[i, k, p] = m.add_integer_variable(lb=0, ub=top, name=f"blocks_total[{tag},{k}]")
                 rm.blocks[i, k, p] = _added(rm.blocks_total, (i, k, p), (i, k, p - 1))
             rm.it_total[i, p] = m.add_variable(lb=0.0, ub=cap, name=f"it_total[{tag}]")
             rm.it[i, p] = _added(rm.it_total, (i, p), (i, p - 1))
             if p > phases[0]:  # grows: nothing is closed or removed
-                m.add_linear_constraint(opening(rm, i, p) >= 0, name=f"grows_open[{tag}]")
+                m.add_linear_constraint(rm.opening(i, p) >= 0, name=f"grows_open[{tag}]")
                 m.add_linear_constraint(rm.it[i, p] >= 0, name=f"grows_it[{tag}]")
                 for k in range(len(site.power_blocks)):
                     m.add_linear_constraint(rm.blocks[i, k, p] >= 0, name=f"grows_blocks[{tag},{k}]")
+        for p in phases:
+            gone = retired_by(s_, p)
+            rm.live[i, p] = rm.it_total[i, p] - rm.it_total[i, gone] if (i, gone) in rm.it_total else rm.it_total[i, p] + 0.0
+            if s_.economics.it_end_of_life == "refresh":
+                rm.running[i, p] = rm.it_total[i, p] + 0.0
+            else:
+                rm.running[i, p] = mathopt.fast_sum(alive_weight(s_, q, p) * rm.it[i, q] for q in phases if q <= p)
     rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
 
 
@@ -191,13 +216,8 @@ def _added(totals: dict, key: tuple, previous: tuple):
     return totals[key] - totals[previous] if previous in totals else totals[key] + 0.0
 
 
-def opening(rm: RolloutModel, i: int, p: int):
-    """open_sp = Y_sp - Y_s,p-1: 1 in the phase the site opens."""
-    return _added(rm.opened, (i, p), (i, p - 1))
-
-
 def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
-    """(Y_sp, BLK_sp, IT_sp) for every phase p, as expressions (0 where the site cannot be built)."""
+    """(Y_sp, BLK_sp, live_sp) for every phase p, as expressions (0 where the site cannot be built)."""
     s_ = rm.scenario
     site = s_.sites[i]
     opens, blocks, its = [], [], []
@@ -205,7 +225,7 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
         if (i, p) in rm.opened:
             opens.append(rm.opened[i, p])
             blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks_total[i, k, p] for k, b in enumerate(site.power_blocks)))
-            its.append(rm.it_total[i, p])
+            its.append(rm.live[i, p])
         else:
             opens.append(0.0)
             blocks.append(0.0)
@@ -214,7 +234,7 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
 
 
 def add_capacity_constraints(rm: RolloutModel) -> None:
-    """grid, racks_fit, required."""
+    """grid (or supply), racks_fit, required."""
     s_, m = rm.scenario, rm.model
     required = set(s_.constraints.required_sites)
     for i, site in enumerate(s_.sites):
@@ -231,61 +251,44 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
             m.add_linear_constraint(opened[last] == 1, name=f"required[{site.id}]")
         for p in range(phases[0], len(s_.phases)):
             tag = f"{site.id},{s_.phases[p].id}"
-            # One row is both the grid limit once open and "no blocks before opening", with the
-            # tightest big-M the data allows: BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp.
-            limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
-            m.add_linear_constraint(blocks[p] - limit * opened[p] <= 0, name=f"grid[{tag}]")
+            if supply.has_options(site):
+                supply.add_supply_constraints(rm, i, p, blocks[p], cap)
+            else:
+                # One row is both the grid limit once open and "no blocks before opening", with the
+                # tightest big-M the data allows: BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp.
+                limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
+                m.add_linear_constraint(blocks[p] - limit * opened[p] <= 0, name=f"grid[{tag}]")
             m.add_linear_constraint(its[p] - blocks[p] <= 0, name=f"racks_fit[{tag}]")
 
 
 def add_requirement_constraints(rm: RolloutModel) -> None:
-    """requirement: cumulative IT MW installed meets the cumulative requirement in every phase."""
+    """requirement: IT standing meets the cumulative requirement in every phase (short of it at a price,
+    when the scenario sets constraints.shortfall_usd_per_mw)."""
     s_ = rm.scenario
-    needed = _cumulative([ph.it_mw_required for ph in s_.phases])
+    needed = cumulative([ph.it_mw_required for ph in s_.phases])
+    soft = s_.constraints.shortfall_usd_per_mw is not None
     for p, phase in enumerate(s_.phases):
         total = mathopt.fast_sum(rm.series[i][2][p] for i in range(len(s_.sites)) if rm.eligible[i])
-        if needed[p] > 0:
-            rm.model.add_linear_constraint(total >= needed[p], name=f"requirement[{phase.id}]")
-
-
-def capex_expression(rm: RolloutModel, p: int, scale: float = 1.0):
-    """capex_p: open costs, power blocks and GPU systems bought in phase p (USD / scale)."""
-    s_ = rm.scenario
-    rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[p])
-    terms = []
-    for i, site in enumerate(s_.sites):
-        if (i, p) not in rm.opened:
+        if needed[p] <= 0:
             continue
-        terms.append(site.open_cost_usd / scale * opening(rm, i, p))
-        terms.extend(b.capex_usd_per_it_mw * b.it_mw / scale * rm.blocks[i, k, p]
-                     for k, b in enumerate(site.power_blocks))
-        terms.append(rack_capex / rack_mw / scale * rm.it[i, p])
-    return mathopt.fast_sum(terms)
-
-
-def add_funding_constraints(rm: RolloutModel) -> None:
-    """funding: capex within each phase's funding (cumulatively, when unspent funds carry over)."""
-    s_ = rm.scenario
-    spend = [capex_expression(rm, p, USD_SCALE) for p in range(len(s_.phases))]
-    funds = [ph.funding_usd / USD_SCALE for ph in s_.phases]
-    if s_.economics.carry_over_unspent_funding:
-        spend, funds = _cumulative(spend), _cumulative(funds)
-    for phase, spent, available in zip(s_.phases, spend, funds):
-        rm.model.add_linear_constraint(spent <= available, name=f"funding[{phase.id}]")
+        if soft:
+            rm.shortfall[p] = rm.model.add_variable(lb=0.0, ub=needed[p], name=f"shortfall[{phase.id}]")
+            total = total + rm.shortfall[p]
+        rm.model.add_linear_constraint(total >= needed[p], name=f"requirement[{phase.id}]")
 
 
 def add_diversity_constraints(rm: RolloutModel) -> None:
     """site_share, region_share (of the required IT), min_sites, min_regions (on each phase's additions)."""
     s_, m, c = rm.scenario, rm.model, rm.scenario.constraints
     series = rm.series
-    needed = _cumulative([ph.it_mw_required for ph in s_.phases])
+    needed = cumulative([ph.it_mw_required for ph in s_.phases])
     regions = {g: [i for i, site in enumerate(s_.sites) if site.region == g and rm.eligible[i]] for g in s_.regions}
     for p, phase in enumerate(s_.phases):
         if c.max_site_share is not None and c.max_site_share < 1 and needed[p] > 0:
             # IT_sp <= min(grid_sp / pue_s, share R_p) Y_sp: the share cap, and the tightest big-M on IT.
             for i, site in enumerate(s_.sites):
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
-                    cap = min(site.grid_mw_by_phase[p] / site.pue, max_it_mw(site), c.max_site_share * needed[p])
+                    cap = min(supply_limit_mw(s_, site, p) / site.pue, max_it_mw(site), c.max_site_share * needed[p])
                     m.add_linear_constraint(series[i][2][p] - cap * series[i][0][p] <= 0,
                                             name=f"site_share[{site.id},{phase.id}]")
         if c.max_region_share is not None and c.max_region_share < 1 and needed[p] > 0:
@@ -317,11 +320,38 @@ def add_diversity_constraints(rm: RolloutModel) -> None:
                                     name=f"min_regions[{phase.id}]")
 
 
-def site_latency_ms(scenario: Scenario) -> dict[tuple[str, str], float]:
-    """One-way fiber latency between every pair of sites over the inter-campus network (topology.campus)."""
-    from topology.campus import mesh_latency_ms
+def add_build_rate_constraints(rm: RolloutModel) -> None:
+    """build_rate: the most IT MW a campus (max_it_mw_per_phase) and a region (max_region_it_mw_per_phase)
+    add in one phase."""
+    s_, m = rm.scenario, rm.model
+    for (i, p), added in rm.it.items():
+        rate = s_.sites[i].max_it_mw_per_phase
+        if rate is not None:
+            m.add_linear_constraint(added <= rate, name=f"build_rate[{s_.sites[i].id},{s_.phases[p].id}]")
+    region_rate = s_.constraints.max_region_it_mw_per_phase
+    if region_rate is None:
+        return
+    for g in s_.regions:
+        for p, phase in enumerate(s_.phases):
+            adds = [rm.it[i, p] for i, site in enumerate(s_.sites) if site.region == g and (i, p) in rm.it]
+            if adds:
+                m.add_linear_constraint(mathopt.fast_sum(adds) <= region_rate, name=f"region_build_rate[{g},{phase.id}]")
 
-    return mesh_latency_ms(scenario.sites)
+
+def pair_latency_ms(scenario: Scenario):
+    """latency(i, j): one-way ms between sites i and j: over the scenario's fiber routes when it gives them
+    (no path: infinite), else a direct route of great circle x fiber_route_factor. Forbidden or unused
+    sites never change it."""
+    sites = scenario.sites
+    if scenario.fiber_routes:
+        from topology.campus import route_latency_ms
+
+        table = route_latency_ms([s.id for s in sites], [(r.a, r.b, r.km) for r in scenario.fiber_routes])
+        return lambda i, j: table.get((sites[i].id, sites[j].id), math.inf)
+    from topology.geo import direct_latency_ms
+
+    factor = scenario.constraints.fiber_route_factor
+    return lambda i, j: direct_latency_ms(sites[i], sites[j], factor)
 
 
 def add_training_latency_constraints(rm: RolloutModel) -> None:
@@ -331,7 +361,7 @@ def add_training_latency_constraints(rm: RolloutModel) -> None:
     limit = s_.constraints.training_max_latency_ms
     if limit is None or len(s_.sites) < 2:
         return
-    latency = site_latency_ms(s_)
+    latency = pair_latency_ms(s_)
     for p, phase in enumerate(s_.phases):
         builds = {}
         for i, site in enumerate(s_.sites):
@@ -342,7 +372,7 @@ def add_training_latency_constraints(rm: RolloutModel) -> None:
                 builds[i] = flag
         for i in builds:
             for j in builds:
-                if i < j and latency[s_.sites[i].id, s_.sites[j].id] > limit:
+                if i < j and latency(i, j) > limit:
                     rm.model.add_linear_constraint(builds[i] + builds[j] <= 1,
                                                    name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},"
                                                         f"{phase.id}]")
@@ -360,12 +390,12 @@ def add_demand_constraints(rm: RolloutModel) -> None:
     # serve_open (x_rsp <= Y_sp) is implied by demand_capacity, but the per-pair form is the classic strong
     # linking of facility location and tightens the LP. It costs one row per serving pair: measured, it
     # speeds up 50 x 50 instances and slows 100 x 1,000 ones (the root LP grows by 100,000 rows).
-    pairs = sum(len(r.serve_cost_usd) * (len(s_.phases) - phase_index[r.from_phase]) for r in s_.demand_regions)
+    pairs = sum(len(r.serve_cost_usd_per_year) * (len(s_.phases) - phase_index[r.from_phase]) for r in s_.demand_regions)
     strong = pairs <= STRONG_LINKING_MAX_PAIRS
     for r, region in enumerate(s_.demand_regions):
         for p in range(phase_index[region.from_phase], len(s_.phases)):
             shares = []
-            for site_id, _ in region.serve_cost_usd:
+            for site_id, _ in region.serve_cost_usd_per_year:
                 i = site_index[site_id]
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
                     x = m.add_variable(lb=0.0, ub=1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]")
@@ -379,41 +409,3 @@ def add_demand_constraints(rm: RolloutModel) -> None:
     for (i, p), terms in sorted(load.items()):
         m.add_linear_constraint(mathopt.fast_sum(terms) - series[i][2][p] <= 0,
                                 name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")
-
-
-def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
-    """Net present cost: discounted capex and serving costs, plus running costs, less salvage
-    (plus, for a stable re-plan, the penalty on installed IT that moves: |IT_sp - previous_sp|)."""
-    s_ = rm.scenario
-    econ = s_.economics
-    years = phase_years(s_)
-    weights = operating_weights(s_)
-    d_horizon = discount(s_, econ.horizon_years)
-    series = rm.series
-    terms = []
-    for p, phase in enumerate(s_.phases):
-        d_p = discount(s_, years[p])
-        v_fac = salvage_fraction(s_, years[p], econ.facility_life_years)
-        v_it = salvage_fraction(s_, years[p], econ.it_life_years)
-        rack_mw, rack_capex = phase_platform_rack(s_, phase)
-        for i, site in enumerate(s_.sites):
-            if (i, p) not in rm.opened:
-                continue
-            terms.append((d_p - d_horizon * v_fac) * site.open_cost_usd / USD_SCALE * opening(rm, i, p))
-            for k, b in enumerate(site.power_blocks):
-                terms.append((d_p - d_horizon * v_fac) * b.capex_usd_per_it_mw * b.it_mw / USD_SCALE
-                             * rm.blocks[i, k, p])
-            terms.append((d_p - d_horizon * v_it) * rack_capex / rack_mw / USD_SCALE * rm.it[i, p])
-            terms.append(weights[p] * yearly_cost_usd_per_it_mw(s_, site) / USD_SCALE * series[i][2][p])
-    for (r, i, p), x in rm.serve.items():
-        cost = dict(s_.demand_regions[r].serve_cost_usd)[s_.sites[i].id]
-        terms.append(discount(s_, years[p]) * cost / USD_SCALE * x)
-    if stability is not None and stability.usd_per_mw > 0:
-        previous = {(c.site, c.phase): c.it_mw_total for c in stability.previous}
-        for (i, p), it_total in rm.it_total.items():
-            before = previous.get((s_.sites[i].id, s_.phases[p].id), 0.0)
-            moved = rm.model.add_variable(lb=0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]")
-            rm.model.add_linear_constraint(moved - it_total >= -before)
-            rm.model.add_linear_constraint(moved + it_total >= before)
-            terms.append(stability.usd_per_mw / USD_SCALE * moved)
-    rm.model.minimize(mathopt.fast_sum(terms))

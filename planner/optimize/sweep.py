@@ -36,6 +36,7 @@ class SampleResult:
     status: str
     npv_usd: float | None
     building: tuple[tuple[str, tuple[str, ...]], ...]  # (phase id, sites adding capacity)
+    shortfall_mw: float = 0.0  # summed over phases (only with a shortfall price; else infeasible instead)
 
 
 def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
@@ -67,7 +68,8 @@ def solve_sample(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOp
     if outcome.plan is None:
         return SampleResult(sample, outcome.result.status.value, None, ())
     building = tuple((p.id, p.sites_building) for p in outcome.plan.phases)
-    return SampleResult(sample, outcome.result.status.value, outcome.plan.npv_usd, building)
+    return SampleResult(sample, outcome.result.status.value, outcome.plan.npv_usd, building,
+                        round(sum(p.shortfall_mw for p in outcome.plan.phases), 6))
 
 
 def run_sweep(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptions, executor: str = "process",
@@ -134,11 +136,17 @@ class SweepSummary:
     npv_usd_p90: float
     frequency: dict[str, dict[str, float]]  # phase id -> site -> share of solved samples it builds in
     recommended: dict[str, list[str]]  # phase id -> sites that build in at least half of the solved samples
+    short: int = 0  # solved samples that leave some requirement unmet (at the scenario's shortfall price)
+    shortfall_mw_p10: float = 0.0  # MW short, summed over phases, over the solved samples
+    shortfall_mw_p50: float = 0.0
+    shortfall_mw_p90: float = 0.0
 
     def as_json(self) -> dict:
         """Plain data for `gwplan sweep --json` and its -o file."""
-        return {"samples": self.samples, "solved": self.solved, "infeasible": self.infeasible,
+        return {"samples": self.samples, "solved": self.solved, "infeasible": self.infeasible, "short": self.short,
                 "npv_usd": {"p10": self.npv_usd_p10, "p50": self.npv_usd_p50, "p90": self.npv_usd_p90},
+                "shortfall_mw": {"p10": self.shortfall_mw_p10, "p50": self.shortfall_mw_p50,
+                                 "p90": self.shortfall_mw_p90},
                 "frequency": self.frequency, "recommended": self.recommended}
 
 
@@ -153,9 +161,12 @@ def summarize(results: Iterable[SampleResult]) -> SweepSummary:
                 frequency.setdefault(phase, {}).setdefault(site, 0.0)
                 frequency[phase][site] += 1.0 / len(solved)
     costs = [r.npv_usd for r in solved]
+    short = [r.shortfall_mw for r in solved]
     return SweepSummary(
         samples=len(results), solved=len(solved), infeasible=sum(1 for r in results if r.status == "infeasible"),
         npv_usd_p10=percentile(costs, 10), npv_usd_p50=percentile(costs, 50), npv_usd_p90=percentile(costs, 90),
         frequency={phase: dict(sorted(sites.items(), key=lambda kv: (-kv[1], kv[0])))
                    for phase, sites in frequency.items()},
-        recommended={phase: sorted(s for s, f in sites.items() if f >= 0.5) for phase, sites in frequency.items()})
+        recommended={phase: sorted(s for s, f in sites.items() if f >= 0.5) for phase, sites in frequency.items()},
+        short=sum(1 for mw in short if mw > 1e-6), shortfall_mw_p10=percentile(short, 10),
+        shortfall_mw_p50=percentile(short, 50), shortfall_mw_p90=percentile(short, 90))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import asdict
 
-from planner.fields import Fields, InputError, Problem
+from planner.fields import Fields, InputError, Problem, describe
 from planner.files import dump_yaml, read_yaml, write_text_atomic
-from planner.plan.types import PLAN_FORMAT, Campus, DemandService, PhasePlan, Plan, Provenance, SitePhase
-from planner.rules import PUE_MAX, PUE_MIN, racks_fit_power, within_funding, within_grid
+from planner.plan.types import PLAN_FORMAT, Campus, DemandService, PhasePlan, Plan, Provenance, Refresh, SitePhase
+from planner.rules import PUE_MAX, PUE_MIN, racks_fit_power, within_funding, within_supply
 from planner.scenario.read import read_platform, read_switch
 
 
@@ -34,16 +34,22 @@ def plan_to_dict(plan: Plan) -> dict:
                 "gpus_added": phase.gpus_added, "gpus_total": phase.gpus_total,
                 "capex_usd": round(phase.capex_usd, 2), "cumulative_capex_usd": round(spent, 2),
                 "cumulative_funding_usd": round(funded, 2),
-                "opex_usd_per_year": round(phase.opex_usd_per_year, 2)},
-            "sites": [{**asdict(s), "blocks_added": list(s.blocks_added)} for s in phase.sites],
+                "opex_usd_per_year": round(phase.opex_usd_per_year, 2),
+                "rack_it_mw_total": round(phase.rack_it_mw_total, 6), "gpu_dies_total": phase.gpu_dies_total,
+                "power_mw": {k: round(v, 6) for k, v in phase.power_mw_by_source().items()},
+                "emissions_t_per_year": round(phase.emissions_t_per_year, 3)},
+            "shortfall_mw": phase.shortfall_mw,
+            "sites": [_site_dict(s) for s in phase.sites],
             "demand": [{"region": d.region, "demand_mw": d.demand_mw,
                         "served_mw": {site: mw for site, mw in d.served_mw}} for d in phase.demand],
         })
     last = plan.phases[-1] if plan.phases else None
     totals = {
         "sites_used": len(plan.sites_used), "it_mw": round(last.it_mw_total, 6) if last else 0.0,
+        "rack_it_mw": round(last.rack_it_mw_total, 6) if last else 0.0,
         "facility_mw": round(last.facility_mw, 6) if last else 0.0, "gpus": last.gpus_total if last else 0,
-        "capex_usd": round(plan.capex_usd, 2), "npv_usd": plan.npv_usd}
+        "gpu_dies": last.gpu_dies_total if last else 0, "capex_usd": round(plan.capex_usd, 2),
+        "refresh_capex_usd": round(plan.refresh_capex_usd, 2), "npv_usd": plan.npv_usd}
     def uncertain(value) -> dict:
         return {"default": value.default, "range": [value.low, value.high], "source": value.source}
 
@@ -52,7 +58,13 @@ def plan_to_dict(plan: Plan) -> dict:
     switches = [{**asdict(sw), "power_w": uncertain(sw.power_w) if sw.power_w else None} for sw in plan.switches]
     return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
             "platforms": platforms, "switches": switches,
-            "campuses": [asdict(c) for c in plan.campuses], "phases": phases}
+            "campuses": [asdict(c) for c in plan.campuses], "phases": phases,
+            "refreshes": [asdict(r) for r in plan.refreshes]}
+
+
+def _site_dict(s: SitePhase) -> dict:
+    return {**asdict(s), "blocks_added": list(s.blocks_added), "power_mw": dict(s.power_mw),
+            "energy_mwh_per_year": dict(s.energy_mwh_per_year)}
 
 
 def dump_plan(plan: Plan, path: str | os.PathLike) -> None:
@@ -98,7 +110,12 @@ def load_plan(path: str | os.PathLike) -> Plan:
                 racks_added=s.integer("racks_added", ge=0), it_mw_added=s.number("it_mw_added", ge=0),
                 it_mw_total=s.number("it_mw_total", ge=0), gpus_added=s.integer("gpus_added", ge=0),
                 gpus_total=s.integer("gpus_total", ge=0), capex_usd=s.number("capex_usd", ge=0),
-                opex_usd_per_year=s.number("opex_usd_per_year", ge=0)))
+                opex_usd_per_year=s.number("opex_usd_per_year", ge=0),
+                rack_it_mw_added=s.number("rack_it_mw_added", 0.0, ge=0),
+                rack_it_mw_total=s.number("rack_it_mw_total", 0.0, ge=0),
+                gpu_dies_added=s.integer("gpu_dies_added", 0, ge=0), gpu_dies_total=s.integer("gpu_dies_total", 0, ge=0),
+                power_mw=_by_source(s, "power_mw"), energy_mwh_per_year=_by_source(s, "energy_mwh_per_year"),
+                emissions_t_per_year=s.number("emissions_t_per_year", 0.0, ge=0)))
             s.done()
         demand = []
         for d in ph.records("demand", []):
@@ -112,7 +129,7 @@ def load_plan(path: str | os.PathLike) -> Plan:
         phases.append(PhasePlan(id=ph.identifier("id"), online_date=ph.string("online_date"),
                                 platform=ph.identifier("platform"), it_mw_required=ph.number("it_mw_required", ge=0),
                                 funding_usd=ph.number("funding_usd", ge=0), sites=tuple(sites),
-                                demand=tuple(demand)))
+                                demand=tuple(demand), shortfall_mw=ph.number("shortfall_mw", 0.0, ge=0)))
         ph.done()
     campuses = []
     for c in top.records("campuses", []):
@@ -121,6 +138,12 @@ def load_plan(path: str | os.PathLike) -> Plan:
         c.done()
     platforms = tuple(read_platform(f) for f in top.records("platforms"))
     switches = tuple(read_switch(f) for f in top.records("switches"))
+    refreshes = []
+    for r in top.records("refreshes", []):
+        refreshes.append(Refresh(date=r.string("date"), site=r.identifier("site"),
+                                 bought_in_phase=r.identifier("bought_in_phase"), platform=r.identifier("platform"),
+                                 it_mw=r.number("it_mw", ge=0), capex_usd=r.number("capex_usd", ge=0)))
+        r.done()
     top.done()
     if problems:
         raise InputError(problems)
@@ -128,11 +151,20 @@ def load_plan(path: str | os.PathLike) -> Plan:
     if problems:
         raise InputError(problems)
     plan = Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches,
-                campuses=tuple(campuses))
+                campuses=tuple(campuses), refreshes=tuple(refreshes))
     _check_plan_invariants(name, plan, problems)
     if problems:
         raise InputError(problems)
     return plan
+
+
+def _by_source(f: Fields, key: str) -> tuple[tuple[str, float], ...]:
+    """A mapping source: figure (power_mw, energy_mwh_per_year), read in its order."""
+    raw = f.raw(key, {})
+    if not isinstance(raw, dict):
+        f.problem(f.at(key), f"expected a mapping source: number, got {describe(raw)}")
+        return ()
+    return tuple((str(k), f.check_number(v, f"{f.at(key)}.{k}", ge=0)) for k, v in raw.items())
 
 
 def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: list,
@@ -170,9 +202,9 @@ def _check_plan_invariants(name: str, plan: Plan, problems: list[Problem]) -> No
         platform = plan.platform(phase.platform)
         for j, s in enumerate(phase.sites):
             at = f"phases[{i}].sites[{j}]"
-            if not within_grid(s.facility_mw, s.grid_mw):
+            if not within_supply(s.facility_mw, s.supply_mw):
                 problems.append(Problem(name, f"{at}.facility_mw", f"{s.facility_mw:,.3f} MW of facility power exceeds "
-                                                                  f"the grid's {s.grid_mw:,.3f} MW at {s.site}"))
+                                                                  f"the {s.supply_mw:,.3f} MW supplied at {s.site}"))
             if not racks_fit_power(s.racks_added, s.it_mw_added, platform.rack_it_mw):
                 problems.append(Problem(name, f"{at}.racks_added", f"expected the whole {platform.id} racks of "
                                         f"{platform.rack_it_kw.default:g} kW that fit in {s.it_mw_added:,.6f} MW, "

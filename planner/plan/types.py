@@ -4,7 +4,10 @@ A Plan is the contract between the optimizer, `topology/` and `stacks/`: plain f
 without OR-Tools or networkx (`planner.optimize.extract` turns a solved model into one;
 `planner.plan.io` reads and writes them).
 IT MW is the power envelope the optimizer chose for GPU systems; racks are the whole racks of the
-phase's platform that fit in it (GPUs follow from racks), and GPU capex is counted per whole rack.
+phase's platform that fit in it (GPUs follow from racks), and GPU capex is counted per whole rack. Both
+figures are reported: `it_mw_*` (the envelope the requirement is met with) and `rack_it_mw_*` (what the
+whole racks in it draw). "GPUs" are GPU packages, as NVIDIA counts them for the rack names (72 in a
+Vera Rubin NVL144 rack); `gpu_dies_*` count the dies (two per Rubin package, four per Rubin Ultra).
 """
 
 from __future__ import annotations
@@ -12,18 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.scenario.types import Platform, Switch
+from topology.geo import Campus  # where a site of the plan is (networkx-free)
 
 PLAN_FORMAT = "gwplan-plan/1"
-
-
-@dataclass(frozen=True)
-class Campus:
-    """Where a site of the plan is (for the inter-campus network and the map)."""
-
-    id: str
-    lat: float
-    lon: float
-    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,11 +35,23 @@ class SitePhase:
     pue: float
     racks_added: int  # racks of this phase's platform
     it_mw_added: float
-    it_mw_total: float  # IT MW of all racks installed so far, every platform
-    gpus_added: int
+    it_mw_total: float  # IT MW standing at the phase's online date, every platform (less what has retired)
+    gpus_added: int  # GPU packages
     gpus_total: int
-    capex_usd: float  # open cost, power blocks and GPU systems bought in this phase (nominal)
-    opex_usd_per_year: float  # run rate of energy and fixed opex at it_mw_total
+    capex_usd: float  # open cost, power blocks, grid upgrade, on-site power, GPU systems bought now (nominal)
+    opex_usd_per_year: float  # run rate of energy, fuel and fixed opex at it_mw_total, today's prices
+    rack_it_mw_added: float = 0.0  # racks_added x the platform's rack IT MW: what the whole racks draw
+    rack_it_mw_total: float = 0.0
+    gpu_dies_added: int = 0
+    gpu_dies_total: int = 0
+    power_mw: tuple[tuple[str, float], ...] = ()  # firm facility MW by source: grid, upgrade, on-site ids
+    energy_mwh_per_year: tuple[tuple[str, float], ...] = ()  # facility energy by source at this phase's run rate
+    emissions_t_per_year: float = 0.0  # CO2 at this phase's run rate
+
+    @property
+    def supply_mw(self) -> float:
+        """Firm facility MW available: every source of power_mw (the grid alone in plans without it)."""
+        return sum(mw for _, mw in self.power_mw) if self.power_mw else self.grid_mw
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class PhasePlan:
     funding_usd: float
     sites: tuple[SitePhase, ...]  # every site open by the end of this phase
     demand: tuple[DemandService, ...] = ()
+    shortfall_mw: float = 0.0  # IT MW of the cumulative requirement not met (only with a shortfall price)
 
     @property
     def it_mw_added(self) -> float:
@@ -80,6 +87,26 @@ class PhasePlan:
     @property
     def racks_added(self) -> int:
         return sum(s.racks_added for s in self.sites)
+
+    @property
+    def rack_it_mw_total(self) -> float:
+        return sum(s.rack_it_mw_total for s in self.sites)
+
+    @property
+    def gpu_dies_total(self) -> int:
+        return sum(s.gpu_dies_total for s in self.sites)
+
+    @property
+    def emissions_t_per_year(self) -> float:
+        return sum(s.emissions_t_per_year for s in self.sites)
+
+    def power_mw_by_source(self) -> dict[str, float]:
+        """Firm facility MW by source over the phase's sites: grid, upgrade, and each on-site option."""
+        out: dict[str, float] = {}
+        for s in self.sites:
+            for source, mw in s.power_mw:
+                out[source] = out.get(source, 0.0) + mw
+        return out
 
     @property
     def gpus_added(self) -> int:
@@ -101,6 +128,18 @@ class PhasePlan:
     def sites_building(self) -> tuple[str, ...]:
         """Sites that add power blocks or racks in this phase."""
         return tuple(s.site for s in self.sites if s.racks_added or s.block_it_mw_added or s.opened_this_phase)
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """GPU systems reaching the end of their IT life inside the horizon, replaced in kind."""
+
+    date: str  # ISO date
+    site: str
+    bought_in_phase: str
+    platform: str  # the platform current at the refresh
+    it_mw: float
+    capex_usd: float  # nominal
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,7 @@ class Plan:
     platforms: tuple[Platform, ...] = ()  # the catalog entries the phases use, as the plan was made
     switches: tuple[Switch, ...] = ()  # the switches those platforms name
     campuses: tuple[Campus, ...] = ()  # where the sites used are (for the inter-campus network)
+    refreshes: tuple[Refresh, ...] = ()  # like-for-like GPU refreshes inside the horizon
 
     def platform(self, platform_id: str) -> Platform:
         return next(p for p in self.platforms if p.id == platform_id)
@@ -157,6 +197,10 @@ class Plan:
     def funding_usd_through(self, index: int) -> float:
         """Funding released by the phases up to and including position `index`."""
         return sum(p.funding_usd for p in self.phases[: index + 1])
+
+    @property
+    def refresh_capex_usd(self) -> float:
+        return sum(r.capex_usd for r in self.refreshes)
 
     @property
     def sites_used(self) -> tuple[str, ...]:

@@ -155,6 +155,14 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
                     f"<td>{bom.gpus:,}</td><td>{bom.clusters}</td><td>{bom.tiers}</td>"
                     f"<td>{bom.switches['leaf']:,} / {bom.switches['spine']:,} / {bom.switches['core']:,}</td>"
                     f"<td>{bom.cable_count:,}</td><td>{bom.bisection_gbps / 1000:,.0f}</td></tr>")
+    sources = list(dict.fromkeys(k for phase in plan.phases for k in phase.power_mw_by_source()))
+    power_rows = "".join(
+        f"<tr><td>{e(phase.id)}</td><td>{e(phase.online_date)}</td><td>{phase.it_mw_total:,.0f}</td>"
+        f"<td>{phase.rack_it_mw_total:,.1f}</td><td>{phase.gpus_total:,}</td><td>{phase.gpu_dies_total:,}</td>"
+        + "".join(f"<td>{phase.power_mw_by_source().get(src, 0.0):,.0f}</td>" for src in sources)
+        + f"<td>{phase.emissions_t_per_year / 1e3:,.0f}</td><td>{phase.shortfall_mw:,.0f}</td></tr>"
+        for phase in plan.phases)
+    power_head = "".join(f"<th>{e(src)} MW</th>" for src in sources)
     pv = plan.provenance
     provenance = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in (
         ("scenario", pv.scenario_name), ("scenario sha256", pv.scenario_sha256), ("status", pv.status),
@@ -173,6 +181,12 @@ figure{{margin:1.5em 0}}</style></head><body>
 <p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
 capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
 {charts}
+<h2>Capacity, power and carbon per phase</h2>
+<p>GPUs are packages (NVIDIA's rack names count them); dies are counted too. IT MW is what the plan places;
+whole racks draw a little less. GPU systems reaching the end of their life are refreshed in kind
+({len(plan.refreshes)} refreshes inside the horizon, ${plan.refresh_capex_usd / 1e9:,.1f}B nominal).</p>
+<table><tr><th>phase</th><th>online</th><th>IT MW</th><th>in whole racks</th><th>GPUs</th><th>GPU dies</th>{power_head}
+<th>CO2 kt/yr</th><th>short MW</th></tr>{power_rows}</table>
 <h2>Sites at the last phase</h2>
 <table><tr><th>site</th><th>platform</th><th>racks</th><th>GPUs</th><th>clusters</th><th>tiers</th>
 <th>switches leaf / spine / core</th><th>cables</th><th>bisection Tb/s</th></tr>{''.join(rows)}</table>

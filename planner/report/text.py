@@ -35,15 +35,42 @@ def plan_table(plan: Plan, title: str = "") -> Table:
     table.add_column("sites building", max_width=48)
     table.add_column("IT MW added", justify="right", footer=f"{sum(p.it_mw_added for p in plan.phases):,.0f}")
     table.add_column("IT MW total", justify="right")
-    table.add_column("GPUs added", justify="right", footer=f"{sum(p.gpus_added for p in plan.phases):,}")
+    table.add_column("in whole racks", justify="right")
+    table.add_column("GPUs added (packages)", justify="right", footer=f"{sum(p.gpus_added for p in plan.phases):,}")
     table.add_column("capex $B", justify="right", footer=usd_b(plan.capex_usd))
     table.add_column("funding $B", justify="right", footer=usd_b(sum(p.funding_usd for p in plan.phases)))
     for phase in plan.phases:
         building = phase.sites_building
         table.add_row(phase.id, phase.online_date, phase.platform, f"{len(building)}: " + ", ".join(building),
-                      f"{phase.it_mw_added:,.0f}", f"{phase.it_mw_total:,.0f}", f"{phase.gpus_added:,}",
-                      usd_b(phase.capex_usd), usd_b(phase.funding_usd))
+                      f"{phase.it_mw_added:,.0f}", f"{phase.it_mw_total:,.0f}", f"{phase.rack_it_mw_total:,.1f}",
+                      f"{phase.gpus_added:,}", usd_b(phase.capex_usd), usd_b(phase.funding_usd))
     return table
+
+
+def power_table(plan: Plan) -> Table:
+    """Per phase: firm power by source, emissions at the phase's run rate, and any shortfall."""
+    sources = list(dict.fromkeys(k for phase in plan.phases for k in phase.power_mw_by_source()))
+    table = Table(title="Power by source (firm MW at the campuses in the plan), emissions and shortfall",
+                  title_justify="left", header_style="bold")
+    table.add_column("phase")
+    for source in sources:
+        table.add_column(f"{source} MW", justify="right")
+    table.add_column("CO2 kt/yr", justify="right")
+    table.add_column("short MW", justify="right")
+    for phase in plan.phases:
+        power = phase.power_mw_by_source()
+        table.add_row(phase.id, *(f"{power.get(src, 0.0):,.0f}" for src in sources),
+                      f"{phase.emissions_t_per_year / 1e3:,.0f}", f"{phase.shortfall_mw:,.0f}")
+    return table
+
+
+def gpu_line(plan: Plan) -> str:
+    """What the fleet is at the last phase, GPUs counted both ways, and what refreshing it costs."""
+    last = plan.phases[-1]
+    refresh = (f"; {len(plan.refreshes)} GPU refreshes inside the horizon, ${plan.refresh_capex_usd / 1e9:,.1f}B "
+               "nominal" if plan.refreshes else "")
+    return (f"at the last phase: {last.gpus_total:,} GPUs (packages), {last.gpu_dies_total:,} GPU dies; "
+            f"{last.it_mw_total:,.1f} MW of IT placed, {last.rack_it_mw_total:,.1f} MW in whole racks{refresh}")
 
 
 def status_line(outcome: Outcome) -> str:
@@ -66,9 +93,16 @@ def summary_text(outcome: Outcome, scenario_name: str, width: int = 140) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
     if outcome.plan is not None:
-        console.print(plan_table(outcome.plan, title=f"Rollout plan: {scenario_name}"))
+        print_plan(console, outcome.plan, scenario_name)
     console.print(status_line(outcome))
     return buffer.getvalue()
+
+
+def print_plan(out: Console, plan: Plan, scenario_name: str) -> None:
+    """The plan's tables and fleet line (the summary of gwplan optimize, on a terminal or in a file)."""
+    out.print(plan_table(plan, title=f"Rollout plan: {scenario_name}"))
+    out.print(power_table(plan))
+    out.print(gpu_line(plan), highlight=False)
 
 
 def print_spec_figures(out: Console, figures, failures: dict | None = None) -> None:
@@ -138,6 +172,10 @@ def print_sweep(out: Console, summary) -> None:
     out.print(f"{summary.solved} of {summary.samples} samples solved ({summary.infeasible} infeasible); "
               f"NPV P10 ${summary.npv_usd_p10 / 1e9:,.2f}B, P50 ${summary.npv_usd_p50 / 1e9:,.2f}B, "
               f"P90 ${summary.npv_usd_p90 / 1e9:,.2f}B", highlight=False)
+    if summary.short:
+        out.print(f"{summary.short} of the solved samples leave requirements short (at the scenario's shortfall "
+                  f"price): MW short over all phases P10 {summary.shortfall_mw_p10:,.0f}, "
+                  f"P50 {summary.shortfall_mw_p50:,.0f}, P90 {summary.shortfall_mw_p90:,.0f}", highlight=False)
     table = Table(title="How often each site builds, per phase (robust recommendation: >= 50 %)",
                   title_justify="left", header_style="bold")
     table.add_column("phase")

@@ -84,13 +84,35 @@ def check_demand_references(s: Scenario, report: Report) -> None:
     for i, region in enumerate(s.demand_regions):
         if region.from_phase not in phase_ids:
             report(f"demand_regions[{i}].from_phase", f"unknown phase {region.from_phase!r}")
-        for site_id, _ in region.serve_cost_usd:
+        for site_id, _ in region.serve_cost_usd_per_year:
             if site_id not in site_ids:
-                report(f"demand_regions[{i}].serve_cost_usd.{site_id}", f"unknown site {site_id!r}")
+                report(f"demand_regions[{i}].serve_cost_usd_per_year.{site_id}", f"unknown site {site_id!r}")
+
+
+def check_fiber_routes(s: Scenario, report: Report) -> None:
+    """Fiber routes join two different known sites."""
+    site_ids = {site.id for site in s.sites}
+    for i, route in enumerate(s.fiber_routes):
+        for end in ("a", "b"):
+            if getattr(route, end) not in site_ids:
+                report(f"fiber_routes[{i}].{end}", f"unknown site {getattr(route, end)!r}")
+        if route.a == route.b:
+            report(f"fiber_routes[{i}].b", f"a route joins two different sites, got {route.a!r} twice")
+
+
+def check_onsite_power_ids(s: Scenario, report: Report) -> None:
+    """On-site power options have ids unique within their site (the plan reports power by them)."""
+    for i, site in enumerate(s.sites):
+        seen: set[str] = set()
+        for k, option in enumerate(site.onsite_power):
+            if option.id in seen or option.id in ("grid", "upgrade"):
+                report(f"sites[{i}].onsite_power[{k}].id", f"{option.id!r} is used already (ids are unique per "
+                                                           "site, and 'grid' and 'upgrade' are taken)")
+            seen.add(option.id)
 
 
 CHECKS = (check_unique_ids, check_platform_switches, check_phase_platforms, check_phase_order, check_horizon,
-          check_site_lists, check_demand_references)
+          check_site_lists, check_demand_references, check_fiber_routes, check_onsite_power_ids)
 
 
 def check_scenario(s: Scenario, file: str, problems: list[Problem]) -> None:

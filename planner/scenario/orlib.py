@@ -95,6 +95,6 @@ def cflp_scenario(instance: CflpInstance) -> dict:
             for site_id, cap, fixed in zip(site_ids, instance.capacities, instance.fixed_costs)],
         "demand_regions": [{
             "id": f"c{j + 1}", "demand_mw": demand, "from_phase": "1",
-            "serve_cost_usd": dict(zip(site_ids, instance.costs[j]))}
+            "serve_cost_usd_per_year": dict(zip(site_ids, instance.costs[j]))}
             for j, demand in enumerate(instance.demands)],
     }

@@ -16,6 +16,9 @@ from planner.scenario.types import (
     Constraints,
     DemandRegion,
     Economics,
+    FiberRoute,
+    GridUpgrade,
+    OnsitePower,
     Phase,
     Platform,
     PowerBlock,
@@ -24,6 +27,8 @@ from planner.scenario.types import (
     Switch,
     Uncertain,
 )
+
+END_OF_LIFE = ("refresh", "retire")
 
 
 def read_scenario(top: Fields, file: str, sha: str) -> Scenario:
@@ -38,12 +43,13 @@ def read_scenario(top: Fields, file: str, sha: str) -> Scenario:
     sites = tuple(read_site(f, phases) for f in top.records("sites"))
     if not sites and not any(p.path.startswith("sites") for p in top.problems):
         top.problem("sites", "expected at least one candidate site")
-    constraints = read_constraints(top.mapping("constraints", {}))
+    constraints = read_constraints(top.mapping("constraints", {}), len(phases))
     demand = tuple(read_demand_region(f) for f in top.records("demand_regions", []))
+    routes = tuple(read_fiber_route(f) for f in top.records("fiber_routes", []))
     top.done()
     return Scenario(name=name, description=description, source_path=file, sha256=sha,
                     economics=economics, constraints=constraints, phases=phases, sites=sites,
-                    platforms=platforms, switches=switches, demand_regions=demand)
+                    platforms=platforms, switches=switches, demand_regions=demand, fiber_routes=routes)
 
 
 def read_switch(f: Fields) -> Switch:
@@ -78,9 +84,27 @@ def read_economics(f: Fields) -> Economics:
         fixed_opex_usd_per_it_mw_year=f.number("fixed_opex_usd_per_it_mw_year", 0.0, ge=0),
         facility_life_years=f.number("facility_life_years", 20.0, gt=0),
         it_life_years=f.number("it_life_years", 6.0, gt=0),
-        carry_over_unspent_funding=f.boolean("carry_over_unspent_funding", True))
+        carry_over_unspent_funding=f.boolean("carry_over_unspent_funding", True),
+        it_end_of_life=f.string("it_end_of_life", "refresh", choices=END_OF_LIFE),
+        construction_spend_profile=read_spend_profile(f),
+        energy_escalation_per_year=f.number("energy_escalation_per_year", 0.0, gt=-1, lt=1),
+        carbon_usd_per_tonne=f.number("carbon_usd_per_tonne", 0.0, ge=0))
     f.done()
     return economics
+
+
+def read_spend_profile(f: Fields) -> tuple[float, ...]:
+    """Shares of construction capex over equal slices of its lead time: each >= 0, together 1."""
+    if not f.has("construction_spend_profile"):
+        return (1.0,)
+    shares = tuple(f.check_number(v, path, ge=0) for path, v in f.items("construction_spend_profile"))
+    if not shares:
+        f.problem(f.at("construction_spend_profile"), "expected at least one share, e.g. [0.2, 0.3, 0.5]")
+        return (1.0,)
+    if abs(sum(shares) - 1.0) > 1e-6:
+        f.problem(f.at("construction_spend_profile"), f"expected shares adding up to 1, got {sum(shares):g}")
+        return (1.0,)
+    return shares
 
 
 def read_phase(f: Fields) -> Phase:
@@ -127,7 +151,9 @@ def read_grid(f: Fields, phases: tuple[Phase, ...]) -> tuple[float, ...]:
 def read_site(f: Fields, phases: tuple[Phase, ...]) -> Site:
     blocks = []
     for b in f.records("power_blocks"):
-        blocks.append(PowerBlock(it_mw=b.number("it_mw", gt=0), capex_usd_per_it_mw=b.number("capex_usd_per_it_mw", ge=0)))
+        blocks.append(PowerBlock(it_mw=b.number("it_mw", gt=0), capex_usd_per_it_mw=b.number("capex_usd_per_it_mw", ge=0),
+                                 lead_time_months=(b.number("lead_time_months", ge=0)
+                                                   if b.has("lead_time_months") else None)))
         b.done()
     if not blocks and f.has("power_blocks"):
         f.problem(f.at("power_blocks"), "expected at least one power block {it_mw, capex_usd_per_it_mw}")
@@ -140,12 +166,38 @@ def read_site(f: Fields, phases: tuple[Phase, ...]) -> Site:
         pue=f.number("pue", ge=PUE_MIN, le=PUE_MAX), max_it_mw=f.number("max_it_mw", gt=0) if f.has("max_it_mw") else None,
         opex_usd_per_it_mw_year=(f.number("opex_usd_per_it_mw_year", ge=0)
                                  if f.has("opex_usd_per_it_mw_year") else None),
-        carbon_kg_per_mwh=f.number("carbon_kg_per_mwh", ge=0) if f.has("carbon_kg_per_mwh") else None)
+        carbon_kg_per_mwh=f.number("carbon_kg_per_mwh", ge=0) if f.has("carbon_kg_per_mwh") else None,
+        max_it_mw_per_phase=f.number("max_it_mw_per_phase", gt=0) if f.has("max_it_mw_per_phase") else None,
+        grid_upgrades=tuple(read_grid_upgrade(u) for u in f.records("grid_upgrades", [])),
+        onsite_power=tuple(read_onsite_power(o) for o in f.records("onsite_power", [])))
     f.done()
     return site
 
 
-def read_constraints(f: Fields) -> Constraints:
+def read_grid_upgrade(f: Fields) -> GridUpgrade:
+    upgrade = GridUpgrade(to_mw=f.number("to_mw", gt=0), capex_usd=f.number("capex_usd", ge=0),
+                          lead_time_months=f.number("lead_time_months", ge=0))
+    f.done()
+    return upgrade
+
+
+def read_onsite_power(f: Fields) -> OnsitePower:
+    option = OnsitePower(id=f.identifier("id"), capex_usd_per_mw=f.number("capex_usd_per_mw", ge=0),
+                         lead_time_months=f.number("lead_time_months", ge=0), max_mw=f.number("max_mw", gt=0),
+                         fuel_usd_per_mwh=f.number("fuel_usd_per_mwh", 0.0, ge=0),
+                         carbon_kg_per_mwh=f.number("carbon_kg_per_mwh", 0.0, ge=0),
+                         supplies_energy=f.boolean("supplies_energy", True))
+    f.done()
+    return option
+
+
+def read_fiber_route(f: Fields) -> FiberRoute:
+    route = FiberRoute(a=f.identifier("a"), b=f.identifier("b"), km=f.number("km", gt=0))
+    f.done()
+    return route
+
+
+def read_constraints(f: Fields, phases: int) -> Constraints:
     def id_list(key: str) -> tuple[str, ...]:
         out = []
         for path, item in f.items(key, []):
@@ -165,22 +217,43 @@ def read_constraints(f: Fields) -> Constraints:
                                      **({"gt": 0} if counted else {"ge": 0})),
         required_sites=id_list("required_sites"), forbidden_sites=id_list("forbidden_sites"),
         training_max_latency_ms=(f.number("training_max_latency_ms", gt=0)
-                                 if f.has("training_max_latency_ms") else None))
+                                 if f.has("training_max_latency_ms") else None),
+        fiber_route_factor=f.number("fiber_route_factor", 1.5, ge=1),
+        shortfall_usd_per_mw=f.number("shortfall_usd_per_mw", gt=0) if f.has("shortfall_usd_per_mw") else None,
+        max_region_it_mw_per_phase=(f.number("max_region_it_mw_per_phase", gt=0)
+                                    if f.has("max_region_it_mw_per_phase") else None),
+        carbon_cap_tonnes_per_year=read_carbon_caps(f, phases))
     f.done()
     return constraints
 
 
+def read_carbon_caps(f: Fields, phases: int) -> tuple[float, ...] | None:
+    """carbon_cap_tonnes_per_year: one number for every phase, or a list of one per phase."""
+    key = "carbon_cap_tonnes_per_year"
+    if not f.has(key):
+        return None
+    value = f.raw(key)
+    if not isinstance(value, list):
+        return (f.check_number(value, f.at(key), ge=0),) * phases
+    caps = tuple(f.check_number(v, path, ge=0) for path, v in f.items(key))
+    if len(caps) != phases:
+        f.problem(f.at(key), f"expected one number, or {phases} (one per phase), got {len(caps)}")
+        return None
+    return caps
+
+
 def read_demand_region(f: Fields) -> DemandRegion:
+    key = "serve_cost_usd_per_year"
     costs = []
-    cost_map = f.raw("serve_cost_usd")
+    cost_map = f.raw(key)
     if isinstance(cost_map, dict):
         for site_id, value in cost_map.items():
-            costs.append((str(site_id), f.check_number(value, f"{f.at('serve_cost_usd')}.{site_id}", ge=0)))
+            costs.append((str(site_id), f.check_number(value, f"{f.at(key)}.{site_id}", ge=0)))
         if not costs:
-            f.problem(f.at("serve_cost_usd"), "expected at least one site that can serve this region")
-    elif f.has("serve_cost_usd"):
-        f.problem(f.at("serve_cost_usd"), f"expected a mapping site id: cost in USD, got {describe(cost_map)}")
+            f.problem(f.at(key), "expected at least one site that can serve this region")
+    elif f.has(key):
+        f.problem(f.at(key), f"expected a mapping site id: yearly cost in USD, got {describe(cost_map)}")
     region = DemandRegion(id=f.identifier("id"), demand_mw=f.number("demand_mw", gt=0),
-                          from_phase=f.identifier("from_phase"), serve_cost_usd=tuple(costs))
+                          from_phase=f.identifier("from_phase"), serve_cost_usd_per_year=tuple(costs))
     f.done()
     return region

@@ -66,6 +66,40 @@ class PowerBlock:
 
     it_mw: float
     capex_usd_per_it_mw: float
+    lead_time_months: float | None = None  # from order to energized; None: the site's lead time
+
+
+@dataclass(frozen=True)
+class GridUpgrade:
+    """A paid interconnection upgrade: from `lead_time_months` after the planning start, the grid delivers
+    at least `to_mw` facility MW (earlier than its own ramp, or more than it ever would)."""
+
+    to_mw: float
+    capex_usd: float
+    lead_time_months: float
+
+
+@dataclass(frozen=True)
+class OnsitePower:
+    """An on-site supply option: gas turbines, fuel cells (energy and firm capacity), or batteries (firm
+    capacity only: they shave the peak above the grid's supply, the energy still comes from elsewhere)."""
+
+    id: str
+    capex_usd_per_mw: float
+    lead_time_months: float
+    max_mw: float
+    fuel_usd_per_mwh: float = 0.0
+    carbon_kg_per_mwh: float = 0.0
+    supplies_energy: bool = True
+
+
+@dataclass(frozen=True)
+class FiberRoute:
+    """A fiber route the scenario knows of, between two candidate sites, with its length along the route."""
+
+    a: str
+    b: str
+    km: float
 
 
 @dataclass(frozen=True)
@@ -86,7 +120,13 @@ class Site:
     pue: float
     max_it_mw: float | None = None
     opex_usd_per_it_mw_year: float | None = None  # None: the scenario's economics default
-    carbon_kg_per_mwh: float | None = None
+    carbon_kg_per_mwh: float | None = None  # of the grid's energy; None: not counted
+    max_it_mw_per_phase: float | None = None  # construction rate: the most IT MW one phase adds here
+    grid_upgrades: tuple[GridUpgrade, ...] = ()
+    onsite_power: tuple[OnsitePower, ...] = ()
+
+    def block_lead_time_months(self, block: PowerBlock) -> float:
+        return self.lead_time_months if block.lead_time_months is None else block.lead_time_months
 
 
 @dataclass(frozen=True)
@@ -109,8 +149,13 @@ class Economics:
     utilization: float  # average IT load as a fraction of installed IT capacity
     fixed_opex_usd_per_it_mw_year: float
     facility_life_years: float  # straight-line salvage of power blocks and open costs
-    it_life_years: float  # straight-line salvage of GPU systems
+    it_life_years: float  # GPU systems are refreshed (or retired) at the end of it; straight-line salvage
     carry_over_unspent_funding: bool
+    it_end_of_life: str = "refresh"  # refresh: in kind at the then-current platform's price | retire
+    construction_spend_profile: tuple[float, ...] = (1.0,)  # shares of construction capex over equal slices
+    #   of its lead time, first slice first: (1.0,) spreads it evenly; GPU systems are paid at the online date
+    energy_escalation_per_year: float = 0.0  # energy and fuel prices grow by this share a year
+    carbon_usd_per_tonne: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,10 @@ class Constraints:
     required_sites: tuple[str, ...] = ()
     forbidden_sites: tuple[str, ...] = ()
     training_max_latency_ms: float | None = None  # every pair of sites adding IT in one phase within this
+    fiber_route_factor: float = 1.5  # direct route = great circle x this (without the scenario's fiber_routes)
+    shortfall_usd_per_mw: float | None = None  # None: requirements are hard; else each MW short costs this per phase
+    max_region_it_mw_per_phase: float | None = None  # construction rate of a region
+    carbon_cap_tonnes_per_year: tuple[float, ...] | None = None  # one cap per phase, on its run rate
 
 
 @dataclass(frozen=True)
@@ -132,7 +181,7 @@ class DemandRegion:
     id: str
     demand_mw: float
     from_phase: str
-    serve_cost_usd: tuple[tuple[str, float], ...]  # (site id, cost of serving all of it per phase)
+    serve_cost_usd_per_year: tuple[tuple[str, float], ...]  # (site id, yearly cost of serving all of it)
 
 
 @dataclass(frozen=True)
@@ -148,6 +197,7 @@ class Scenario:
     platforms: tuple[Platform, ...]
     switches: tuple[Switch, ...]
     demand_regions: tuple[DemandRegion, ...] = field(default=())
+    fiber_routes: tuple[FiberRoute, ...] = field(default=())
 
     def platform(self, platform_id: str) -> Platform:
         return next(p for p in self.platforms if p.id == platform_id)
