@@ -269,3 +269,27 @@ def test_energy_prices_escalate(solve_doc):
     _, out = solve_doc(doc)
     growth = (1.05 ** 5 - 1.05 ** T1) / math.log(1.05)
     assert npv(out) == pytest.approx(100 * M + 100 * HOURS * 10.0 * growth, rel=1e-9)
+
+
+def test_a_re_plan_keeps_the_on_site_power_and_upgrade_committed_phases_built(write_scenario):
+    """Phase 1 built 40 MW of turbines and bought A's upgrade; re-planned with dearer turbines and a
+    dearer upgrade, the committed phase keeps both (they are built), and the plan says so."""
+    from planner.optimize.replan import commitments_from_plan
+
+    def doc(turbine_usd: float, upgrade_usd: float) -> dict:
+        a = site("A", grid=[40.0, 40.0], onsite_power=[
+            {"id": "turbines", "capex_usd_per_mw": turbine_usd, "lead_time_months": 0, "max_mw": 40}],
+            grid_upgrades=[{"to_mw": 60, "capex_usd": upgrade_usd, "lead_time_months": 0}])
+        return tiny_doc([a, site("B", capex_per_mw=3 * M)],
+                        phases(("2027-01-01", 100, 1e12), ("2028-01-01", 0, 1e12)))
+
+    first = plan_rollout(load_scenario(write_scenario(doc(0.1 * M, 1 * M))), SolveOptions(relative_gap=1e-9))
+    built = dict(first.plan.phases[0].sites[0].power_mw)
+    assert built == pytest.approx({"grid": 40.0, "upgrade": 20.0, "turbines": 40.0})
+    dearer = load_scenario(write_scenario(doc(50 * M, 500 * M)))
+    alone = plan_rollout(dearer, SolveOptions(relative_gap=1e-9))
+    at_a = next(s for s in alone.plan.phases[0].sites if s.site == "A")
+    assert dict(at_a.power_mw) == pytest.approx({"grid": 40.0})  # too dear to choose now ...
+    kept = plan_rollout(dearer, SolveOptions(relative_gap=1e-9),
+                        commitments=commitments_from_plan(first.plan, dearer, ["1"]))
+    assert dict(kept.plan.phases[0].sites[0].power_mw) == pytest.approx(built)  # ... but already built

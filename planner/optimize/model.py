@@ -190,7 +190,7 @@ def add_site_variables(rm: RolloutModel) -> None:
 
 
 def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> None:
-    """committed: Y_sp, N_skp and IT_sp fixed to what committed phases built."""
+    """committed: Y_sp, N_skp, IT_sp, on-site power and the grid upgrade fixed to what committed phases built."""
     if not commitments:
         return
     s_ = rm.scenario
@@ -207,8 +207,16 @@ def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> No
             fixes = [(rm.opened[i, p], float(bool(c and c.opened))), (rm.it_total[i, p], c.it_mw_total if c else 0.0)]
             fixes += [(rm.blocks_total[i, k, p], float(c.blocks_total[k]) if c else 0.0)
                       for k in range(len(site.power_blocks))]
+            built = dict(c.power_mw) if c else {}
+            fixes += [(rm.onsite[i, k, p], built.get(o.id, 0.0))
+                      for k, o in enumerate(site.onsite_power) if (i, k, p) in rm.onsite]
             for var, value in fixes:
                 rm.model.add_linear_constraint(var == value, name=f"committed[{var.name}]")
+            upgrades = [rm.upgrades[i, k, p] for k in range(len(site.grid_upgrades)) if (i, k, p) in rm.upgrades]
+            if upgrades:  # the upgrade bought (whichever it was), or none
+                bought = 1.0 if "upgrade" in built else 0.0
+                rm.model.add_linear_constraint(mathopt.fast_sum(upgrades) == bought,
+                                               name=f"committed_upgrade[{site.id},{s_.phases[p].id}]")
 
 
 def _added(totals: dict, key: tuple, previous: tuple):

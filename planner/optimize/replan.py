@@ -21,7 +21,8 @@ class Commitment:
     phase: str
     opened: bool
     blocks_total: tuple[int, ...]  # per power-block kind
-    it_mw_total: float
+    it_mw_total: float  # IT MW bought up to the phase (retired systems included)
+    power_mw: tuple[tuple[str, float], ...] = ()  # firm MW by source as built: an upgrade, on-site options
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) 
     known_phases = {p.id for p in scenario.phases}
     out = []
     totals: dict[str, list[int]] = {}
+    bought = bought_it_mw(plan)
     for phase in plan.phases:
         for s in phase.sites:
             if s.site not in sites:
@@ -63,7 +65,8 @@ def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) 
                 running[k] += n
             if phase.id in phase_ids:
                 out.append(Commitment(site=s.site, phase=phase.id, opened=True, blocks_total=tuple(running),
-                                      it_mw_total=s.it_mw_total))
+                                      it_mw_total=bought[s.site, phase.id],
+                                      power_mw=tuple((k, mw) for k, mw in s.power_mw if k != "grid")))
         if phase.id in phase_ids and phase.id not in known_phases:
             raise KeyError(f"phase {phase.id!r} of the committed plan is not in the scenario")
     missing = [p for p in phase_ids if p not in {ph.id for ph in plan.phases}]
@@ -72,9 +75,21 @@ def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) 
     return tuple(out)
 
 
+def bought_it_mw(plan: Plan) -> dict[tuple[str, str], float]:
+    """(site, phase id) -> IT MW bought there up to that phase: the running sum of it_mw_added (equal to
+    it_mw_total unless systems retire)."""
+    out, running = {}, {}
+    for phase in plan.phases:
+        for s in phase.sites:
+            running[s.site] = running.get(s.site, 0.0) + s.it_mw_added
+            out[s.site, phase.id] = running[s.site]
+    return out
+
+
 def stability_from_plan(plan: Plan, usd_per_mw: float) -> Stability:
-    """Installed IT per site and phase of a previous plan, to stay close to it at `usd_per_mw` per MW moved."""
+    """IT bought per site and phase of a previous plan, to stay close to it at `usd_per_mw` per MW moved."""
+    bought = bought_it_mw(plan)
     return Stability(previous=tuple(Commitment(site=s.site, phase=phase.id, opened=True, blocks_total=(),
-                                               it_mw_total=s.it_mw_total)
+                                               it_mw_total=bought[s.site, phase.id])
                                     for phase in plan.phases for s in phase.sites),
                      usd_per_mw=usd_per_mw)
