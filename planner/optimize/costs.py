@@ -15,6 +15,7 @@ from ortools.math_opt.python import mathopt
 
 from planner.optimize import supply
 from planner.optimize.parameters import (
+    HOURS_PER_YEAR,
     cumulative,
     discount,
     fixed_opex_usd_per_it_mw_year,
@@ -56,12 +57,15 @@ def add_funding_constraints(rm: RolloutModel) -> None:
     years = phase_years(s_)
     windows = funding_windows(s_)
     spend = [[] for _ in s_.phases]
+    shares: dict[tuple[int, float], list[tuple[int, float]]] = {}  # (phase, lead) -> [(window, share paid in it)]
     for (i, q) in rm.opened:
         for usd, lead, units in construction_items(rm, i, q):
             if not usd:
                 continue
-            for p, (after, until) in enumerate(windows[: q + 1]):
-                share = paid_within(s_, years[q], lead, after, until)
+            if (q, lead) not in shares:
+                shares[q, lead] = [(p, paid_within(s_, years[q], lead, after, until))
+                                   for p, (after, until) in enumerate(windows[: q + 1])]
+            for p, share in shares[q, lead]:
                 if share > 0:
                     spend[p].append(share * usd / USD_SCALE * units)
         rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[q])
@@ -84,26 +88,30 @@ def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
     weights = operating_weights(s_)
     energy_weights = operating_weights(s_, econ.energy_escalation_per_year)
     d_horizon = discount(s_, econ.horizon_years)
+    gpu_usd = [gpu_cost_usd_per_it_mw(s_, p) / USD_SCALE for p in range(len(s_.phases))]
+    built_usd: dict[tuple[int, float], float] = {}  # (phase, lead) -> PV of 1 USD of construction, less salvage
     terms = []
     for (i, p) in rm.opened:
-        v_fac = salvage_fraction(s_, years[p], econ.facility_life_years)
         for usd, lead, units in construction_items(rm, i, p):
             if usd:
-                terms.append((pay_weight(s_, years[p], lead) - d_horizon * v_fac) * usd / USD_SCALE * units)
-        terms.append(gpu_cost_usd_per_it_mw(s_, p) / USD_SCALE * rm.it[i, p])
+                if (p, lead) not in built_usd:
+                    salvage = d_horizon * salvage_fraction(s_, years[p], econ.facility_life_years)
+                    built_usd[p, lead] = pay_weight(s_, years[p], lead) - salvage
+                terms.append(built_usd[p, lead] * usd / USD_SCALE * units)
+        terms.append(gpu_usd[p] * rm.it[i, p])
     carbon_usd = econ.carbon_usd_per_tonne
     for (i, p), running in rm.running.items():
         site = s_.sites[i]
-        grid_usd = energy_weights[p] * site.energy_usd_per_mwh * supply.HOURS_PER_YEAR
+        grid_usd = energy_weights[p] * site.energy_usd_per_mwh * HOURS_PER_YEAR
         terms.append(grid_usd / USD_SCALE * supply.grid_energy_mw(rm, i, p))
         for k, e in rm.energy.get((i, p), {}).items():
-            terms.append(energy_weights[p] * site.onsite_power[k].fuel_usd_per_mwh * supply.HOURS_PER_YEAR / USD_SCALE * e)
+            terms.append(energy_weights[p] * site.onsite_power[k].fuel_usd_per_mwh * HOURS_PER_YEAR / USD_SCALE * e)
         terms.append(weights[p] * fixed_opex_usd_per_it_mw_year(s_, site) / USD_SCALE * running)
         if carbon_usd:
             terms.append(weights[p] * carbon_usd / USD_SCALE * supply.emissions_t_per_year(rm, i, p))
+    serve_usd = [dict(region.serve_cost_usd_per_year) for region in s_.demand_regions]
     for (r, i, p), x in rm.serve.items():
-        cost = dict(s_.demand_regions[r].serve_cost_usd_per_year)[s_.sites[i].id]
-        terms.append(weights[p] * cost / USD_SCALE * x)
+        terms.append(weights[p] * serve_usd[r][s_.sites[i].id] / USD_SCALE * x)
     for p, short in rm.shortfall.items():
         terms.append(discount(s_, years[p]) * s_.constraints.shortfall_usd_per_mw / USD_SCALE * short)
     if stability is not None and stability.usd_per_mw > 0:
