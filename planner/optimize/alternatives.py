@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from ortools.math_opt.python import mathopt
-
 from planner.optimize.extract import extract_plan
+from planner.optimize.linear import lin_sum
 from planner.optimize.model import build_model
 from planner.optimize.options import SolveOptions
 from planner.optimize.parameters import max_it_mw
@@ -35,23 +34,25 @@ def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: 
     while len(found) <= count:
         started = time.perf_counter()
         rm = build_model(scenario)
+        b = rm.builder
         last = len(scenario.phases) - 1
-        rm.model.add_linear_constraint(rm.model.objective.as_linear_expression() <= budget, name="within_slack")
+        b.le(b.objective, budget, name="within_slack")
         # uses_s = 1 exactly when site s holds at least USED_MW of IT at the end (IT_s >= USED_MW uses_s,
         # IT_s <= M_s uses_s), so that opening an idle site does not count as a different plan.
         uses = {}
         for i, site in enumerate(scenario.sites):
             if (i, last) in rm.it_total:
-                flag = rm.model.add_binary_variable(name=f"uses[{site.id}]")
-                rm.model.add_linear_constraint(rm.it_total[i, last] - USED_MW * flag >= 0)
-                rm.model.add_linear_constraint(rm.it_total[i, last] - max_it_mw(site) * flag <= 0)
+                flag = b.binary(name=f"uses[{site.id}]")
+                b.ge(rm.it_total[i, last] - USED_MW * flag, 0.0)
+                b.le(rm.it_total[i, last] - max_it_mw(site) * flag, 0.0)
                 uses[site.id] = flag
         for k, outcome in enumerate(found):
             used = {s.site for s in outcome.plan.phases[-1].sites if s.it_mw_total >= USED_MW}
             inside = [flag for sid, flag in uses.items() if sid in used]
-            rm.model.add_linear_constraint(mathopt.fast_sum(inside) <= len(inside) - 1, name=f"different[{k}]")
+            b.le(lin_sum(inside), len(inside) - 1, name=f"different[{k}]")
+        model = rm.model
         build_s = time.perf_counter() - started
-        result = solve(rm.model, options, on_log)
+        result = solve(model, options, on_log)
         if not result.status.has_plan:
             break
         started = time.perf_counter()

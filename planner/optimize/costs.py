@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ortools.math_opt.python import mathopt
-
 from planner.optimize import supply
+from planner.optimize.linear import lin_sum
 from planner.optimize.parameters import (
     HOURS_PER_YEAR,
-    cumulative,
     discount,
     fixed_opex_usd_per_it_mw_year,
     funding_windows,
@@ -70,12 +68,16 @@ def add_funding_constraints(rm: RolloutModel) -> None:
                     spend[p].append(share * usd / USD_SCALE * units)
         rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[q])
         spend[q].append(rack_capex / rack_mw / USD_SCALE * rm.it[i, q])
-    spent = [mathopt.fast_sum(terms) for terms in spend]
-    funds = [ph.funding_usd / USD_SCALE for ph in s_.phases]
-    if s_.economics.carry_over_unspent_funding:
-        spent, funds = cumulative(spent), cumulative(funds)
-    for phase, paid, available in zip(s_.phases, spent, funds):
-        rm.model.add_linear_constraint(paid <= available, name=f"funding[{phase.id}]")
+    carry = s_.economics.carry_over_unspent_funding
+    unspent = None  # with carry-over: what is left of the funds released so far (a variable per phase keeps
+    # each row to its own window's payments; running sums of the payments would repeat them in every row)
+    for phase, terms in zip(s_.phases, spend):
+        available = phase.funding_usd / USD_SCALE + (unspent if unspent is not None else 0.0)
+        if carry:
+            unspent = rm.builder.var(0.0, name=f"unspent[{phase.id}]")
+            rm.builder.le(lin_sum(terms) + unspent - available, 0.0, name=f"funding[{phase.id}]")
+        else:
+            rm.builder.le(lin_sum(terms) - available, 0.0, name=f"funding[{phase.id}]")
 
 
 def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
@@ -118,8 +120,8 @@ def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
         previous = {(c.site, c.phase): c.it_mw_total for c in stability.previous}
         for (i, p), it_total in rm.it_total.items():
             before = previous.get((s_.sites[i].id, s_.phases[p].id), 0.0)
-            moved = rm.model.add_variable(lb=0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]")
-            rm.model.add_linear_constraint(moved - it_total >= -before)
-            rm.model.add_linear_constraint(moved + it_total >= before)
+            moved = rm.builder.var(0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]")
+            rm.builder.ge(moved - it_total, -before)
+            rm.builder.ge(moved + it_total, before)
             terms.append(stability.usd_per_mw / USD_SCALE * moved)
-    rm.model.minimize(mathopt.fast_sum(terms))
+    rm.builder.objective = lin_sum(terms)

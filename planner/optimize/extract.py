@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 from importlib import metadata
 
-from ortools.math_opt.python import mathopt
-
 from planner.optimize import supply
 from planner.optimize.model import RolloutModel
 from planner.optimize.options import SolveOptions
@@ -45,7 +43,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
     values = result.values
 
     def value(expression) -> float:
-        return mathopt.evaluate_expression(expression, values)
+        return expression.value(values)
 
     bought = _purchases(rm, value)  # (site, phase) -> (IT MW, racks) added
     shares: dict[tuple[int, int], list] = {}  # (region, phase) -> [(site, x_rsp)]
@@ -61,7 +59,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         for i, site in enumerate(s_.sites):
             if (i, p) not in rm.opened:
                 continue
-            opens_now = values[rm.opened[i, p]] > 0.5 and i not in opened
+            opens_now = value(rm.opened[i, p]) > 0.5 and i not in opened
             blocks = tuple(int(round(value(rm.blocks[i, k, p]))) for k in range(len(site.power_blocks)))
             if opens_now:
                 opened.add(i)
@@ -94,8 +92,8 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
                 emissions_t_per_year=round(emissions, 3)))
         demand = []
         for r, region in enumerate(s_.demand_regions):
-            served = tuple((s_.sites[i].id, _round_mw(values[x] * region.demand_mw))
-                           for i, x in shares.get((r, p), ()) if values[x] > 1e-9)
+            served = tuple((s_.sites[i].id, _round_mw(value(x) * region.demand_mw))
+                           for i, x in shares.get((r, p), ()) if value(x) > 1e-9)
             if served:
                 demand.append(DemandService(region=region.id, demand_mw=region.demand_mw, served_mw=served))
         short = _round_mw(max(0.0, value(rm.shortfall[p]))) if p in rm.shortfall else 0.0

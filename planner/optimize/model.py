@@ -79,6 +79,7 @@ from dataclasses import dataclass, field
 from ortools.math_opt.python import mathopt
 
 from planner.optimize import costs, supply
+from planner.optimize.linear import Builder, Lin, lin_sum
 from planner.optimize.parameters import (
     alive_weight,
     cumulative,
@@ -96,35 +97,41 @@ STRONG_LINKING_MAX_PAIRS = 20_000  # serving pairs up to which serve_open rows a
 
 @dataclass
 class RolloutModel:
-    """A built model and the handles extract needs; `model` is what a solver back end receives."""
+    """A built model and the handles extract needs. The formulation is collected in `builder` (variables
+    are `Lin` expressions over ids); `model` is the MathOpt model a solver back end receives, made from
+    it on first use (rows added after that are not in it)."""
 
     scenario: Scenario
-    model: mathopt.Model
-    opened: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)  # Y_sp
-    blocks_total: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # N_skp
-    it_total: dict[tuple[int, int], mathopt.Variable] = field(default_factory=dict)  # IT_sp
-    blocks: dict[tuple[int, int, int], mathopt.LinearBase] = field(default_factory=dict)  # blk_skp, added
-    it: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # it_sp, added
-    live: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # live_sp: standing at t_p
-    running: dict[tuple[int, int], mathopt.LinearBase] = field(default_factory=dict)  # run_sp: through period p
-    serve: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)
-    upgrades: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # U_usp
-    onsite: dict[tuple[int, int, int], mathopt.Variable] = field(default_factory=dict)  # G_skp
-    energy: dict[tuple[int, int], dict[int, mathopt.Variable]] = field(default_factory=dict)  # E^k_sp
-    shortfall: dict[int, mathopt.Variable] = field(default_factory=dict)  # short_p
+    builder: Builder
+    opened: dict[tuple[int, int], Lin] = field(default_factory=dict)  # Y_sp
+    blocks_total: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # N_skp
+    it_total: dict[tuple[int, int], Lin] = field(default_factory=dict)  # IT_sp
+    blocks: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # blk_skp, added
+    it: dict[tuple[int, int], Lin] = field(default_factory=dict)  # it_sp, added
+    live: dict[tuple[int, int], Lin] = field(default_factory=dict)  # live_sp: standing at t_p
+    running: dict[tuple[int, int], Lin] = field(default_factory=dict)  # run_sp: through period p
+    serve: dict[tuple[int, int, int], Lin] = field(default_factory=dict)
+    upgrades: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # U_usp
+    onsite: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # G_skp
+    energy: dict[tuple[int, int], dict[int, Lin]] = field(default_factory=dict)  # E^k_sp
+    shortfall: dict[int, Lin] = field(default_factory=dict)  # short_p
     eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
     series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, live_sp)
+    _model: mathopt.Model | None = None
 
     def opening(self, i: int, p: int):
         """open_sp = Y_sp - Y_s,p-1: 1 in the phase the site opens."""
         return _added(self.opened, (i, p), (i, p - 1))
 
     @property
+    def model(self) -> mathopt.Model:
+        if self._model is None:
+            self._model = self.builder.model()
+        return self._model
+
+    @property
     def size(self) -> dict[str, int]:
-        variables = list(self.model.variables())
-        return {"variables": len(variables),
-                "integer_variables": sum(1 for v in variables if v.integer),
-                "constraints": sum(1 for _ in self.model.linear_constraints())}
+        return self.builder.size
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +146,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     without a commitment in that phase has nothing there); later phases are optimized around them.
     `stability` penalizes moving installed IT away from a previous plan.
     """
-    rm = RolloutModel(scenario=scenario, model=mathopt.Model(name=scenario.name or "rollout"))
+    rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"))
     add_site_variables(rm)
     supply.add_supply_variables(rm)
     add_commitments(rm, commitments)
@@ -158,7 +165,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
 def add_site_variables(rm: RolloutModel) -> None:
     """Y_sp, N_skp, IT_sp (totals by phase), the additions they imply (open_sp, blk_skp, it_sp) and the IT
     standing (live_sp) and running (run_sp) in each phase."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     forbidden = set(s_.constraints.forbidden_sites)
     for i, site in enumerate(s_.sites):
         cap = max_it_mw(site)
@@ -167,25 +174,25 @@ def add_site_variables(rm: RolloutModel) -> None:
         block_phases = [set(reachable_phases(s_, site.block_lead_time_months(b))) for b in site.power_blocks]
         for p in phases:
             tag = f"{site.id},{s_.phases[p].id}"
-            rm.opened[i, p] = m.add_binary_variable(name=f"opened[{tag}]")
+            rm.opened[i, p] = b.binary(name=f"opened[{tag}]")
             for k, block in enumerate(site.power_blocks):
                 top = math.floor(cap / block.it_mw + 1e-9) if p in block_phases[k] else 0  # block lead time
-                rm.blocks_total[i, k, p] = m.add_integer_variable(lb=0, ub=top, name=f"blocks_total[{tag},{k}]")
+                rm.blocks_total[i, k, p] = b.var(0.0, float(top), True, name=f"blocks_total[{tag},{k}]")
                 rm.blocks[i, k, p] = _added(rm.blocks_total, (i, k, p), (i, k, p - 1))
-            rm.it_total[i, p] = m.add_variable(lb=0.0, ub=cap, name=f"it_total[{tag}]")
+            rm.it_total[i, p] = b.var(0.0, cap, name=f"it_total[{tag}]")
             rm.it[i, p] = _added(rm.it_total, (i, p), (i, p - 1))
             if p > phases[0]:  # grows: nothing is closed or removed
-                m.add_linear_constraint(rm.opening(i, p) >= 0, name=f"grows_open[{tag}]")
-                m.add_linear_constraint(rm.it[i, p] >= 0, name=f"grows_it[{tag}]")
+                b.ge(rm.opening(i, p), 0.0, name=f"grows_open[{tag}]")
+                b.ge(rm.it[i, p], 0.0, name=f"grows_it[{tag}]")
                 for k in range(len(site.power_blocks)):
-                    m.add_linear_constraint(rm.blocks[i, k, p] >= 0, name=f"grows_blocks[{tag},{k}]")
+                    b.ge(rm.blocks[i, k, p], 0.0, name=f"grows_blocks[{tag},{k}]")
         for p in phases:
             gone = retired_by(s_, p)
-            rm.live[i, p] = rm.it_total[i, p] - rm.it_total[i, gone] if (i, gone) in rm.it_total else rm.it_total[i, p] + 0.0
+            rm.live[i, p] = rm.it_total[i, p] - rm.it_total[i, gone] if (i, gone) in rm.it_total else rm.it_total[i, p]
             if s_.economics.it_end_of_life == "refresh":
-                rm.running[i, p] = rm.it_total[i, p] + 0.0
+                rm.running[i, p] = rm.it_total[i, p]
             else:
-                rm.running[i, p] = mathopt.fast_sum(alive_weight(s_, q, p) * rm.it[i, q] for q in phases if q <= p)
+                rm.running[i, p] = lin_sum(alive_weight(s_, q, p) * rm.it[i, q] for q in phases if q <= p)
     rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
 
 
@@ -202,7 +209,7 @@ def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> No
             c = committed.get((i, p))
             if (i, p) not in rm.opened:
                 if c is not None and (c.opened or c.it_mw_total > 0):
-                    rm.model.add_linear_constraint(lb=1.0, ub=1.0, name=f"committed_unbuildable[{site.id}]")
+                    rm.builder.eq(0.0, 1.0, name=f"committed_unbuildable[{site.id}]")  # infeasible, on purpose
                 continue
             fixes = [(rm.opened[i, p], float(bool(c and c.opened))), (rm.it_total[i, p], c.it_mw_total if c else 0.0)]
             fixes += [(rm.blocks_total[i, k, p], float(c.blocks_total[k]) if c else 0.0)
@@ -210,18 +217,17 @@ def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> No
             built = dict(c.power_mw) if c else {}
             fixes += [(rm.onsite[i, k, p], built.get(o.id, 0.0))
                       for k, o in enumerate(site.onsite_power) if (i, k, p) in rm.onsite]
-            for var, value in fixes:
-                rm.model.add_linear_constraint(var == value, name=f"committed[{var.name}]")
+            for n, (var, value) in enumerate(fixes):
+                rm.builder.eq(var, value, name=f"committed[{site.id},{s_.phases[p].id},{n}]")
             upgrades = [rm.upgrades[i, k, p] for k in range(len(site.grid_upgrades)) if (i, k, p) in rm.upgrades]
             if upgrades:  # the upgrade bought (whichever it was), or none
                 bought = 1.0 if "upgrade" in built else 0.0
-                rm.model.add_linear_constraint(mathopt.fast_sum(upgrades) == bought,
-                                               name=f"committed_upgrade[{site.id},{s_.phases[p].id}]")
+                rm.builder.eq(lin_sum(upgrades), bought, name=f"committed_upgrade[{site.id},{s_.phases[p].id}]")
 
 
 def _added(totals: dict, key: tuple, previous: tuple):
     """What a phase adds: its total less the previous phase's (the first eligible phase adds it all)."""
-    return totals[key] - totals[previous] if previous in totals else totals[key] + 0.0
+    return totals[key] - totals[previous] if previous in totals else totals[key]
 
 
 def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
@@ -232,7 +238,7 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
     for p in range(len(s_.phases)):
         if (i, p) in rm.opened:
             opens.append(rm.opened[i, p])
-            blocks.append(mathopt.fast_sum(b.it_mw * rm.blocks_total[i, k, p] for k, b in enumerate(site.power_blocks)))
+            blocks.append(lin_sum(b.it_mw * rm.blocks_total[i, k, p] for k, b in enumerate(site.power_blocks)))
             its.append(rm.live[i, p])
         else:
             opens.append(0.0)
@@ -243,20 +249,20 @@ def _site_series(rm: RolloutModel, i: int) -> tuple[list, list, list]:
 
 def add_capacity_constraints(rm: RolloutModel) -> None:
     """grid (or supply), racks_fit, required."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     required = set(s_.constraints.required_sites)
     for i, site in enumerate(s_.sites):
         phases = rm.eligible[i]
         if not phases:
             if site.id in required:
                 # A required site that can never be built: keep the model honest (infeasible).
-                m.add_linear_constraint(lb=1.0, ub=1.0, name=f"required[{site.id}]")
+                b.eq(0.0, 1.0, name=f"required[{site.id}]")
             continue
         opened, blocks, its = rm.series[i]
         cap = max_it_mw(site)
         last = len(s_.phases) - 1
         if site.id in required:
-            m.add_linear_constraint(opened[last] == 1, name=f"required[{site.id}]")
+            b.eq(opened[last], 1.0, name=f"required[{site.id}]")
         for p in range(phases[0], len(s_.phases)):
             tag = f"{site.id},{s_.phases[p].id}"
             if supply.has_options(site):
@@ -265,8 +271,8 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
                 # One row is both the grid limit once open and "no blocks before opening", with the
                 # tightest big-M the data allows: BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp.
                 limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
-                m.add_linear_constraint(blocks[p] - limit * opened[p] <= 0, name=f"grid[{tag}]")
-            m.add_linear_constraint(its[p] - blocks[p] <= 0, name=f"racks_fit[{tag}]")
+                b.le(blocks[p] - limit * opened[p], 0.0, name=f"grid[{tag}]")
+            b.le(its[p] - blocks[p], 0.0, name=f"racks_fit[{tag}]")
 
 
 def add_requirement_constraints(rm: RolloutModel) -> None:
@@ -276,18 +282,18 @@ def add_requirement_constraints(rm: RolloutModel) -> None:
     needed = cumulative([ph.it_mw_required for ph in s_.phases])
     soft = s_.constraints.shortfall_usd_per_mw is not None
     for p, phase in enumerate(s_.phases):
-        total = mathopt.fast_sum(rm.series[i][2][p] for i in range(len(s_.sites)) if rm.eligible[i])
         if needed[p] <= 0:
             continue
+        total = lin_sum(rm.series[i][2][p] for i in range(len(s_.sites)) if rm.eligible[i])
         if soft:
-            rm.shortfall[p] = rm.model.add_variable(lb=0.0, ub=needed[p], name=f"shortfall[{phase.id}]")
+            rm.shortfall[p] = rm.builder.var(0.0, needed[p], name=f"shortfall[{phase.id}]")
             total = total + rm.shortfall[p]
-        rm.model.add_linear_constraint(total >= needed[p], name=f"requirement[{phase.id}]")
+        rm.builder.ge(total, needed[p], name=f"requirement[{phase.id}]")
 
 
 def add_diversity_constraints(rm: RolloutModel) -> None:
     """site_share, region_share (of the required IT), min_sites, min_regions (on each phase's additions)."""
-    s_, m, c = rm.scenario, rm.model, rm.scenario.constraints
+    s_, b, c = rm.scenario, rm.builder, rm.scenario.constraints
     series = rm.series
     needed = cumulative([ph.it_mw_required for ph in s_.phases])
     regions = {g: [i for i, site in enumerate(s_.sites) if site.region == g and rm.eligible[i]] for g in s_.regions}
@@ -297,45 +303,39 @@ def add_diversity_constraints(rm: RolloutModel) -> None:
             for i, site in enumerate(s_.sites):
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
                     cap = min(supply_limit_mw(s_, site, p) / site.pue, max_it_mw(site), c.max_site_share * needed[p])
-                    m.add_linear_constraint(series[i][2][p] - cap * series[i][0][p] <= 0,
-                                            name=f"site_share[{site.id},{phase.id}]")
+                    b.le(series[i][2][p] - cap * series[i][0][p], 0.0, name=f"site_share[{site.id},{phase.id}]")
         if c.max_region_share is not None and c.max_region_share < 1 and needed[p] > 0:
             for g, members in regions.items():
                 if members:
-                    m.add_linear_constraint(
-                        mathopt.fast_sum(series[i][2][p] for i in members) <= c.max_region_share * needed[p],
-                        name=f"region_share[{g},{phase.id}]")
+                    b.le(lin_sum(series[i][2][p] for i in members), c.max_region_share * needed[p],
+                         name=f"region_share[{g},{phase.id}]")
         if c.min_sites_per_phase > 0:
             counted = []
             for i, site in enumerate(s_.sites):
                 if (i, p) in rm.it:
-                    add = m.add_binary_variable(name=f"adds[{site.id},{phase.id}]")
-                    m.add_linear_constraint(rm.it[i, p] - c.diversity_min_it_mw * add >= 0,
-                                            name=f"min_sites_counts[{site.id},{phase.id}]")
+                    add = b.binary(name=f"adds[{site.id},{phase.id}]")
+                    b.ge(rm.it[i, p] - c.diversity_min_it_mw * add, 0.0, name=f"min_sites_counts[{site.id},{phase.id}]")
                     counted.append(add)
-            m.add_linear_constraint(mathopt.fast_sum(counted) >= c.min_sites_per_phase,
-                                    name=f"min_sites[{phase.id}]")
+            b.ge(lin_sum(counted), c.min_sites_per_phase, name=f"min_sites[{phase.id}]")
         if c.min_regions_per_phase > 0:
             counted = []
             for g, members in regions.items():
                 adds = [rm.it[i, p] for i in members if (i, p) in rm.it]
                 if adds:
-                    reg = m.add_binary_variable(name=f"region_adds[{g},{phase.id}]")
-                    m.add_linear_constraint(mathopt.fast_sum(adds) - c.diversity_min_it_mw * reg >= 0,
-                                            name=f"min_regions_counts[{g},{phase.id}]")
+                    reg = b.binary(name=f"region_adds[{g},{phase.id}]")
+                    b.ge(lin_sum(adds) - c.diversity_min_it_mw * reg, 0.0, name=f"min_regions_counts[{g},{phase.id}]")
                     counted.append(reg)
-            m.add_linear_constraint(mathopt.fast_sum(counted) >= c.min_regions_per_phase,
-                                    name=f"min_regions[{phase.id}]")
+            b.ge(lin_sum(counted), c.min_regions_per_phase, name=f"min_regions[{phase.id}]")
 
 
 def add_build_rate_constraints(rm: RolloutModel) -> None:
     """build_rate: the most IT MW a campus (max_it_mw_per_phase) and a region (max_region_it_mw_per_phase)
     add in one phase."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     for (i, p), added in rm.it.items():
         rate = s_.sites[i].max_it_mw_per_phase
         if rate is not None:
-            m.add_linear_constraint(added <= rate, name=f"build_rate[{s_.sites[i].id},{s_.phases[p].id}]")
+            b.le(added, rate, name=f"build_rate[{s_.sites[i].id},{s_.phases[p].id}]")
     region_rate = s_.constraints.max_region_it_mw_per_phase
     if region_rate is None:
         return
@@ -343,7 +343,7 @@ def add_build_rate_constraints(rm: RolloutModel) -> None:
         for p, phase in enumerate(s_.phases):
             adds = [rm.it[i, p] for i, site in enumerate(s_.sites) if site.region == g and (i, p) in rm.it]
             if adds:
-                m.add_linear_constraint(mathopt.fast_sum(adds) <= region_rate, name=f"region_build_rate[{g},{phase.id}]")
+                b.le(lin_sum(adds), region_rate, name=f"region_build_rate[{g},{phase.id}]")
 
 
 def pair_latency_ms(scenario: Scenario):
@@ -374,21 +374,19 @@ def add_training_latency_constraints(rm: RolloutModel) -> None:
         builds = {}
         for i, site in enumerate(s_.sites):
             if (i, p) in rm.it:
-                flag = rm.model.add_binary_variable(name=f"builds[{site.id},{phase.id}]")
-                rm.model.add_linear_constraint(rm.it[i, p] - max_it_mw(site) * flag <= 0,
-                                               name=f"builds_flag[{site.id},{phase.id}]")
+                flag = rm.builder.binary(name=f"builds[{site.id},{phase.id}]")
+                rm.builder.le(rm.it[i, p] - max_it_mw(site) * flag, 0.0, name=f"builds_flag[{site.id},{phase.id}]")
                 builds[i] = flag
         for i in builds:
             for j in builds:
                 if i < j and latency(i, j) > limit:
-                    rm.model.add_linear_constraint(builds[i] + builds[j] <= 1,
-                                                   name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},"
-                                                        f"{phase.id}]")
+                    rm.builder.le(builds[i] + builds[j], 1.0,
+                                  name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},{phase.id}]")
 
 
 def add_demand_constraints(rm: RolloutModel) -> None:
     """demand: every active demand region fully served (split allowed) within each site's installed IT."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     if not s_.demand_regions:
         return
     site_index = {site.id: i for i, site in enumerate(s_.sites)}
@@ -406,14 +404,12 @@ def add_demand_constraints(rm: RolloutModel) -> None:
             for site_id, _ in region.serve_cost_usd_per_year:
                 i = site_index[site_id]
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
-                    x = m.add_variable(lb=0.0, ub=1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]")
+                    x = b.var(0.0, 1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]")
                     if strong:
-                        m.add_linear_constraint(x - series[i][0][p] <= 0,
-                                                name=f"serve_open[{region.id},{site_id},{s_.phases[p].id}]")
+                        b.le(x - series[i][0][p], 0.0, name=f"serve_open[{region.id},{site_id},{s_.phases[p].id}]")
                     rm.serve[r, i, p] = x
                     shares.append(x)
                     load.setdefault((i, p), []).append(region.demand_mw * x)
-            m.add_linear_constraint(mathopt.fast_sum(shares) == 1, name=f"demand[{region.id},{s_.phases[p].id}]")
+            b.eq(lin_sum(shares), 1.0, name=f"demand[{region.id},{s_.phases[p].id}]")
     for (i, p), terms in sorted(load.items()):
-        m.add_linear_constraint(mathopt.fast_sum(terms) - series[i][2][p] <= 0,
-                                name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")
+        b.le(lin_sum(terms) - series[i][2][p], 0.0, name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")

@@ -33,7 +33,7 @@ class SolveResult:
     wall_s: float
     solver: str
     detail: str
-    values: dict  # Variable -> value; empty without a plan
+    values: list  # variable values by id; empty without a plan
 
     @property
     def objective_usd(self) -> float | None:

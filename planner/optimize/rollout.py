@@ -28,8 +28,9 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     """
     started = time.perf_counter()
     rm = build_model(scenario, commitments, stability)
+    model = rm.model  # loaded into MathOpt here, so that build_s covers it
     build_s = time.perf_counter() - started
-    result = solve(rm.model, options, on_log, interrupter)
+    result = solve(model, options, on_log, interrupter)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options) if result.status.has_plan else None
     extract_s = time.perf_counter() - started

@@ -78,7 +78,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
                 retried = " (CP-SAT rejected its presolved model; solved without its MIP presolve)"
                 continue
             return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
-                               wall_s=time.perf_counter() - started, solver=options.solver, detail=words, values={})
+                               wall_s=time.perf_counter() - started, solver=options.solver, detail=words, values=[])
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()
@@ -102,12 +102,20 @@ def solve(model: mathopt.Model, options: SolveOptions,
     gap = relative_gap(objective, bound) if objective is not None and bound is not None else None
     if status == SolveStatus.OPTIMAL and bound is None:
         bound, gap = objective, 0.0
-    values = result.variable_values() if has_solution else {}
+    values = _by_id(result.variable_values(), model) if has_solution else []
     detail = (result.termination.detail or reason.name.lower()) + retried
     if interrupter is not None and interrupter.interrupted and not has_solution:
         detail = "interrupted before any plan was found"
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
+
+
+def _by_id(values: dict, model: mathopt.Model) -> list[float]:
+    """Variable values as a list indexed by variable id (how the model's `Lin` expressions read them)."""
+    out = [0.0] * model.get_next_variable_id()
+    for var, value in values.items():
+        out[var.id] = value
+    return out
 
 
 _HIGHS_PROGRESS = re.compile(

@@ -15,8 +15,7 @@ Sites without supply options keep the grid alone: no variable is added for them.
 
 from __future__ import annotations
 
-from ortools.math_opt.python import mathopt
-
+from planner.optimize.linear import lin_sum
 from planner.optimize.parameters import HOURS_PER_YEAR, reachable_phases
 from planner.scenario.types import Site
 
@@ -30,34 +29,33 @@ def upgrade_gain_mw(site: Site, k: int, p: int) -> float:
 
 def add_supply_variables(rm) -> None:
     """U_usp and G_skp for the sites that have supply options, in the phases each option's lead time reaches."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     for i, site in enumerate(s_.sites):
         phases = set(rm.eligible[i])
         for k, upgrade in enumerate(site.grid_upgrades):
             reach = [p for p in reachable_phases(s_, upgrade.lead_time_months) if p in phases]
             for n, p in enumerate(reach):
-                rm.upgrades[i, k, p] = m.add_binary_variable(name=f"upgrade[{site.id},{k},{s_.phases[p].id}]")
+                rm.upgrades[i, k, p] = b.binary(name=f"upgrade[{site.id},{k},{s_.phases[p].id}]")
                 if n:
-                    m.add_linear_constraint(rm.upgrades[i, k, p] - rm.upgrades[i, k, reach[n - 1]] >= 0,
-                                            name=f"grows_upgrade[{site.id},{k},{s_.phases[p].id}]")
+                    b.ge(rm.upgrades[i, k, p] - rm.upgrades[i, k, reach[n - 1]], 0.0,
+                         name=f"grows_upgrade[{site.id},{k},{s_.phases[p].id}]")
         for k, option in enumerate(site.onsite_power):
             reach = [p for p in reachable_phases(s_, option.lead_time_months) if p in phases]
             for n, p in enumerate(reach):
-                rm.onsite[i, k, p] = m.add_variable(lb=0.0, ub=option.max_mw,
-                                                    name=f"onsite[{site.id},{option.id},{s_.phases[p].id}]")
+                rm.onsite[i, k, p] = b.var(0.0, option.max_mw, name=f"onsite[{site.id},{option.id},{s_.phases[p].id}]")
                 if n:
-                    m.add_linear_constraint(rm.onsite[i, k, p] - rm.onsite[i, k, reach[n - 1]] >= 0,
-                                            name=f"grows_onsite[{site.id},{option.id},{s_.phases[p].id}]")
+                    b.ge(rm.onsite[i, k, p] - rm.onsite[i, k, reach[n - 1]], 0.0,
+                         name=f"grows_onsite[{site.id},{option.id},{s_.phases[p].id}]")
         if len(site.grid_upgrades) > 1 and rm.eligible[i]:
             last = rm.eligible[i][-1]
             chosen = [rm.upgrades[i, k, last] for k in range(len(site.grid_upgrades)) if (i, k, last) in rm.upgrades]
             if chosen:
-                m.add_linear_constraint(mathopt.fast_sum(chosen) <= 1, name=f"one_upgrade[{site.id}]")
+                b.le(lin_sum(chosen), 1.0, name=f"one_upgrade[{site.id}]")
 
 
 def added(totals: dict, key: tuple, reach_before: tuple):
     """What a phase adds to a cumulative variable (its value, in the first phase it exists)."""
-    return totals[key] - totals[reach_before] if reach_before in totals else totals[key] + 0.0
+    return totals[key] - totals[reach_before] if reach_before in totals else totals[key]
 
 
 def previous(totals: dict, i: int, k: int, p: int) -> tuple:
@@ -72,7 +70,7 @@ def supply_mw(rm, i: int, p: int):
     terms += [upgrade_gain_mw(site, k, p) * rm.upgrades[i, k, p]
               for k in range(len(site.grid_upgrades)) if (i, k, p) in rm.upgrades]
     terms += [rm.onsite[i, k, p] for k in range(len(site.onsite_power)) if (i, k, p) in rm.onsite]
-    return mathopt.fast_sum(terms)
+    return lin_sum(terms)
 
 
 def grid_energy_limit_mw(rm, i: int, p: int):
@@ -81,7 +79,7 @@ def grid_energy_limit_mw(rm, i: int, p: int):
     terms = [site.grid_mw_by_phase[p] * rm.opened[i, p]]
     terms += [upgrade_gain_mw(site, k, p) * rm.upgrades[i, k, p]
               for k in range(len(site.grid_upgrades)) if (i, k, p) in rm.upgrades]
-    return mathopt.fast_sum(terms)
+    return lin_sum(terms)
 
 
 def has_options(site: Site) -> bool:
@@ -90,16 +88,16 @@ def has_options(site: Site) -> bool:
 
 def add_supply_constraints(rm, i: int, p: int, blocks, cap: float) -> None:
     """supply: pue BLK_sp within the firm supply, and no blocks before the site opens."""
-    site, m = rm.scenario.sites[i], rm.model
+    site, b = rm.scenario.sites[i], rm.builder
     tag = f"{site.id},{rm.scenario.phases[p].id}"
-    m.add_linear_constraint(site.pue * blocks - supply_mw(rm, i, p) <= 0, name=f"supply[{tag}]")
-    m.add_linear_constraint(blocks - cap * rm.opened[i, p] <= 0, name=f"open_first[{tag}]")
+    b.le(site.pue * blocks - supply_mw(rm, i, p), 0.0, name=f"supply[{tag}]")
+    b.le(blocks - cap * rm.opened[i, p], 0.0, name=f"open_first[{tag}]")
 
 
 def add_energy_dispatch(rm) -> None:
     """E^g_sp and E^k_sp (average MW by source) for sites with energy options; the grid's energy within its
     supply for sites with any option; the carbon cap per phase."""
-    s_, m = rm.scenario, rm.model
+    s_, b = rm.scenario, rm.builder
     for (i, p), running in rm.running.items():
         site = s_.sites[i]
         if not has_options(site):
@@ -108,18 +106,18 @@ def add_energy_dispatch(rm) -> None:
         sources = {}
         for k, option in enumerate(site.onsite_power):
             if option.supplies_energy and (i, k, p) in rm.onsite:
-                sources[k] = e = m.add_variable(lb=0.0, name=f"energy[{tag},{option.id}]")
-                m.add_linear_constraint(e - rm.onsite[i, k, p] <= 0, name=f"energy_within_capacity[{tag},{k}]")
+                sources[k] = e = b.var(0.0, name=f"energy[{tag},{option.id}]")
+                b.le(e - rm.onsite[i, k, p], 0.0, name=f"energy_within_capacity[{tag},{k}]")
         rm.energy[i, p] = sources
         grid = grid_energy_mw(rm, i, p)
         if sources:
-            m.add_linear_constraint(grid >= 0, name=f"energy_balance[{tag}]")
-        m.add_linear_constraint(grid - grid_energy_limit_mw(rm, i, p) <= 0, name=f"grid_energy[{tag}]")
+            b.ge(grid, 0.0, name=f"energy_balance[{tag}]")
+        b.le(grid - grid_energy_limit_mw(rm, i, p), 0.0, name=f"grid_energy[{tag}]")
     caps = s_.constraints.carbon_cap_tonnes_per_year
     if caps is not None:
         for p, phase in enumerate(s_.phases):
-            total = mathopt.fast_sum(emissions_t_per_year(rm, i, q) for (i, q) in rm.running if q == p)
-            m.add_linear_constraint(total <= caps[p], name=f"carbon_cap[{phase.id}]")
+            total = lin_sum(emissions_t_per_year(rm, i, q) for (i, q) in rm.running if q == p)
+            b.le(total, caps[p], name=f"carbon_cap[{phase.id}]")
 
 
 def load_mw(rm, i: int, p: int):
@@ -131,7 +129,7 @@ def load_mw(rm, i: int, p: int):
 def grid_energy_mw(rm, i: int, p: int):
     """Average MW drawn from the grid: the load less what on-site generation supplies."""
     sources = rm.energy.get((i, p), {})
-    return load_mw(rm, i, p) - mathopt.fast_sum(sources.values()) if sources else load_mw(rm, i, p)
+    return load_mw(rm, i, p) - lin_sum(sources.values()) if sources else load_mw(rm, i, p)
 
 
 def emissions_t_per_year(rm, i: int, p: int):
@@ -139,4 +137,4 @@ def emissions_t_per_year(rm, i: int, p: int):
     site = rm.scenario.sites[i]
     kg = [(site.carbon_kg_per_mwh or 0.0) * grid_energy_mw(rm, i, p)]
     kg += [site.onsite_power[k].carbon_kg_per_mwh * e for k, e in rm.energy.get((i, p), {}).items()]
-    return HOURS_PER_YEAR * TONNES_PER_KG * mathopt.fast_sum(kg)
+    return HOURS_PER_YEAR * TONNES_PER_KG * lin_sum(kg)

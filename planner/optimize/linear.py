@@ -1,0 +1,153 @@
+"""Linear expressions over variable ids, and a builder that hands MathOpt the whole model at once.
+
+MathOpt's Python expressions cost ~15 us per constraint to build (they are general: quadratic terms,
+operator overloading through several layers); a model of 1,000 candidate sites has ~65,000 rows. Here a
+`Lin` is a plain dict {variable id: coefficient} plus a constant, rows go into flat lists, and `Builder.model()`
+fills one `ModelProto` and loads it with `mathopt.Model.from_model_proto` (public API, done in C++):
+about 0.1 s for 40,000 variables and 65,000 rows. The formulation code reads as it would with MathOpt's
+own expressions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ortools.math_opt import model_pb2
+from ortools.math_opt.python import mathopt
+
+INF = math.inf
+
+
+class Lin:
+    """sum_j coefficient_j x_j + constant, over variable ids. Operations return new expressions."""
+
+    __slots__ = ("terms", "constant")
+
+    def __init__(self, terms: dict[int, float] | None = None, constant: float = 0.0):
+        self.terms = {} if terms is None else terms
+        self.constant = constant
+
+    def __add__(self, other) -> Lin:
+        if isinstance(other, Lin):
+            terms = dict(self.terms)
+            for j, c in other.terms.items():
+                terms[j] = terms.get(j, 0.0) + c
+            return Lin(terms, self.constant + other.constant)
+        return Lin(dict(self.terms), self.constant + other)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Lin:
+        return Lin({j: -c for j, c in self.terms.items()}, -self.constant)
+
+    def __sub__(self, other) -> Lin:
+        return self + (-other)
+
+    def __rsub__(self, other) -> Lin:
+        return (-self) + other
+
+    def __mul__(self, k: float) -> Lin:
+        return Lin({j: c * k for j, c in self.terms.items()}, self.constant * k)
+
+    __rmul__ = __mul__
+
+    def value(self, x) -> float:
+        """The expression's value at a point x (indexable by variable id)."""
+        return self.constant + sum(c * x[j] for j, c in self.terms.items())
+
+
+def lin_sum(items: Iterable) -> Lin:
+    """The sum of expressions and numbers, accumulated in one dictionary (no intermediate expressions)."""
+    terms: dict[int, float] = {}
+    constant = 0.0
+    for item in items:
+        if isinstance(item, Lin):
+            for j, c in item.terms.items():
+                terms[j] = terms.get(j, 0.0) + c
+            constant += item.constant
+        else:
+            constant += item
+    return Lin(terms, constant)
+
+
+class Builder:
+    """Variables, rows and an objective to minimize, collected in flat lists until `model()`."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._lower: list[float] = []
+        self._upper: list[float] = []
+        self._integer: list[bool] = []
+        self._names: list[str] = []
+        self._row_lower: list[float] = []
+        self._row_upper: list[float] = []
+        self._row_names: list[str] = []
+        self._row_ids: list[int] = []
+        self._column_ids: list[int] = []
+        self._coefficients: list[float] = []
+        self.objective = Lin()
+
+    def var(self, lb: float = 0.0, ub: float = INF, integer: bool = False, name: str = "") -> Lin:
+        j = len(self._lower)
+        self._lower.append(lb)
+        self._upper.append(ub)
+        self._integer.append(integer)
+        self._names.append(name)
+        return Lin({j: 1.0})
+
+    def binary(self, name: str = "") -> Lin:
+        return self.var(0.0, 1.0, True, name)
+
+    def row(self, expr: Lin | float, lb: float = -INF, ub: float = INF, name: str = "") -> int:
+        """lb <= expr <= ub (the expression's constant moves to the bounds); returns the row's id."""
+        expr = expr if isinstance(expr, Lin) else Lin(constant=float(expr))
+        r = len(self._row_lower)
+        for j in sorted(expr.terms):
+            c = expr.terms[j]
+            if c != 0.0:
+                self._row_ids.append(r)
+                self._column_ids.append(j)
+                self._coefficients.append(c)
+        self._row_lower.append(lb - expr.constant)
+        self._row_upper.append(ub - expr.constant)
+        self._row_names.append(name)
+        return r
+
+    def le(self, expr, rhs: float = 0.0, name: str = "") -> int:
+        return self.row(expr, ub=rhs, name=name)
+
+    def ge(self, expr, rhs: float = 0.0, name: str = "") -> int:
+        return self.row(expr, lb=rhs, name=name)
+
+    def eq(self, expr, rhs: float = 0.0, name: str = "") -> int:
+        return self.row(expr, lb=rhs, ub=rhs, name=name)
+
+    @property
+    def size(self) -> dict[str, int]:
+        return {"variables": len(self._lower), "integer_variables": sum(self._integer),
+                "constraints": len(self._row_lower)}
+
+    def model(self) -> mathopt.Model:
+        """The MathOpt model (minimizing the objective), loaded from one ModelProto."""
+        proto = model_pb2.ModelProto(name=self.name)
+        n = len(self._lower)
+        proto.variables.ids.extend(range(n))
+        proto.variables.lower_bounds.extend(self._lower)
+        proto.variables.upper_bounds.extend(self._upper)
+        proto.variables.integers.extend(self._integer)
+        proto.variables.names.extend(self._names)
+        m = len(self._row_lower)
+        proto.linear_constraints.ids.extend(range(m))
+        proto.linear_constraints.lower_bounds.extend(self._row_lower)
+        proto.linear_constraints.upper_bounds.extend(self._row_upper)
+        proto.linear_constraints.names.extend(self._row_names)
+        proto.linear_constraint_matrix.row_ids.extend(self._row_ids)
+        proto.linear_constraint_matrix.column_ids.extend(self._column_ids)
+        proto.linear_constraint_matrix.coefficients.extend(self._coefficients)
+        terms = sorted((j, c) for j, c in self.objective.terms.items() if c != 0.0)
+        proto.objective.maximize = False
+        proto.objective.offset = self.objective.constant
+        proto.objective.linear_coefficients.ids.extend(j for j, _ in terms)
+        proto.objective.linear_coefficients.values.extend(c for _, c in terms)
+        return mathopt.Model.from_model_proto(proto)
