@@ -8,7 +8,7 @@ from pathlib import Path
 
 from planner.cli import args as a
 from planner.fields import InputError, Problem
-from planner.optimize.options import DEFAULT_SOLVER, SOLVER_NAMES, SolveOptions
+from planner.optimize.options import AUTO_START_MIN_SITES, DEFAULT_SOLVER, SOLVER_NAMES, STARTS, SolveOptions
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -50,6 +50,10 @@ def add_parser(commands) -> argparse.ArgumentParser:
                    help=f"solver random seed (default {defaults.seed})")
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")
+    p.add_argument("--start", choices=STARTS, default=defaults.start,
+                   help="restricted: first solve the model on a screened subset of sites and start the full solve "
+                        f"from its plan; none; auto (default): restricted with HiGHS from {AUTO_START_MIN_SITES} candidate "
+                        "sites")
     p.add_argument("--non-deterministic", action="store_true",
                    help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
     p.add_argument("--json", action="store_true",
@@ -122,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     check_target(target, args)
     commitments, stability = replanning(args, scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
-                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic)
+                           threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic,
+                           start=args.start)
     if args.alternatives:
         from planner.cli.alternatives import run_alternatives
 

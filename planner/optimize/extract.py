@@ -35,7 +35,8 @@ def _round_mw(value: float) -> float:
     return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -> Plan:
+def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
+                 method: str = "branch and bound on the full model") -> Plan:
     """Read the decisions out of a solved model. Requires a result that has a plan."""
     if not result.status.has_plan:
         raise ValueError(f"no plan to extract: the solve ended {result.status.value}")
@@ -109,7 +110,8 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions) -
         ortools_version=version("ortools"), solver=options.solver, seed=options.seed, threads=options.threads,
         time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
         deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
-        best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"))
+        best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"),
+        method=method)
     used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
     switch_ids = {p.switch for p in used}
     used_sites = {sp.site for ph in phases for sp in ph.sites}

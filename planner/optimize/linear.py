@@ -124,6 +124,11 @@ class Builder:
         return self.row(expr, lb=rhs, ub=rhs, name=name)
 
     @property
+    def names(self) -> list[str]:
+        """Variable names by id."""
+        return self._names
+
+    @property
     def size(self) -> dict[str, int]:
         return {"variables": len(self._lower), "integer_variables": sum(self._integer),
                 "constraints": len(self._row_lower)}

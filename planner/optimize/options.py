@@ -15,6 +15,8 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
+STARTS = ("auto", "restricted", "none")  # how the solve starts: see planner.optimize.start
+AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" starts from a restricted plan
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,5 @@ class SolveOptions:
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
     seed: int = 0
     deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
+    start: str = "auto"  # restricted: solve a screened subset of sites first and start from its plan; none;
+    #                      auto: restricted from AUTO_START_MIN_SITES candidate sites on

@@ -49,12 +49,13 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
 
 def solve(model: mathopt.Model, options: SolveOptions,
           on_log: Callable[[Sequence[str]], None] | None = None,
-          interrupter: SolveInterrupter | None = None) -> SolveResult:
+          interrupter: SolveInterrupter | None = None, hint: Sequence[float] | None = None) -> SolveResult:
     """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
 
     `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
     `interrupter.interrupt()` (from another thread) stops an INTERRUPTIBLE back end early: the result is
-    INTERRUPTED with the best solution so far, or NO_SOLUTION if there was none yet.
+    INTERRUPTED with the best solution so far, or NO_SOLUTION if there was none yet. `hint` (a value per
+    variable id) is a starting solution the back end may use to find good plans sooner.
     """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -64,7 +65,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     while True:
         try:
             result = mathopt.solve(model, SOLVERS[options.solver], params=params, msg_cb=on_log,
-                                   interrupter=interrupter)
+                                   interrupter=interrupter, model_params=_hinted(model, hint))
             break
         except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
             # OR-Tools 9.15 fails while converting a refusal's status (AttributeError): the refusal is its context.
@@ -108,6 +109,13 @@ def solve(model: mathopt.Model, options: SolveOptions,
         detail = "interrupted before any plan was found"
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
+
+
+def _hinted(model: mathopt.Model, hint: Sequence[float] | None) -> mathopt.ModelSolveParameters | None:
+    if hint is None:
+        return None
+    values = {model.get_variable(j): v for j, v in enumerate(hint)}
+    return mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=values)])
 
 
 def _by_id(values: dict, model: mathopt.Model) -> list[float]:

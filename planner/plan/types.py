@@ -157,7 +157,8 @@ class Provenance:
     status: str
     objective_usd: float
     best_bound_usd: float | None
-    gap: float | None
+    gap: float | None  # proven: (objective - best bound) / objective, the bound from the full model
+    method: str = "branch and bound on the full model"  # how the plan was found (a restricted start, ...)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,45 @@
+"""Large scenarios start from the plan of a restricted model: screening, the fallback, and what is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+import planner.optimize.start as start
+from benchmarks.synthetic import scenario_doc
+from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
+from tests.helpers import site, tiny_doc
+
+
+def test_screening_keeps_the_cheap_the_required_each_region_and_the_servers(write_scenario):
+    sites = [site(f"c{k}", capex_per_mw=(1 + k) * 1e6, grid=[50.0]) for k in range(10)]  # c0 cheapest
+    sites += [site("far", region="r9", capex_per_mw=9e6), site("must", capex_per_mw=8e6)]
+    demand = [{"id": "metro", "demand_mw": 10, "from_phase": "1", "serve_cost_usd_per_year": {"c9": 1.0}}]
+    scenario = load_scenario(write_scenario(tiny_doc(sites, constraints={"required_sites": ["must"]},
+                                                     demand_regions=demand)))
+    kept = start.screen(scenario)
+    assert {"c0", "c1", "c2", "c3", "c4", "c5"} <= kept  # 300 MW of the cheapest: 3 x the 100 MW required
+    assert {"must", "far", "c9"} <= kept  # required; the only site of region r9; the only server of the metro
+    assert "c8" not in kept
+
+
+def test_a_restricted_start_reaches_the_same_optimum_and_says_so(write_scenario):
+    scenario = load_scenario(write_scenario(scenario_doc(60)))
+    plain = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-6))
+    started = plan_rollout(scenario, SolveOptions(start="restricted", relative_gap=1e-6))
+    assert started.plan.npv_usd == pytest.approx(plain.plan.npv_usd, rel=2e-6)
+    assert "started from the plan of a restricted model" in started.plan.provenance.method
+    assert plain.plan.provenance.method == "branch and bound on the full model"
+    assert started.plan.provenance.time_limit_s == plain.plan.provenance.time_limit_s  # the option, not what was left
+
+
+def test_a_too_small_subset_is_widened_until_it_has_a_plan(write_scenario, monkeypatch):
+    """Keep only the single cheapest site at first: it cannot carry the phase alone, so the subset grows."""
+    monkeypatch.setattr(start, "CAPACITY_COVER", 0.01)
+    monkeypatch.setattr(start, "PER_REGION", 0)
+    sites = [site(f"c{k}", capex_per_mw=(1 + k) * 1e6, grid=[30.0]) for k in range(8)]
+    scenario = load_scenario(write_scenario(tiny_doc(sites)))
+    assert len(start.screen(scenario)) == 1
+    values, info = start.restricted_start(scenario, SolveOptions())
+    assert info.objective is not None and info.sites_screened >= 4 and values
