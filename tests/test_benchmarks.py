@@ -26,3 +26,11 @@ def test_the_table_gives_ratios_against_the_baseline_row(capsys):
     print_table([base, Row("fabric", "64k", "full", "ok", 16.0, 800.0, baseline=("8k", "full"))])
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].endswith("| 2.00 | 1 (base) | 100 |") and lines[3].endswith("| 16.00 | 8.00x | 800 |")
+
+
+def test_the_scale_benchmark_runs_a_shape_with_the_restricted_start():
+    from benchmarks.scale import case
+
+    result = case(100, "tight-funding", "restricted", 1e-2, 30.0)  # screening keeps 40 of the 100 sites
+    assert result["status"] in ("optimal", "feasible") and result["gap"] <= 1e-2
+    assert "restricted model" in result["method"] and result["seconds"] >= result["build_s"] > 0
