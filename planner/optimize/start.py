@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from planner.optimize.options import SolveOptions
 from planner.optimize.parameters import (
-    discount,
+    annuity,
     eligible_phases,
     energy_mwh_per_it_mw_year,
     fixed_opex_usd_per_it_mw_year,
@@ -58,8 +58,7 @@ def site_cost_usd_per_it_mw(scenario: Scenario, site: Site, p: int) -> float:
     opening = site.open_cost_usd * pay_weight(scenario, years[p], site.lead_time_months) / max(max_it_mw(site), 1.0)
     block = min((b.capex_usd_per_it_mw * pay_weight(scenario, years[p], site.block_lead_time_months(b))
                  for b in site.power_blocks), default=0.0)
-    running_years = (discount(scenario, years[p]) - discount(scenario, econ.horizon_years)) / max(
-        math.log1p(econ.discount_rate), 1e-12) if econ.discount_rate > 0 else econ.horizon_years - years[p]
+    running_years = annuity(scenario, years[p], econ.horizon_years)
     yearly = site.energy_usd_per_mwh * energy_mwh_per_it_mw_year(scenario, site) + fixed_opex_usd_per_it_mw_year(
         scenario, site)
     return opening + block + yearly * running_years
