@@ -43,3 +43,21 @@ def test_a_too_small_subset_is_widened_until_it_has_a_plan(write_scenario, monke
     assert len(start.screen(scenario)) == 1
     values, info = start.restricted_start(scenario, SolveOptions())
     assert info.objective is not None and info.sites_screened >= 4 and values
+
+
+def test_lp_bound_mode_proves_the_restricted_plan_against_the_full_lp(write_scenario):
+    """lp-bound: the restricted plan, no branch and bound; its bound is the optimum of the full model's LP
+    relaxation (checked with another LP solver, GLOP), which no plan can beat."""
+    from ortools.math_opt.python import mathopt
+
+    from planner.optimize.model import build_model
+
+    scenario = load_scenario(write_scenario(scenario_doc(100)))
+    bounded = plan_rollout(scenario, SolveOptions(start="lp-bound"))
+    r = bounded.result
+    assert r.status.value in ("feasible", "optimal") and "LP relaxation" in bounded.plan.provenance.method
+    lp = mathopt.solve(build_model(scenario).builder.model(relax=True), mathopt.SolverType.GLOP)
+    assert r.best_bound == pytest.approx(lp.objective_value(), rel=1e-6)
+    assert r.gap == pytest.approx((r.objective - r.best_bound) / r.objective)
+    assert 0 < r.gap < 0.02  # the LP relaxation is a tight bound on these scenarios
+    assert bounded.plan.npv_usd == pytest.approx(r.objective * 1e6)  # the plan is the one the gap is about

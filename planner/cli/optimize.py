@@ -8,7 +8,14 @@ from pathlib import Path
 
 from planner.cli import args as a
 from planner.fields import InputError, Problem
-from planner.optimize.options import AUTO_START_MIN_SITES, DEFAULT_SOLVER, SOLVER_NAMES, STARTS, SolveOptions
+from planner.optimize.options import (
+    AUTO_LP_BOUND_MIN_SITES,
+    AUTO_START_MIN_SITES,
+    DEFAULT_SOLVER,
+    SOLVER_NAMES,
+    STARTS,
+    SolveOptions,
+)
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -52,8 +59,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")
     p.add_argument("--start", choices=STARTS, default=defaults.start,
                    help="restricted: first solve the model on a screened subset of sites and start the full solve "
-                        f"from its plan; none; auto (default): restricted with HiGHS from {AUTO_START_MIN_SITES} candidate "
-                        "sites")
+                        "from its plan; lp-bound: that plan, its gap proven against the full model's LP relaxation (no "
+                        f"branch and bound); none; auto (default, HiGHS): restricted from {AUTO_START_MIN_SITES} "
+                        f"candidate sites, lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
     p.add_argument("--non-deterministic", action="store_true",
                    help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
     p.add_argument("--json", action="store_true",

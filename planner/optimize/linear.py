@@ -133,14 +133,15 @@ class Builder:
         return {"variables": len(self._lower), "integer_variables": sum(self._integer),
                 "constraints": len(self._row_lower)}
 
-    def model(self) -> mathopt.Model:
-        """The MathOpt model (minimizing the objective), loaded from one ModelProto."""
+    def model(self, relax: bool = False) -> mathopt.Model:
+        """The MathOpt model (minimizing the objective), loaded from one ModelProto; with `relax`, its LP
+        relaxation (every variable continuous)."""
         proto = model_pb2.ModelProto(name=self.name)
         n = len(self._lower)
         proto.variables.ids.extend(range(n))
         proto.variables.lower_bounds.extend(self._lower)
         proto.variables.upper_bounds.extend(self._upper)
-        proto.variables.integers.extend(self._integer)
+        proto.variables.integers.extend([False] * n if relax else self._integer)
         proto.variables.names.extend(self._names)
         m = len(self._row_lower)
         proto.linear_constraints.ids.extend(range(m))

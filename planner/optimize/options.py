@@ -15,8 +15,9 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
-STARTS = ("auto", "restricted", "none")  # how the solve starts: see planner.optimize.start
-AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" starts from a restricted plan
+STARTS = ("auto", "restricted", "lp-bound", "none")  # how the solve starts: see planner.optimize.start
+AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" starts from a restricted plan ...
+AUTO_LP_BOUND_MIN_SITES = 5000  # ... and from this many takes the LP relaxation's bound instead of branching
 
 
 @dataclass(frozen=True)
@@ -29,5 +30,6 @@ class SolveOptions:
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
     seed: int = 0
     deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
-    start: str = "auto"  # restricted: solve a screened subset of sites first and start from its plan; none;
-    #                      auto: restricted from AUTO_START_MIN_SITES candidate sites on
+    start: str = "auto"  # restricted: solve a screened subset of sites first and start from its plan;
+    #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
+    #   auto: with HiGHS, restricted from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES

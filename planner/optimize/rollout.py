@@ -10,9 +10,9 @@ from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from planner.optimize.extract import extract_plan
 from planner.optimize.model import build_model
-from planner.optimize.options import AUTO_START_MIN_SITES, SolveOptions
+from planner.optimize.options import AUTO_LP_BOUND_MIN_SITES, AUTO_START_MIN_SITES, SolveOptions
 from planner.optimize.replan import Commitment, Stability
-from planner.optimize.result import Outcome
+from planner.optimize.result import Outcome, SolveResult, SolveStatus, relative_gap
 from planner.optimize.solve import solve
 from planner.optimize.start import StartInfo, restricted_start
 from planner.scenario.types import Scenario
@@ -33,12 +33,22 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     model = rm.model  # loaded into MathOpt here, so that build_s covers it
     build_s = time.perf_counter() - started
     hint, method, solve_options = None, "branch and bound on the full model", options
-    if wants_start(scenario, options):
+    mode = start_mode(scenario, options)
+    if mode != "none":
         values, info = restricted_start(scenario, options, commitments, stability, on_log, interrupter)
         if values:
             hint = [values.get(name, 0.0) for name in rm.builder.names]
         method = describe_start(info)
         solve_options = dataclasses.replace(options, time_limit_s=max(1.0, options.time_limit_s - info.wall_s))
+        if mode == "lp-bound" and hint is not None:
+            method = (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} sites screened "
+                      f"by estimated cost, {info.status}, {info.wall_s:.1f} s); bound from the LP relaxation of the "
+                      "full model (no branch and bound)")
+            result = lp_bounded(rm, hint, solve_options, on_log, interrupter, info.wall_s)
+            started = time.perf_counter()
+            plan = extract_plan(rm, result, options, method)
+            return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
+                           model_size=rm.size)
     result = solve(model, solve_options, on_log, interrupter, hint=hint)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options, method) if result.status.has_plan else None
@@ -46,12 +56,28 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=extract_s, model_size=rm.size)
 
 
-def wants_start(scenario: Scenario, options: SolveOptions) -> bool:
-    """Whether the solve starts from a restricted plan (SolveOptions.start): "auto" does for HiGHS (where it
-    was measured to help) from AUTO_START_MIN_SITES candidate sites."""
-    if options.start == "auto":
-        return options.solver == "highs" and len(scenario.sites) >= AUTO_START_MIN_SITES
-    return options.start == "restricted"
+def start_mode(scenario: Scenario, options: SolveOptions) -> str:
+    """none, restricted or lp-bound (SolveOptions.start). "auto" chooses by size, for HiGHS only (where the
+    start was measured to help): restricted from AUTO_START_MIN_SITES candidate sites, lp-bound from
+    AUTO_LP_BOUND_MIN_SITES (where branch and bound does not finish its root in minutes)."""
+    if options.start != "auto":
+        return options.start
+    if options.solver != "highs" or len(scenario.sites) < AUTO_START_MIN_SITES:
+        return "none"
+    return "lp-bound" if len(scenario.sites) >= AUTO_LP_BOUND_MIN_SITES else "restricted"
+
+
+def lp_bounded(rm, hint: list[float], options: SolveOptions, on_log, interrupter, start_s: float) -> SolveResult:
+    """The restricted plan as the result, its gap proven against the LP relaxation of the full model (no
+    bound, and the plan marked feasible, when the LP does not finish within the time left)."""
+    objective = rm.builder.objective.value(hint)
+    lp = solve(rm.builder.model(relax=True), options, on_log, interrupter, interior_point=True)
+    bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
+    gap = relative_gap(objective, bound) if bound is not None else None
+    status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
+    detail = (f"restricted plan; LP relaxation of the full model: {lp.status.value} ({lp.detail})")
+    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=start_s + lp.wall_s,
+                       solver=options.solver, detail=detail, values=hint)
 
 
 def describe_start(info: StartInfo) -> str:
