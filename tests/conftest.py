@@ -31,3 +31,22 @@ def solve_doc(write_scenario):
         scenario = load_scenario(write_scenario(doc))
         return scenario, plan_rollout(scenario, SolveOptions(relative_gap=1e-9, time_limit_s=60, **options))
     return run
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """The bundled scenario optimized once for the whole run, through the command line as a user would:
+    (the scenario, the plan file written, the --json report). Several test modules read it."""
+    import contextlib
+    import io
+    import json
+
+    from planner.cli import main
+    from tests.helpers import REPO
+
+    scenario_path = REPO / "scenarios" / "10gw-rollout.yaml"
+    plan_path = tmp_path_factory.mktemp("bundled") / "plan.yaml"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["optimize", str(scenario_path), "-o", str(plan_path), "--json"]) == 0
+    return load_scenario(scenario_path), plan_path, json.loads(out.getvalue())

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
 
-from planner.optimize.options import SolveOptions
 from planner.optimize.parameters import eligible_phases
-from planner.optimize.result import SolveStatus
-from planner.optimize.rollout import plan_rollout
-from planner.scenario import load_scenario
-from tests.helpers import REPO
+from planner.plan import load_plan
 
 
 @pytest.fixture(scope="module")
-def solved():
-    scenario = load_scenario(REPO / "scenarios" / "10gw-rollout.yaml")
-    return scenario, plan_rollout(scenario, SolveOptions())
+def solved(bundled_run):
+    """(scenario, outcome-like view): the bundled scenario solved once per test run (conftest)."""
+    scenario, plan_path, report = bundled_run
+    return scenario, SimpleNamespace(plan=load_plan(plan_path), report=report)
 
 
 def test_optimal_within_the_default_gap(solved):
     _, out = solved
-    assert out.result.status == SolveStatus.OPTIMAL and out.result.gap <= 1e-4
+    assert out.report["status"] == "optimal" and out.report["gap"] <= 1e-4
+    assert out.plan.provenance.status == "optimal" and out.plan.provenance.gap <= 1e-4
 
 
 def test_capacity_meets_every_phase(solved):
