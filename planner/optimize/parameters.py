@@ -94,12 +94,6 @@ def energy_mwh_per_it_mw_year(scenario: Scenario, site: Site) -> float:
     return site.pue * scenario.economics.utilization * HOURS_PER_YEAR
 
 
-def yearly_cost_usd_per_it_mw(scenario: Scenario, site: Site) -> float:
-    """w_s: grid energy at today's price and the site's PUE and utilization, plus fixed opex, for one
-    installed IT MW (the run rate a plan reports; the objective escalates energy over time)."""
-    return site.energy_usd_per_mwh * energy_mwh_per_it_mw_year(scenario, site) + fixed_opex_usd_per_it_mw_year(scenario, site)
-
-
 def supply_limit_mw(scenario: Scenario, site: Site, p: int) -> float:
     """The most facility MW site could be supplied in phase p: the grid lifted by the best upgrade its lead
     time reaches, and every on-site option its lead time reaches, at full size."""
