@@ -63,3 +63,19 @@ def test_lp_bound_mode_proves_the_restricted_plan_against_the_full_lp(write_scen
     assert r.gap == pytest.approx((r.objective - r.best_bound) / r.objective)
     assert 0 < r.gap < 0.02  # the LP relaxation is a tight bound on these scenarios
     assert bounded.plan.npv_usd == pytest.approx(r.objective * 1e6)  # the plan is the one the gap is about
+
+
+def test_a_plan_without_a_proven_bound_is_reported_not_a_crash(capsys):
+    """lp-bound whose LP does not finish (or branch and bound stopped before any bound): a feasible plan with
+    no gap. The command says so and exits 0, instead of failing to format a missing gap."""
+    import argparse
+    from pathlib import Path
+
+    from planner.cli.outcome import exit_status
+    from planner.optimize.result import SolveResult, SolveStatus
+
+    result = SolveResult(status=SolveStatus.FEASIBLE, objective=1.0, best_bound=None, gap=None, wall_s=1.0,
+                         solver="highs", detail="time limit", values=[])
+    args = argparse.Namespace(scenario="s.yaml")
+    assert exit_status(result, SolveOptions(), args, None, Path("p.yaml"), Path("p.yaml")) == 0
+    assert "no bound was proven" in capsys.readouterr().err

@@ -15,13 +15,16 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
     from planner.optimize.result import SolveStatus
 
     status = result.status
+    gap = "no bound yet" if result.gap is None else f"gap {result.gap:.2e}"
     if status == SolveStatus.INTERRUPTED:
-        print(f"interrupted: the best plan found so far (gap {result.gap:.2e}, status 'interrupted') was written to "
+        print(f"interrupted: the best plan found so far ({gap}, status 'interrupted') was written to "
               f"{plan_path}; {target} is as it was", file=sys.stderr)
         return a.EXIT_INTERRUPTED
     if status == SolveStatus.FEASIBLE:
-        print(f"note: the solver stopped at a limit; the plan is feasible but only proven within a gap of "
-              f"{result.gap:.2e} (raise --time-limit to close it)", file=sys.stderr)
+        proven = ("no bound was proven, so its distance from the optimum is unknown" if result.gap is None
+                  else f"it is only proven within a gap of {result.gap:.2e}")
+        print(f"note: the solver stopped at a limit; the plan is feasible but {proven} (raise --time-limit to "
+              "close it)", file=sys.stderr)
     if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         return a.EXIT_OK
     if status == SolveStatus.INFEASIBLE:
