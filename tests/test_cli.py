@@ -192,8 +192,10 @@ def test_fabric_failures_and_paths(capsys):
     injection = 288 * 4 * 2 * 800
     assert impacts["plane"]["gpus_cut_off"] == 0 and impacts["plane"]["injection_gbps_lost"] == injection / 2
     assert impacts["domain"]["gpus_cut_off"] == 72
-    same_su, far = report["paths"]
-    assert same_su["switch_hops"] == 1 and far["switch_hops"] == 3 and far["ecmp_paths"] > same_su["ecmp_paths"]
+    assert impacts["plane"]["bisection_gbps_after"] == report["bisection_gbps_maxflow"] / 2
+    same_leaf, far, cross_rail = report["paths"]
+    assert same_leaf["switch_hops"] == 1 and far["switch_hops"] == 3 and far["ecmp_paths"] > same_leaf["ecmp_paths"]
+    assert not cross_rail["same_rail"] and cross_rail["switch_hops"] == 3
 
 
 def test_optimize_what_if_with_set(write_scenario, tmp_path, capsys):

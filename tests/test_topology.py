@@ -103,7 +103,7 @@ def test_nvlink_domains_own_their_nodes():
 @pytest.mark.parametrize("field, value, message", [
     ("nodes", 0, "nodes: expected a whole number >= 1"),
     ("oversubscription", 0.5, "oversubscription: expected a number >= 1"),
-    ("nodes_per_su", 40, "exceed the switch radix 64"),
+    ("leaves_per_rail", 0, "leaves_per_rail: expected a whole number from 1 to nodes_per_su"),
     ("nvlink_domain_gpus", 6, "nvlink_domain_gpus: expected a whole multiple of gpus_per_node"),
 ])
 def test_impossible_specs_are_named(field, value, message):
@@ -180,59 +180,6 @@ def test_exports_read_back_with_networkx_give_the_same_counts(tmp_path):
     assert items[("switch", "leaf")] == bom["switches"]["leaf"] and items[("gpu", "gpu")] == spec.gpus
 
 
-@pytest.mark.parametrize("spec", [
-    rail_spec(nodes=128, planes=1),                      # 2 tiers, non-blocking
-    rail_spec(nodes=128, planes=2, oversubscription=2),  # leaf uplinks are the cut
-    fat_tree(4), fat_tree(8),                            # 3 tiers
-    rail_spec(nodes=16, nodes_per_su=16, planes=1),      # 1 tier
-])
-def test_bisection_formula_equals_max_flow(spec):
-    from topology.analysis import bisection_gbps, maxflow_bisection_gbps
-
-    g = rail_optimized_clos(spec)
-    if size_fabric(spec).tiers == 1:  # one SU: split its nodes in two halves instead
-        for i, v in enumerate(v for v, d in g.nodes(data=True) if d["role"] == "node"):
-            g.nodes[v]["su"] = i % 2
-    assert maxflow_bisection_gbps(g) == pytest.approx(bisection_gbps(spec, size_fabric(spec)))
-
-
-def test_full_bisection_is_half_the_endpoint_bandwidth_and_oversubscription_cuts_it():
-    from topology.analysis import bisection_gbps
-
-    full = rail_spec(nodes=128, planes=1)
-    assert bisection_gbps(full, size_fabric(full)) == 128 * 4 / 2 * 800
-    over = rail_spec(nodes=128, planes=1, oversubscription=4)
-    assert bisection_gbps(over, size_fabric(over)) == 128 * 4 / 2 * 800 / 4
-
-
-def test_hops_and_ecmp_paths():
-    from topology.analysis import hops_and_paths
-
-    g = rail_optimized_clos(fat_tree(4))
-    assert hops_and_paths(g, "node-0", "node-1") == (1, 1)  # same edge switch
-    assert hops_and_paths(g, "node-0", "node-2") == (3, 2)  # same pod: k/2 aggregation switches
-    assert hops_and_paths(g, "node-0", "node-15") == (5, 4)  # across pods: (k/2)^2 cores
-
-
-def test_failure_impact():
-    from topology.analysis import failure_impact
-
-    twin = rail_spec(nodes=64, planes=2, nvlink_domain_gpus=16)
-    g = rail_optimized_clos(twin)
-    injection = 64 * 4 * 2 * 800
-    plane = failure_impact(g, twin, "plane:1")
-    assert plane["gpus_cut_off"] == 0 and plane["injection_gbps_lost"] == injection / 2  # half survives
-    leaf = failure_impact(g, twin, "leaf:p0-leaf-su0-r0")
-    assert leaf["gpus_cut_off"] == 0 and leaf["injection_gbps_lost"] == 32 * 800
-    spine = failure_impact(g, twin, "spine:p0-spine-pod0-0")
-    assert spine["gpus_cut_off"] == 0 and spine["uplink_gbps_lost"] > 0 and spine["injection_gbps_lost"] == 0
-    rack = failure_impact(g, twin, "domain:nvl-0")
-    assert rack["gpus_cut_off"] == 16  # the domain's own GPUs
-    single = rail_spec(nodes=64, planes=1, rails=1, gpus_per_node=1)
-    lone = failure_impact(rail_optimized_clos(single), single, "leaf:p0-leaf-su0-r0")
-    assert lone["gpus_cut_off"] == 32  # one rail, one plane: the SU is cut off
-
-
 def test_dot_and_netbox_exports(tmp_path):
     import csv
     import re
@@ -261,7 +208,8 @@ def test_dot_and_netbox_exports(tmp_path):
         assert sum(1 for _ in csv.DictReader(handle)) == sum(bom["cables"].values())
 
 
-@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, planes=1), fat_tree(8), rail_spec(nodes=70)])
+@pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=256), rail_spec(nodes=5000, planes=1), fat_tree(8),
+                                  rail_spec(nodes=70)])
 def test_compact_mode_gives_the_same_counts_and_bisection(spec):
     from topology.analysis import maxflow_bisection_gbps
 
@@ -272,7 +220,7 @@ def test_compact_mode_gives_the_same_counts_and_bisection(spec):
     for role in ("leaf", "spine", "core"):
         assert c_compact["roles"].get(role) == c_full["roles"].get(role)
     assert c_compact["switches_by_plane"] == c_full["switches_by_plane"]
-    if spec.nodes <= 300:
+    if spec.nodes <= 300 and (spec.nodes // 2) % spec.nodes_per_su == 0:  # a gpu_group cannot straddle the halves
         assert maxflow_bisection_gbps(compact) == pytest.approx(maxflow_bisection_gbps(full))
     assert compact.number_of_nodes() < full.number_of_nodes()
 

@@ -4,7 +4,9 @@ Vertices (attribute `role`): `gpu`, `node` (a compute tray that owns its GPUs an
 compact mode `gpu_group` (the nodes and GPUs of one scalable unit, as counts),
 `nvlink_domain` (a scale-up domain, e.g. one NVL72 rack, owning its nodes), `leaf`, `spine`, `core`.
 Every vertex has `role` and `tier` (gpu 0, node 0, leaf 1, spine 2, core 3, nvlink_domain -1); switches
-also `plane`, leaves `su` and `rail`, spines and cores `pod` / `group`.
+also `plane`, leaves `su`, `rail` and `index` (which of the rail's leaves in the SU), spines and cores
+`pod` / `group`. A node's port on rail r lands on a leaf of rail r: a GPU reaches the fabric through
+its own rail's NIC, and nodes are endpoints, never transit (see `topology.flow`).
 Edges carry `kind` (`host`: GPU-node, `nvlink`: node-domain, `node_leaf`, `leaf_spine`, `spine_core`),
 `links` (parallel cables between the two ends) and `bandwidth_gbps` (links x port speed).
 """
@@ -15,21 +17,10 @@ import math
 
 import networkx as nx
 
-from topology.spec import FabricError, FabricSpec, size_fabric
+from topology.names import core_name, leaf_name, spine_name
+from topology.spec import FabricError, FabricSpec, leaf_of_node, leaves_in_su, size_fabric, su_nodes
 
 TIER = {"gpu": 0, "node": 0, "leaf": 1, "spine": 2, "core": 3, "nvlink_domain": -1}
-
-
-def leaf_name(plane: int, su: int, rail: int) -> str:
-    return f"p{plane}-leaf-su{su}-r{rail}"
-
-
-def spine_name(plane: int, pod: int, index: int) -> str:
-    return f"p{plane}-spine-pod{pod}-{index}"
-
-
-def core_name(plane: int, group: int, index: int) -> str:
-    return f"p{plane}-core-g{group}-{index}"
 
 
 def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
@@ -46,17 +37,24 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
                  port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix, compact=compact)
     gbps = spec.port_gbps
 
+    per_rail = size.leaves_per_rail
+
+    def leaf(plane: int, su: int, rail: int, index: int) -> str:
+        return leaf_name(plane, su, rail, index, per_rail)
+
     for su in range(size.sus if compact else 0):
-        nodes = min(spec.nodes_per_su, spec.nodes - su * spec.nodes_per_su)
+        nodes = su_nodes(spec, su)
         group = f"su{su}-gpus"
         g.add_node(group, role="gpu_group", tier=0, su=su, nodes=nodes, gpus=nodes * spec.gpus_per_node)
-        for plane in range(spec.planes):
-            for rail in range(spec.rails):
-                g.add_edge(group, leaf_name(plane, su, rail), kind="node_leaf", links=nodes,
-                           bandwidth_gbps=nodes * gbps)
+        for index in range(leaves_in_su(spec, size, su)):
+            on_leaf = min(size.leaf_downlinks, nodes - index * size.leaf_downlinks)
+            for plane in range(spec.planes):
+                for rail in range(spec.rails):
+                    g.add_edge(group, leaf(plane, su, rail, index), kind="node_leaf", links=on_leaf,
+                               bandwidth_gbps=on_leaf * gbps)
 
     for n in range(0 if compact else spec.nodes):
-        su = n // spec.nodes_per_su
+        su, index = leaf_of_node(size, spec, n)
         node = f"node-{n}"
         g.add_node(node, role="node", tier=0, su=su)
         if spec.nvlink_domain_gpus:
@@ -66,17 +64,19 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
             g.add_edge(node, domain, kind="nvlink", links=1, bandwidth_gbps=0.0)
         for k in range(spec.gpus_per_node):
             gpu = f"gpu-{n}-{k}"
-            g.add_node(gpu, role="gpu", tier=0, su=su)
+            g.add_node(gpu, role="gpu", tier=0, su=su, rail=k % spec.rails)
             g.add_edge(gpu, node, kind="host", links=1, bandwidth_gbps=0.0)
         for plane in range(spec.planes):
             for rail in range(spec.rails):
-                g.add_edge(node, leaf_name(plane, su, rail), kind="node_leaf", links=1, bandwidth_gbps=gbps)
+                g.add_edge(node, leaf(plane, su, rail, index), kind="node_leaf", links=1, bandwidth_gbps=gbps)
 
     for plane in range(spec.planes):
         for su in range(size.sus):
             pod = su // size.sus_per_pod
             for rail in range(spec.rails):
-                g.add_node(leaf_name(plane, su, rail), role="leaf", tier=1, plane=plane, su=su, rail=rail, pod=pod)
+                for index in range(leaves_in_su(spec, size, su)):
+                    g.add_node(leaf(plane, su, rail, index), role="leaf", tier=1, plane=plane, su=su, rail=rail,
+                               index=index, pod=pod)
         if size.tiers == 1:
             continue
         for pod in range(size.pods):
@@ -86,8 +86,9 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
                 first_su = pod * size.sus_per_pod
                 for su in range(first_su, min(first_su + size.sus_per_pod, size.sus)):
                     for rail in range(spec.rails):
-                        g.add_edge(leaf_name(plane, su, rail), spine, kind="leaf_spine",
-                                   links=size.links_leaf_spine, bandwidth_gbps=size.links_leaf_spine * gbps)
+                        for index in range(leaves_in_su(spec, size, su)):
+                            g.add_edge(leaf(plane, su, rail, index), spine, kind="leaf_spine",
+                                       links=size.links_leaf_spine, bandwidth_gbps=size.links_leaf_spine * gbps)
                 for c in range(size.cores_per_group):
                     core = core_name(plane, j, c)
                     if core not in g:
@@ -130,7 +131,7 @@ def graph_elements(spec: FabricSpec, compact: bool = False) -> int:
         leaf_spine, spine_core = leaves * size.spines_per_group, spines * size.cores_per_group
     fabric_edges = (leaf_spine + spine_core) * spec.planes
     if compact:
-        return size.sus + switches + size.sus * spec.rails * spec.planes + fabric_edges
+        return size.sus + switches + leaves * spec.planes + fabric_edges  # one group-leaf edge per leaf
     domains = math.ceil(spec.gpus / spec.nvlink_domain_gpus) if spec.nvlink_domain_gpus else 0
     hosts = spec.nodes + spec.gpus + domains
     host_edges = spec.gpus + (spec.nodes if spec.nvlink_domain_gpus else 0) + spec.nodes * spec.rails * spec.planes
@@ -175,8 +176,10 @@ def annotate_phases(g: nx.Graph, spec: FabricSpec, cumulative_nodes: list[tuple[
         role = d["role"]
         if role == "node" or role == "gpu":
             order = phase_of_node(int(v.split("-")[1]))
-        elif role in ("gpu_group", "leaf"):
+        elif role == "gpu_group":
             order = phase_of_node(d["su"] * spec.nodes_per_su)
+        elif role == "leaf":
+            order = phase_of_node(d["su"] * spec.nodes_per_su + d["index"] * size.leaf_downlinks)
         elif role == "spine" and size.tiers == 3:
             order = phase_of_node(d["pod"] * size.sus_per_pod * spec.nodes_per_su)
         elif role == "nvlink_domain":

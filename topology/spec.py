@@ -1,12 +1,18 @@
 """What a GPU fabric is asked to be (`FabricSpec`) and how big it must be built (`size_fabric`).
 
 Sizing is pure arithmetic, the way a network engineer sizes a rail-optimized, multi-plane folded Clos:
-- one leaf per rail per plane per scalable unit (SU); each plane is an independent fabric;
-- the fewest tiers the switch radix allows (1: a single SU; 2: leaf-spine; 3: leaf-spine-core in pods);
+- each rail of each plane of a scalable unit (SU) has its own leaves: by default as few as the leaf's
+  downlink ports allow, the SU's nodes filling them in order (NVIDIA's B300 SU of 64 nodes on 64-port
+  switches: 2 per rail, 16 leaves); or `leaves_per_rail` given, the nodes spread evenly over them;
+  each plane is an independent fabric;
+- the fewest tiers the switch radix allows, but never fewer than two (2: leaf-spine; 3: leaf-spine-core
+  in pods). NVIDIA builds spines even for one SU: one tier of rail leaves is a *rail-only* network
+  (`rail_only=True`, one SU only), whose rails are disjoint networks: cross-rail traffic exists only
+  where the collective library relays it over NVLink, and the second SU changes the topology class;
 - every leaf spreads its uplinks over the spines of its group with the same whole number of parallel
   links to each spine, and each spine likewise over its cores (no fractional striping);
-- leaves have `downlinks = nodes_per_su` and `uplinks = ceil(downlinks / oversubscription)`; spines
-  are non-blocking (as many uplinks as downlinks) when a core tier exists.
+- a leaf has `downlinks` node ports (radix / 2 when non-blocking, or ceil(nodes_per_su /
+  leaves_per_rail)) and `uplinks = ceil(downlinks / oversubscription)`; spines are non-blocking (as many uplinks as downlinks) when a core tier exists.
 The generator (`topology.clos`) builds exactly what `FabricSize` counts.
 """
 
@@ -33,12 +39,18 @@ class FabricSpec:
     nodes_per_su: int  # nodes in one scalable unit
     oversubscription: float = 1.0  # leaf downlink : uplink bandwidth
     nvlink_domain_gpus: int | None = None  # GPUs per scale-up (NVLink) domain; None: no scale-up domains
+    leaves_per_rail: int | None = None  # leaves per rail per plane per SU; None: as few as the leaf's ports allow
+    rail_only: bool = False  # one tier of rail leaves, no spines (one SU only; rails are disjoint networks)
 
     def check(self) -> None:
         """Raise FabricError naming the first field that cannot work."""
         for name in ("nodes", "gpus_per_node", "rails", "planes", "switch_radix", "nodes_per_su"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise FabricError(f"{name}: expected a whole number >= 1, got {getattr(self, name)!r}")
+        if self.leaves_per_rail is not None and (not isinstance(self.leaves_per_rail, int)
+                                                 or not 1 <= self.leaves_per_rail <= self.nodes_per_su):
+            raise FabricError(f"leaves_per_rail: expected a whole number from 1 to nodes_per_su "
+                              f"({self.nodes_per_su}), got {self.leaves_per_rail!r}")
         if self.switch_radix > MAX_SWITCH_RADIX:
             raise FabricError(f"switch_radix: expected at most {MAX_SWITCH_RADIX} ports, got {self.switch_radix:,}")
         if not self.port_gbps > 0:
@@ -61,7 +73,8 @@ class FabricSize:
 
     tiers: int
     sus: int
-    leaf_downlinks: int  # ports per leaf towards nodes (designed; the last SU may use fewer)
+    leaves_per_rail: int  # leaves per rail per plane in a full SU (a partial last SU has as many as it fills)
+    leaf_downlinks: int  # ports per leaf towards nodes (designed; the last leaf of a rail may use fewer)
     leaf_uplinks: int
     leaves_per_plane: int
     spines_per_group: int  # spines a leaf's uplinks spread over (2 tiers: all of the plane's spines)
@@ -151,42 +164,82 @@ def _largest_divisor_at_most(n: int, limit: int) -> int:
     return best
 
 
+def leaf_down_ports(radix: int, oversubscription: float) -> int:
+    """Most node-facing ports a leaf of this radix can have while keeping ceil(down / oversubscription)
+    ports for uplinks (radix / 2 when non-blocking)."""
+    down = radix
+    while down > 0 and down + math.ceil(down / oversubscription) > radix:
+        down -= 1
+    return down
+
+
+def su_nodes(spec: FabricSpec, su: int) -> int:
+    """Nodes in scalable unit `su` (the last one may be partial)."""
+    return min(spec.nodes_per_su, spec.nodes - su * spec.nodes_per_su)
+
+
+def leaves_in_su(spec: FabricSpec, size: FabricSize, su: int) -> int:
+    """Leaves per rail per plane that SU `su` fills (a partial SU fills only the leaves its nodes need)."""
+    return math.ceil(su_nodes(spec, su) / size.leaf_downlinks)
+
+
+def leaf_of_node(size: FabricSize, spec: FabricSpec, node: int) -> tuple[int, int]:
+    """(SU, leaf index within its rail) of a node: an SU's nodes fill its leaves in order."""
+    su, offset = divmod(node, spec.nodes_per_su)
+    return su, offset // size.leaf_downlinks
+
+
 def size_fabric(spec: FabricSpec) -> FabricSize:
     """The fewest tiers, and the switch and link counts per plane, for a spec (FabricError if impossible)."""
     spec.check()
     radix = spec.switch_radix
     sus = math.ceil(spec.nodes / spec.nodes_per_su)
-    leaves = sus * spec.rails
-    down = spec.nodes_per_su
-    if sus == 1:
+    if spec.rail_only:
+        if sus > 1:
+            raise FabricError(f"rail_only: a rail-only network is one tier of rail leaves for one SU; {spec.nodes} "
+                              f"nodes make {sus} SUs of {spec.nodes_per_su} (cross-SU traffic needs spines)")
+        if spec.leaves_per_rail not in (None, 1):
+            raise FabricError(f"leaves_per_rail: a rail-only SU has one leaf per rail (several would need spines "
+                              f"to join them), got {spec.leaves_per_rail}")
+        down = spec.nodes_per_su
         if down > radix:
-            raise FabricError(f"nodes_per_su: {down} nodes need {down} leaf ports; the switch has {radix}")
-        return FabricSize(tiers=1, sus=1, leaf_downlinks=down, leaf_uplinks=0, leaves_per_plane=leaves,
-                          spines_per_group=0, links_leaf_spine=0, sus_per_pod=1, pods=1, cores_per_group=0,
-                          links_spine_core=0)
+            raise FabricError(f"nodes_per_su: a rail-only SU of {down} nodes needs {down} leaf ports; the switch "
+                              f"has {radix}")
+        return FabricSize(tiers=1, sus=1, leaves_per_rail=1, leaf_downlinks=down, leaf_uplinks=0,
+                          leaves_per_plane=spec.rails, spines_per_group=0, links_leaf_spine=0, sus_per_pod=1,
+                          pods=1, cores_per_group=0, links_spine_core=0)
+    most_down = leaf_down_ports(radix, spec.oversubscription)
+    if spec.leaves_per_rail:  # given: the SU's nodes spread evenly over them
+        per_rail = spec.leaves_per_rail
+        down = math.ceil(spec.nodes_per_su / per_rail)
+    else:  # derived: fill each leaf's downlink ports in turn
+        down = max(min(most_down, spec.nodes_per_su), 1)
+        per_rail = math.ceil(spec.nodes_per_su / down)
     up = math.ceil(down / spec.oversubscription)
-    if down + up > radix:
-        raise FabricError(f"nodes_per_su: {down} downlinks + {up} uplinks (oversubscription "
-                          f"{spec.oversubscription:g}) exceed the switch radix {radix}")
+    if most_down < 1 or down + up > radix:
+        raise FabricError(f"leaves_per_rail: {per_rail} leaves per rail give each {down} downlinks + {up} uplinks "
+                          f"(oversubscription {spec.oversubscription:g}), more than the switch radix {radix}")
+    full, rest = divmod(spec.nodes, spec.nodes_per_su)
+    per_plane = spec.rails * (full * per_rail + math.ceil(rest / down))
     # Two tiers: every leaf of the plane reaches every spine with k parallel links; a spine has one
     # port per (leaf, link): leaves * k <= radix. Fewest spines: the largest such k that divides up.
-    k = _largest_divisor_at_most(up, radix // leaves) if leaves <= radix else 0
+    k = _largest_divisor_at_most(up, radix // per_plane) if per_plane <= radix else 0
     if k:
-        return FabricSize(tiers=2, sus=sus, leaf_downlinks=down, leaf_uplinks=up, leaves_per_plane=leaves,
-                          spines_per_group=up // k, links_leaf_spine=k, sus_per_pod=sus, pods=1,
-                          cores_per_group=0, links_spine_core=0)
+        return FabricSize(tiers=2, sus=sus, leaves_per_rail=per_rail, leaf_downlinks=down, leaf_uplinks=up,
+                          leaves_per_plane=per_plane, spines_per_group=up // k, links_leaf_spine=k, sus_per_pod=sus,
+                          pods=1, cores_per_group=0, links_spine_core=0)
     # Three tiers: pods of whole SUs. A pod's spines are non-blocking: half their ports face the pod's
     # leaves. With one link per leaf-spine pair a pod holds up to radix/2 leaves.
-    sus_per_pod = (radix // 2) // spec.rails
+    sus_per_pod = (radix // 2) // (spec.rails * per_rail)
     if sus_per_pod < 1:
-        raise FabricError(f"rails: {spec.rails} leaves per SU do not fit under one spine of radix {radix} "
-                          "in a three-tier fabric")
+        raise FabricError(f"rails: {spec.rails} rails x {per_rail} leaves per SU do not fit under one spine of "
+                          f"radix {radix} in a three-tier fabric")
     pods = math.ceil(sus / sus_per_pod)
-    spine_up = sus_per_pod * spec.rails  # = spine downlinks (one per leaf of the pod)
+    spine_up = sus_per_pod * spec.rails * per_rail  # = spine downlinks (one per leaf of a full pod)
     k2 = _largest_divisor_at_most(spine_up, radix // pods) if pods <= radix else 0
     if not k2:
         raise FabricError(f"nodes: {spec.nodes} nodes need {pods} pods; a core of radix {radix} reaches at most "
                           f"{radix}: more than three tiers, which gwplan does not build")
-    return FabricSize(tiers=3, sus=sus, leaf_downlinks=down, leaf_uplinks=up, leaves_per_plane=leaves,
-                      spines_per_group=up, links_leaf_spine=1, sus_per_pod=sus_per_pod, pods=pods,
-                      cores_per_group=spine_up // k2, links_spine_core=k2)
+    return FabricSize(tiers=3, sus=sus, leaves_per_rail=per_rail, leaf_downlinks=down, leaf_uplinks=up,
+                      leaves_per_plane=per_plane, spines_per_group=up, links_leaf_spine=1, sus_per_pod=sus_per_pod,
+                      pods=pods, cores_per_group=spine_up // k2, links_spine_core=k2)

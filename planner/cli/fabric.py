@@ -28,6 +28,11 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--nodes-per-su", type=a.positive_int, help="nodes in one scalable unit")
     p.add_argument("--oversubscription", type=a.positive_float, help="leaf downlink:uplink (default 1)")
     p.add_argument("--nvlink-domain-gpus", type=a.positive_int, help="GPUs per NVLink (scale-up) domain")
+    p.add_argument("--leaves-per-rail", type=a.positive_int,
+                   help="leaves per rail per plane in one SU (default: as few as the leaf's node ports allow)")
+    p.add_argument("--rail-only", action="store_true", default=None,
+                   help="one tier of rail leaves and no spines (one SU only): each rail is its own network, "
+                        "cross-rail traffic only through NVLink relays")
     p.add_argument("--format", nargs="+", choices=a.FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
                    help="one or more of: summary (a table, default), bom (switch and cable counts; with --json, one "
                         "JSON object), graphml, json (node-link), dot (NVIDIA Air / UFM), cabling (port-level CSV), "
@@ -35,8 +40,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
                    help="directory for file formats (default out/fabric)")
     p.add_argument("--failures", action="store_true",
-                   help="build the full graph and report what losing one leaf, one spine, one core, one plane and "
-                        "one NVLink domain costs, and hops / ECMP paths between sample nodes")
+                   help="report what losing one leaf, one spine, one core, one plane and one NVLink domain costs "
+                        "(GPUs cut off, bandwidth lost, bisection left by max-flow), and hops / ECMP paths between "
+                        "sample GPU pairs")
     p.add_argument("--compact", action="store_true",
                    help="file exports aggregate each scalable unit's nodes and GPUs into one vertex (same switches "
                         "and cables; for very large fabrics)")
@@ -66,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         if args.failures:
             from topology.analysis import failures_and_paths
 
-            with busy(args, f"building a {spec.gpus:,}-GPU fabric and failing its elements one at a time"):
+            with busy(args, f"failing the elements of a {spec.gpus:,}-GPU fabric one at a time"):
                 failures = failures_and_paths(spec)
     except FabricError as err:
         print(f"{source}: {err}", file=sys.stderr)

@@ -15,7 +15,7 @@ from planner.scenario.read import read_switch
 from topology.spec import FabricError, FabricSpec
 
 FABRIC_FIELDS = ("nodes", "gpus_per_node", "rails", "planes", "port_gbps", "switch_radix", "switch",
-                 "nodes_per_su", "oversubscription", "nvlink_domain_gpus")
+                 "nodes_per_su", "oversubscription", "nvlink_domain_gpus", "leaves_per_rail", "rail_only")
 
 
 def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = None):
@@ -51,7 +51,9 @@ def load_fabric_spec(path: str | os.PathLike | None, overrides: dict | None = No
         nodes=f.integer("nodes", ge=1), gpus_per_node=f.integer("gpus_per_node", ge=1), rails=f.integer("rails", ge=1),
         planes=f.integer("planes", 1, ge=1), port_gbps=port_gbps, switch_radix=radix,
         nodes_per_su=f.integer("nodes_per_su", ge=1), oversubscription=f.number("oversubscription", 1.0, ge=1),
-        nvlink_domain_gpus=f.integer("nvlink_domain_gpus", ge=1) if f.has("nvlink_domain_gpus") else None)
+        nvlink_domain_gpus=f.integer("nvlink_domain_gpus", ge=1) if f.has("nvlink_domain_gpus") else None,
+        leaves_per_rail=f.integer("leaves_per_rail", ge=1) if f.has("leaves_per_rail") else None,
+        rail_only=f.boolean("rail_only", False))
     f.done()
     if problems:
         raise InputError(problems)

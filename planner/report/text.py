@@ -108,8 +108,10 @@ def print_plan(out: Console, plan: Plan, scenario_name: str) -> None:
 def print_spec_figures(out: Console, figures, failures: dict | None = None) -> None:
     """`gwplan fabric`: a spec's fabric (planner.fabric.bom.SpecFigures), and its failure analysis."""
     spec, size, bom = figures.spec, figures.size, figures.bom
-    out.print(f"{spec.gpus:,} GPUs on {spec.nodes:,} nodes; {spec.planes} plane(s) of a {size.tiers}-tier "
-              f"rail-optimized Clos ({size.sus:,} scalable units of {spec.nodes_per_su} nodes)", highlight=False)
+    kind = "rail-only network (no spines: rails are disjoint)" if spec.rail_only else "rail-optimized Clos"
+    out.print(f"{spec.gpus:,} GPUs on {spec.nodes:,} nodes; {spec.planes} plane(s) of a {size.tiers}-tier {kind} "
+              f"({size.sus:,} scalable units of {spec.nodes_per_su} nodes, {size.leaves_per_rail} leaf/leaves per "
+              f"rail per SU, {size.leaf_downlinks} nodes per leaf)", highlight=False)
     table = Table(header_style="bold")
     for column in ("", "leaf", "spine", "core"):
         table.add_column(column, justify="right" if column else "left")
@@ -128,12 +130,15 @@ def print_spec_figures(out: Console, figures, failures: dict | None = None) -> N
                   f"(assumed per-switch figure, see the catalog), optics {power['optics_w'] / 1e6:,.2f} MW",
                   highlight=False)
     for pair in (failures or {}).get("paths", []):
-        out.print(f"{pair['a']} to {pair['b']}: {pair['switch_hops']} switch hops, {pair['ecmp_paths']} "
-                  "equal-cost paths", highlight=False)
+        rail = "same rail" if pair["same_rail"] else "another rail"
+        reach = (f"{pair['switch_hops']} switch hops, {pair['ecmp_paths']:,} equal-cost paths per plane"
+                 if pair["switch_hops"] is not None else "no scale-out path (an NVLink relay only)")
+        out.print(f"{pair['a']} to {pair['b']} ({rail}): {reach}", highlight=False)
     for impact in (failures or {}).get("failures", []):
         out.print(f"lose {impact['element']}: {impact['gpus_cut_off']:,} GPUs cut off, "
                   f"{impact['injection_gbps_lost'] / 1000:,.1f} Tb/s of injection and "
-                  f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost", highlight=False)
+                  f"{impact['uplink_gbps_lost'] / 1000:,.1f} Tb/s of uplinks lost; bisection left "
+                  f"{impact['bisection_gbps_after'] / 1000:,.1f} Tb/s", highlight=False)
 
 
 def site_fabrics_table(phase_id: str, reports) -> Table:
