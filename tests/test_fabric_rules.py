@@ -164,8 +164,8 @@ def _link_paths(g: nx.Graph, a: str, b: str) -> int:
 
 @pytest.mark.parametrize("spec", [spec_of(), b300_su(), SPECS[8], spec_of(nodes=256, switch_radix=32, nodes_per_su=16)])
 def test_ecmp_paths_follow_the_rail_and_match_the_graph(spec):
-    from topology.spec import leaf_of_node
     from topology.names import leaf_name
+    from topology.spec import leaf_of_node
 
     size = size_fabric(spec)
     g = rail_optimized_clos(spec)
