@@ -189,3 +189,64 @@ def test_failures_and_paths_report_names_every_kind():
     same_rail = next(p for p in report["paths"] if p["same_rail"] and p["switch_hops"] == 3)
     size = size_fabric(spec_of(planes=2))
     assert same_rail["ecmp_paths"] == size.spines_per_group * size.links_leaf_spine ** 2
+
+
+def test_summary_bom_csv_and_cabling_agree_on_optics_for_co_packaged_switches(tmp_path, capsys):
+    """One source of media and optics: the summary's transceivers are the BOM CSV's, and CPO ports take
+    single-mode fibre everywhere (the NIC end keeps its pluggable transceiver)."""
+    import csv
+    import json
+
+    from planner.cli import main
+
+    args = ["fabric", "--nodes", "256", "--gpus-per-node", "4", "--rails", "4", "--switch", "q3450",
+            "--nodes-per-su", "72", "--format", "bom", "bom-csv", "cabling", "-o", str(tmp_path), "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    with open(tmp_path / "bom.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    transceivers = sum(int(r["count"]) for r in rows if r["item"] == "transceiver")
+    assert transceivers == report["media"]["pluggable_transceivers"] == report["cables"]["node_leaf"]
+    cpo_ports = sum(int(r["count"]) for r in rows if r["item"] == "cpo-port")
+    assert cpo_ports == report["media"]["cpo_ports"] == report["cables"]["node_leaf"] + 2 * report["cables"]["leaf_spine"]
+    assert {r["model"] for r in rows if r["item"] == "cable"} == {"optical-single-mode"}
+    with open(tmp_path / "cabling.csv") as handle:
+        assert {r["media"] for r in csv.DictReader(handle)} == {"optical-single-mode"}
+    assert report["media"]["by_media"] == {"copper": 0, "optical-single-mode": sum(report["cables"].values())}
+
+
+def _catalog():
+    from planner.scenario.catalog import bundled_catalog
+
+    cat = bundled_catalog()
+    return {p["id"]: p for p in cat["platforms"]}, {s["id"]: s for s in cat["switches"]}
+
+
+def test_catalog_scale_out_reproduces_nvidias_rack_figures():
+    """Per-package scale-out times packages, both directions, is the published TB/s per rack
+    (REFERENCES.md: 28.8 TB/s for Vera Rubin NVL144, 115.2 TB/s for Rubin Ultra NVL576)."""
+    platforms, _ = _catalog()
+    for pid, tb_per_s in (("vr-nvl144", 28.8), ("rubin-ultra-nvl576", 115.2)):
+        p = platforms[pid]
+        assert p["gpus_per_rack"] * p["scale_out_gbps_per_gpu"] * 2 / 8 / 1000 == pytest.approx(tb_per_s)
+    kyber = platforms["rubin-ultra-nvl576"]
+    assert kyber["gpus_per_rack"] // kyber["gpus_per_node"] == 4 * 18  # 4 pods x 18 compute blades
+    assert kyber["gpu_dies_per_rack"] // (kyber["gpus_per_rack"] // kyber["gpus_per_node"]) == 8  # dies per blade
+    assert "Vera Rubin NVL72" in platforms["vr-nvl144"]["name"]  # both names shown
+
+
+def test_catalog_switch_power_follows_the_measured_figures():
+    """System power without optics = measured all-in power minus the optics counted apart; other switches
+    scale the measured Quantum-X800 watts per Tb/s of switching (REFERENCES.md)."""
+    from topology.spec import OPTICS_W_PER_800G
+
+    _, switches = _catalog()
+    q3400, q3450 = switches["q3400"], switches["q3450"]
+    assert q3400["power_w"]["default"] + 144 * OPTICS_W_PER_800G["pluggable"] == pytest.approx(7000, rel=0.01)
+    assert q3450["power_w"]["default"] + 144 * OPTICS_W_PER_800G["cpo"] == pytest.approx(3950, rel=0.01)
+    w_per_tbps = q3400["power_w"]["default"] / 115.2
+    for sid in ("qm9700", "sn5600", "sn6810"):
+        s = switches[sid]
+        assert s["power_w"]["default"] == pytest.approx(w_per_tbps * s["ports"] * s["port_gbps"] / 1000, rel=0.05)
+        low, high = s["power_w"]["range"]
+        assert low <= s["power_w"]["default"] <= high

@@ -39,7 +39,8 @@ def test_site_fabric_follows_the_platform(gb200_plan):
     spec = a.spec
     assert spec.gpus == a.racks * 72 and spec.nodes == a.racks * 18  # 18 trays of 4 GPUs per NVL72 rack
     assert (spec.rails, spec.planes, spec.port_gbps, spec.switch_radix) == (4, 1, 400.0, 64)  # QM9700, 400G
-    assert spec.nodes_per_su == 18  # one rack fills 18 of a leaf's 32 downlinks
+    assert spec.nodes_per_su == 8 * 18  # NVIDIA's SuperPOD SU of 8 racks (su_racks in the catalog)
+    assert size_fabric(spec).leaves_per_rail == 5  # 144 nodes fill 32-port halves of 64-port leaves: 4.5
     assert spec.nvlink_domain_gpus == 72
 
 
@@ -77,8 +78,10 @@ def test_racks_beyond_three_tiers_split_into_equal_clusters(gb200_plan):
     from planner.scenario import Switch
 
     _, plan = gb200_plan
-    # 48-port leaves: SUs of one NVL72 rack (18 nodes), 6 SUs per pod, at most 48 pods = 288 racks per fabric
-    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),))
+    # 48-port leaves and no reference SU: SUs of one NVL72 rack (18 nodes), 6 SUs per pod, at most 48 pods
+    # = 288 racks per fabric
+    platforms = tuple(dataclasses.replace(p, su_racks=None) for p in plan.platforms)
+    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),), platforms=platforms)
     assert split_into_clusters(small, "gb200-nvl72", 288)[0] == 1
     clusters, spec = split_into_clusters(small, "gb200-nvl72", 301)
     assert clusters == 2 and spec.nodes == 151 * 18
@@ -102,7 +105,8 @@ def test_phase_additions_grow_the_final_clusters(gb200_plan):
     from planner.scenario import Switch
 
     _, plan = gb200_plan
-    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),))
+    platforms = tuple(dataclasses.replace(p, su_racks=None) for p in plan.platforms)  # SUs of one rack
+    small = dataclasses.replace(plan, switches=(Switch("qm9700", "48-port", 48, 400.0, None),), platforms=platforms)
     steps = [fabric_bom(small, "gb200-nvl72", racks, clusters=2) for racks in (100, 200, 301)]
     for earlier, later in zip(steps, steps[1:]):
         for role in ("leaf", "spine", "core"):

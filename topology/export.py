@@ -14,7 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from topology.spec import REACH
+from topology.spec import REACH, cable_plan
 
 _GRAPHML_TYPES = {bool: "boolean", int: "int", float: "double", str: "string"}
 
@@ -88,12 +88,14 @@ def cabling_rows(g: nx.Graph, phase: str = ""):
     else `phase`.
     """
     next_port: dict[str, int] = {}
+    cpo = g.graph.get("switch_optics") == "cpo"  # co-packaged switch ports take single-mode fibre
     for u, v, data in g.edges(data=True):
         kind = data["kind"]
         if kind not in REACH:
             continue
         a, b = (u, v) if g.nodes[u]["tier"] <= g.nodes[v]["tier"] else (v, u)
         media, reach = REACH[kind]
+        media = "optical-single-mode" if cpo else media
         ends = (g.nodes[a], g.nodes[b])
         if "phase_order" in ends[0] and "phase_order" in ends[1]:
             phase = max(ends, key=lambda e: e["phase_order"])["phase"]
@@ -115,17 +117,20 @@ def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, phase: str = "") -> 
     return count
 
 
-def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "") -> None:
-    """The bill of materials (from `topology.spec.bill_of_materials`) as item,role,count rows."""
+def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "", switch_optics: str = "pluggable") -> None:
+    """The bill of materials (from `topology.spec.bill_of_materials`) as item,kind,count,model rows; cables,
+    transceivers and co-packaged ports per tier come from `topology.spec.cable_plan`, as in the summary."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["item", "kind", "count", "model"])
         writer.writerow(["gpu", "gpu", bom["gpus"], ""])
         for role, count in bom["switches"].items():
             writer.writerow(["switch", role, count, switch_model])
-        for kind, count in bom["cables"].items():
-            writer.writerow(["cable", kind, count, REACH[kind][0]])
-            writer.writerow(["transceiver", kind, 2 * count, REACH[kind][0]])
+        for kind, tier in cable_plan(bom, switch_optics).items():
+            writer.writerow(["cable", kind, tier["cables"], tier["media"]])
+            writer.writerow(["transceiver", kind, tier["pluggable_transceivers"], tier["media"]])
+            if tier["cpo_ports"]:
+                writer.writerow(["cpo-port", kind, tier["cpo_ports"], switch_model])
 
 
 DOT_FUNCTION = {"node": "host", "leaf": "leaf", "spine": "spine", "core": "super_spine"}
@@ -197,10 +202,12 @@ def write_netbox(g: nx.Graph, directory: str | os.PathLike, site: str, node_mode
 
 
 def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str],
-           site: str = "fabric", node_model: str = "compute-node", switch_model: str = "") -> dict[str, str]:
+           site: str = "fabric", node_model: str = "compute-node", switch_model: str = "",
+           switch_optics: str = "pluggable") -> dict[str, str]:
     """Write the requested formats into a directory; returns {format: path}."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
+    g.graph["switch_optics"] = switch_optics  # the cabling's media follow the switch ports (topology.spec.cable_plan)
     written = {}
     for fmt in formats:
         if fmt == "graphml":
@@ -214,7 +221,7 @@ def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[s
             write_cabling_csv(g, path)
         elif fmt == "bom-csv":
             path = out / "bom.csv"
-            write_bom_csv(bom, path, switch_model)
+            write_bom_csv(bom, path, switch_model, switch_optics)
         elif fmt == "dot":
             path = out / "fabric.dot"
             write_dot(g, path)

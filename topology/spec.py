@@ -121,9 +121,10 @@ def bill_of_materials(spec: FabricSpec, size: FabricSize) -> dict:
 
 OPTICS_W_PER_800G = {"pluggable": 30.0, "cpo": 9.0}  # [2nd] NVIDIA's figures per 800G port
 
-# Cable kind -> (media, reach class). Assumed placement: leaves at the end of their SU's row, spines in a
-# network row, cores in a central network room. At 400G and faster, copper (DAC) reaches ~2-3 m: within a
-# rack only, so with switches outside the compute racks every scale-out cable is optical.
+# Cable kind -> (media with pluggable switch ports, reach class). Assumed placement: leaves at the end of
+# their SU's row, spines in a network row, cores in a central network room. At 400G and faster, copper
+# (DAC) reaches ~2-3 m: within a rack only, so with switches outside the compute racks every scale-out
+# cable is optical. Co-packaged optics ports take single-mode fibre, whatever the reach.
 REACH = {
     "node_leaf": ("optical-multimode", "in-row <= 50 m"),
     "leaf_spine": ("optical-single-mode", "cross-row <= 500 m"),
@@ -131,26 +132,46 @@ REACH = {
 }
 
 
+def cable_plan(bom: dict, switch_optics: str = "pluggable") -> dict[str, dict]:
+    """Per cable tier: cables, media, reach, pluggable transceivers and co-packaged switch ports.
+
+    The one source of media and optics: the summary, the BOM CSV and the power figure all read it. Every
+    cable has two ends; a NIC end always takes a pluggable transceiver, a switch end takes one unless the
+    switch has co-packaged optics (then the port is on the switch, and the fibre is single-mode).
+    """
+    plan = {}
+    for kind, cables in bom["cables"].items():
+        media, reach = REACH[kind]
+        switch_ends = cables if kind == "node_leaf" else 2 * cables
+        nic_ends = cables if kind == "node_leaf" else 0
+        cpo = switch_optics == "cpo"
+        plan[kind] = {"cables": cables, "media": "optical-single-mode" if cpo else media, "reach": reach,
+                      "pluggable_transceivers": nic_ends + (0 if cpo else switch_ends),
+                      "cpo_ports": switch_ends if cpo else 0}
+    return plan
+
+
 def cables_by_media(bom: dict, switch_optics: str = "pluggable") -> dict:
-    """Cables by media and reach class, and the pluggable transceivers they need: one per cable end,
-    except switch ends with co-packaged optics."""
+    """Cables by media and reach class, pluggable transceivers and co-packaged ports (from `cable_plan`)."""
     by_media: dict[str, int] = {"copper": 0}
     by_reach: dict[str, int] = {}
-    for kind, count in bom["cables"].items():
-        media, reach = REACH[kind]
-        by_media[media] = by_media.get(media, 0) + count
-        by_reach[reach] = by_reach.get(reach, 0) + count
-    switch_ends = bom["cables"]["node_leaf"] + 2 * (bom["cables"]["leaf_spine"] + bom["cables"]["spine_core"])
-    transceivers = bom["cables"]["node_leaf"] + (0 if switch_optics == "cpo" else switch_ends)
-    return {"by_media": by_media, "by_reach": by_reach, "pluggable_transceivers": transceivers}
+    transceivers = cpo_ports = 0
+    for tier in cable_plan(bom, switch_optics).values():
+        by_media[tier["media"]] = by_media.get(tier["media"], 0) + tier["cables"]
+        by_reach[tier["reach"]] = by_reach.get(tier["reach"], 0) + tier["cables"]
+        transceivers += tier["pluggable_transceivers"]
+        cpo_ports += tier["cpo_ports"]
+    return {"by_media": by_media, "by_reach": by_reach, "pluggable_transceivers": transceivers,
+            "cpo_ports": cpo_ports}
 
 
 def fabric_power_w(spec: FabricSpec, bom: dict, switch_w: float, switch_optics: str) -> dict:
     """Power of the scale-out fabric in W: switches (system power without optics), and optics at both
-    ends of every cable (switch ports pluggable or co-packaged; NIC ports pluggable), scaled with speed."""
+    ends of every cable (pluggable transceivers and co-packaged ports, from `cable_plan`), scaled with speed."""
+    media = cables_by_media(bom, switch_optics)
     scale = spec.port_gbps / 800.0
-    switch_ports = bom["cables"]["node_leaf"] + 2 * (bom["cables"]["leaf_spine"] + bom["cables"]["spine_core"])
-    optics = (switch_ports * OPTICS_W_PER_800G[switch_optics] + bom["cables"]["node_leaf"] * OPTICS_W_PER_800G["pluggable"]) * scale
+    optics = (media["pluggable_transceivers"] * OPTICS_W_PER_800G["pluggable"]
+              + media["cpo_ports"] * OPTICS_W_PER_800G["cpo"]) * scale
     switches = sum(bom["switches"].values()) * switch_w
     return {"switches_w": switches, "optics_w": optics, "total_w": switches + optics}
 

@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
             with busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
                 written = export(rail_optimized_clos(spec, compact=args.compact), figures.bom, args.output, files,
-                                 switch_model=switch_model)
+                                 switch_model=switch_model,
+                                 switch_optics=switch.optics if switch is not None else "pluggable")
         if args.failures:
             from topology.analysis import failures_and_paths
 

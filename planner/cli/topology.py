@@ -88,7 +88,7 @@ def export_cluster(plan, fab, bom, args: argparse.Namespace, formats: list[str])
             raise InputError([Problem(args.plan, "", f"{fab.site} {fab.platform}: {err}")]) from None
         return export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)), args.output / f"{fab.site}-{fab.platform}",
                       formats, site=fab.site, node_model=f"{platform.name} compute tray",
-                      switch_model=switch.netbox_device_type or switch.name)
+                      switch_model=switch.netbox_device_type or switch.name, switch_optics=switch.optics)
 
 
 def campus_network(plan, args: argparse.Namespace) -> int:

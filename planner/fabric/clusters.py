@@ -5,8 +5,10 @@ multi-plane fabric (generations are not mixed in one fabric). The platform's cat
 the plan, gives the layout:
 - nodes = racks x gpus_per_rack / gpus_per_node; one NIC port per GPU per plane: rails = gpus_per_node,
   planes = scale_out_nics_per_gpu, port_gbps = scale_out_gbps_per_gpu / scale_out_nics_per_gpu;
-- switch radix from the platform's switch; a scalable unit is the most whole racks whose nodes fill
-  half a leaf (the other half are uplinks, 1:1), at least one rack;
+- switch radix from the platform's switch; a scalable unit is the platform's reference-design SU
+  (`su_racks` in the catalog, e.g. 8 racks of GB200 NVL72 in NVIDIA's SuperPOD), whose nodes fill each
+  rail's leaves in turn (several leaves per rail where the SU is larger than half a leaf); a platform
+  without one gets the most whole racks whose nodes fill half a leaf, at least one rack;
 - NVLink domains from the platform's nvlink_domain_gpus.
 Where one fabric would need more than three tiers, the site's racks are split into the fewest equal
 clusters that each fit (a 4-tier fabric is not what engineers build at this scale).
@@ -41,7 +43,10 @@ class SiteFabric:
 
 
 def default_racks_per_su(platform: Platform, switch: Switch) -> int:
-    """The most whole racks whose nodes fill half a leaf (the other half are uplinks, 1:1), at least one."""
+    """The platform's reference-design SU (`su_racks`); without one, the most whole racks whose nodes fill
+    half a leaf (the other half are uplinks, 1:1), at least one."""
+    if platform.su_racks:
+        return platform.su_racks
     return max(1, (switch.ports // 2) // platform.nodes_per_rack)
 
 

@@ -53,8 +53,10 @@ def plan_to_dict(plan: Plan) -> dict:
     def uncertain(value) -> dict:
         return {"default": value.default, "range": [value.low, value.high], "source": value.source}
 
-    platforms = [{**asdict(p), "available_from": p.available_from.isoformat(), "rack_it_kw": uncertain(p.rack_it_kw),
-                  "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)} for p in plan.platforms]
+    platforms = [{k: v for k, v in {**asdict(p), "available_from": p.available_from.isoformat(),
+                                    "rack_it_kw": uncertain(p.rack_it_kw),
+                                    "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)}.items()
+                  if v is not None} for p in plan.platforms]
     switches = [{**asdict(sw), "power_w": uncertain(sw.power_w) if sw.power_w else None} for sw in plan.switches]
     return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
             "platforms": platforms, "switches": switches,

@@ -70,7 +70,8 @@ def read_platform(f: Fields) -> Platform:
         rack_it_kw=f.uncertain("rack_it_kw", Uncertain),
         system_capex_usd_per_rack=f.uncertain("system_capex_usd_per_rack", Uncertain, gt=-1.0),
         scale_out_gbps_per_gpu=f.number("scale_out_gbps_per_gpu", gt=0),
-        scale_out_nics_per_gpu=f.integer("scale_out_nics_per_gpu", ge=1), switch=f.identifier("switch"))
+        scale_out_nics_per_gpu=f.integer("scale_out_nics_per_gpu", ge=1), switch=f.identifier("switch"),
+        su_racks=f.integer("su_racks", ge=1) if f.has("su_racks") else None)
     f.done()
     return platform
 

@@ -36,6 +36,7 @@ class Platform:
     scale_out_gbps_per_gpu: float
     scale_out_nics_per_gpu: int
     switch: str
+    su_racks: int | None = None  # racks in one scalable unit of the platform's reference design (None: derived)
 
     @property
     def rack_it_mw(self) -> float:
