@@ -22,9 +22,11 @@ from planner.scenario import load_scenario
 from topology.analysis import bisection_gbps
 from topology.clos import counts, rail_optimized_clos
 from topology.export import write_cabling_csv, write_graphml
+from topology.ports import generic_switch
 from topology.spec import size_fabric
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios" / "10gw-rollout.yaml"
+SWITCH = generic_switch(144, 800)  # port names only; the figures do not depend on the model
 
 
 def peak_gib() -> float:
@@ -40,7 +42,7 @@ def run(label: str, spec, workdir: Path, compact: bool = False) -> None:
     analysed = time.perf_counter()
     write_graphml(g, workdir / "fabric.graphml")
     graphml = time.perf_counter()
-    cables = write_cabling_csv(g, workdir / "cabling.csv")
+    cables = write_cabling_csv(g, workdir / "cabling.csv", SWITCH) if not compact else 0
     done = time.perf_counter()
     print(f"{label:<44} {c['gpus']:>9,} {g.number_of_nodes():>9,} {g.number_of_edges():>10,} {cables:>10,} "
           f"{built - started:7.1f} {analysed - built:7.1f} {graphml - analysed:7.1f} {done - graphml:7.1f} "

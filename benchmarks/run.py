@@ -126,19 +126,22 @@ def orlib_case(large: bool, name: str | None, time_limit_s: float) -> dict:
 
 
 def fabric_case(racks: int, compact: bool) -> dict:
-    from planner.fabric.clusters import fabric_spec
+    from planner.fabric.clusters import device_model, fabric_spec
     from planner.plan import load_plan
     from topology.clos import rail_optimized_clos
     from topology.export import write_cabling_csv, write_graphml
 
-    spec = fabric_spec(load_plan(PLAN), "vr-nvl144", racks)
+    plan = load_plan(PLAN)
+    spec = fabric_spec(plan, "vr-nvl144", racks)
+    switch = device_model(plan.switch(plan.platform("vr-nvl144").switch))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         g = rail_optimized_clos(spec, compact=compact)
         built = time.perf_counter()
         write_graphml(g, Path(tmp) / "fabric.graphml")
         graphml = time.perf_counter()
-        write_cabling_csv(g, Path(tmp) / "cabling.csv")
+        if not compact:  # a compact graph has no per-tray ports to cable
+            write_cabling_csv(g, Path(tmp) / "cabling.csv", switch)
         done = time.perf_counter()
     return {"seconds": done - started, "peak_mib": _peak_mib(),
             "result": f"{spec.gpus:,} GPUs, {g.graph['tiers']} tiers: {g.number_of_nodes():,} vertices, "

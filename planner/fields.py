@@ -231,6 +231,25 @@ class Fields:
             self.problem(self.at(key), f"expected one of {', '.join(choices)}, got {text!r}")
         return text
 
+    PORT_FIELDS = ("n", "cage", "lane", "cage0", "lane0")
+
+    def port_template(self, key: str) -> str:
+        """A port-name template such as `swp{n}` or `sw{cage}p{lane}` (fields: n, cage, lane, cage0, lane0)."""
+        import string
+
+        text = self.string(key)
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as err:
+            self.problem(self.at(key), f"expected a port-name template such as swp{{n}}, got {text!r} ({err})")
+            return ""
+        unknown = fields - set(self.PORT_FIELDS)
+        if unknown or not fields:
+            self.problem(self.at(key), f"expected a port-name template using {{n}}, {{cage}}, {{lane}}, {{cage0}} or "
+                                       f"{{lane0}}, got {text!r}")
+            return ""
+        return text
+
     def identifier(self, key: str) -> str:
         """An id: non-empty text (numbers are taken as text, so `id: 3` means "3")."""
         return self.string(key)

@@ -10,7 +10,9 @@ import yaml
 
 from planner.optimize.options import SolveOptions
 from planner.optimize.rollout import plan_rollout
+from planner.plan import dump_plan
 from planner.scenario import load_scenario
+from tests.helpers import site, tiny_doc
 
 
 @pytest.fixture
@@ -50,3 +52,15 @@ def bundled_run(tmp_path_factory):
     with contextlib.redirect_stdout(out):
         assert main(["optimize", str(scenario_path), "-o", str(plan_path), "--json"]) == 0
     return load_scenario(scenario_path), plan_path, json.loads(out.getvalue())
+
+
+@pytest.fixture
+def gb200_plan(solve_doc, tmp_path):
+    """Two phases of GB200 NVL72 (132 kW racks): 10 MW at A, then 10 MW more split by A's grid limit."""
+    doc = tiny_doc([site("A", grid=[12.0, 15.0], block_mw=1.0), site("B", capex_per_mw=2e6, block_mw=1.0)],
+                   phases=[{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 10.0,
+                            "platform": "gb200-nvl72", "funding_usd": 1e12} for i in range(2)])
+    _, out = solve_doc(doc)
+    path = tmp_path / "plan.yaml"
+    dump_plan(out.plan, path)
+    return path, out.plan

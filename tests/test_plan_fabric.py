@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from planner.cli import main
 from planner.fabric.clusters import site_fabrics
-from planner.plan import dump_plan, load_plan
-from tests.helpers import site, tiny_doc
+from planner.plan import load_plan
 from topology.spec import bill_of_materials, size_fabric
-
-
-@pytest.fixture
-def gb200_plan(solve_doc, tmp_path):
-    """Two phases of GB200 NVL72 (132 kW racks): 10 MW at A, then 10 MW more split by A's grid limit."""
-    doc = tiny_doc([site("A", grid=[12.0, 15.0], block_mw=1.0), site("B", capex_per_mw=2e6, block_mw=1.0)],
-                   phases=[{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 10.0,
-                            "platform": "gb200-nvl72", "funding_usd": 1e12} for i in range(2)])
-    _, out = solve_doc(doc)
-    path = tmp_path / "plan.yaml"
-    dump_plan(out.plan, path)
-    return path, out.plan
 
 
 def test_site_fabric_follows_the_platform(gb200_plan):

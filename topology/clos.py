@@ -34,6 +34,7 @@ def rail_optimized_clos(spec: FabricSpec, compact: bool = False) -> nx.Graph:
     check_graph_fits(spec, compact)
     size = size_fabric(spec)
     g = nx.Graph(tiers=size.tiers, gpus=spec.gpus, planes=spec.planes, rails=spec.rails,
+                 leaves_per_rail=size.leaves_per_rail,
                  port_gbps=float(spec.port_gbps), switch_radix=spec.switch_radix, compact=compact)
     gbps = spec.port_gbps
 

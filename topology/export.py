@@ -1,8 +1,10 @@
-"""Fabric exports: the only place topology writes files.
+"""Fabric exports: the only place topology writes files (the NetBox bundle is in `topology.netbox`).
 
-GraphML (yEd, Gephi; attribute types declared), node-link JSON, DOT (NVIDIA Air / UFM roles), a
-port-level cabling schedule CSV, a bill-of-materials CSV and a NetBox bulk-import bundle. Cable media and reach follow the tier a cable sits in (documented assumptions,
-see REACH): node-leaf cables stay in a row, leaf-spine cross rows, spine-core cross the hall.
+GraphML (yEd, Gephi; attribute types declared, each key id once), node-link JSON, DOT in NVIDIA Air's
+conventions, UFM's P2P cabling sheet (InfiniBand), a port-level cabling schedule CSV, a bill-of-materials
+CSV and a NetBox import bundle. Every export names ports the same way (`topology.ports`). Cable media and
+reach follow the tier a cable sits in and the switch's optics (`topology.spec.cable_plan`): node-leaf
+cables stay in a row, leaf-spine cross rows, spine-core cross the hall.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 
+from topology.ports import DeviceModel, nic_name
 from topology.spec import REACH, cable_plan
+
+DETAIL_FORMATS = ("dot", "cabling", "netbox", "ufm")  # need every tray's ports: not from a compact graph
 
 _GRAPHML_TYPES = {bool: "boolean", int: "int", float: "double", str: "string"}
 
@@ -38,15 +44,19 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
     edge_keys = _graphml_keys((d for _, _, d in g.edges(data=True)), "edge")
     graph_keys = {k: _GRAPHML_TYPES.get(type(v), "string") for k, v in g.graph.items()}
 
-    opening = {k: f"<data key={quoteattr(k)}>" for k in {**graph_keys, **node_keys, **edge_keys}}
+    # key ids are unique per domain (g_, n_, e_): an attribute of both nodes and edges is declared twice, once each
+    prefix = {"graph": "g_", "node": "n_", "edge": "e_"}
+    opening = {domain: {k: f"<data key={quoteattr(prefix[domain] + k)}>" for k in keys}
+               for domain, keys in (("graph", graph_keys), ("node", node_keys), ("edge", edge_keys))}
 
     def text(value) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
         return escape(value) if isinstance(value, str) else str(value)
 
-    def data_xml(data: dict) -> str:
-        return "".join([f"{opening[k]}{text(v)}</data>" for k, v in data.items()])
+    def data_xml(domain: str, data: dict) -> str:
+        keys = opening[domain]
+        return "".join([f"{keys[k]}{text(v)}</data>" for k, v in data.items()])
 
     with open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -56,14 +66,14 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
                   'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
         for domain, keys in (("graph", graph_keys), ("node", node_keys), ("edge", edge_keys)):
             for name, kind in keys.items():
-                out.write(f'<key id={quoteattr(name)} for="{domain}" attr.name={quoteattr(name)} '
+                out.write(f'<key id={quoteattr(prefix[domain] + name)} for="{domain}" attr.name={quoteattr(name)} '
                           f'attr.type="{kind}"/>\n')
-        out.write(f'<graph edgedefault="undirected">{data_xml(g.graph)}\n')
+        out.write(f'<graph edgedefault="undirected">{data_xml("graph", g.graph)}\n')
         ids = {node: quoteattr(str(node)) for node in g}
         for node, data in g.nodes(data=True):
-            out.write(f"<node id={ids[node]}>{data_xml(data)}</node>\n")
+            out.write(f"<node id={ids[node]}>{data_xml('node', data)}</node>\n")
         for u, v, data in g.edges(data=True):
-            out.write(f"<edge source={ids[u]} target={ids[v]}>{data_xml(data)}</edge>\n")
+            out.write(f"<edge source={ids[u]} target={ids[v]}>{data_xml('edge', data)}</edge>\n")
         out.write("</graph>\n</graphml>\n")
 
 
@@ -80,39 +90,67 @@ def write_node_link_json(g: nx.Graph, path: str | os.PathLike) -> None:
         out.write("]}")
 
 
-def cabling_rows(g: nx.Graph, phase: str = ""):
-    """One row per cable: a_device, a_port, b_device, b_port, media, reach_class, phase_added.
+@dataclass(frozen=True)
+class Cable:
+    """One cable: the lower-tier end first. A switch end carries its port number (from 1, in the order
+    its links are listed: a leaf's node ports first); a node end carries its NIC index (plane x rails + rail)."""
 
-    Ports are numbered per device from 1 in the order its links are listed; the lower tier is the A end.
-    `phase_added` is the later phase of the two ends when the graph carries phases (`annotate_phases`),
-    else `phase`.
-    """
+    a: str
+    a_port: int
+    a_role: str
+    b: str
+    b_port: int
+    b_role: str
+    kind: str
+    phase: str
+
+
+def cables(g: nx.Graph, phase: str = ""):
+    """Every cable of a full-detail graph. `phase` is each cable's phase_added, unless the graph carries
+    phases (`annotate_phases`): then the later phase of its two ends. ValueError on a compact graph."""
+    if g.graph.get("compact"):
+        raise ValueError("a compact graph has no per-tray ports: " + ", ".join(DETAIL_FORMATS) + " need the full graph")
     next_port: dict[str, int] = {}
-    cpo = g.graph.get("switch_optics") == "cpo"  # co-packaged switch ports take single-mode fibre
+    rails = g.graph["rails"]
     for u, v, data in g.edges(data=True):
         kind = data["kind"]
         if kind not in REACH:
             continue
         a, b = (u, v) if g.nodes[u]["tier"] <= g.nodes[v]["tier"] else (v, u)
-        media, reach = REACH[kind]
-        media = "optical-single-mode" if cpo else media
         ends = (g.nodes[a], g.nodes[b])
         if "phase_order" in ends[0] and "phase_order" in ends[1]:
             phase = max(ends, key=lambda e: e["phase_order"])["phase"]
         for _ in range(data["links"]):
-            a_port = next_port[a] = next_port.get(a, 0) + 1
+            if ends[0]["role"] == "node":
+                a_port = ends[1]["plane"] * rails + ends[1]["rail"]
+            else:
+                a_port = next_port[a] = next_port.get(a, 0) + 1
             b_port = next_port[b] = next_port.get(b, 0) + 1
-            yield (a, f"p{a_port}", b, f"p{b_port}", media, reach, phase)
+            yield Cable(a, a_port, ends[0]["role"], b, b_port, ends[1]["role"], kind, phase)
 
 
-def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, phase: str = "") -> int:
+def port_name(cable_end_role: str, port: int, switch: DeviceModel, rails: int) -> str:
+    """The name of a cable end's port: the switch model's template, or the node's NIC name."""
+    if cable_end_role == "node":
+        return nic_name(switch.protocol, *divmod(port, rails), rails)
+    return switch.port_name(port)
+
+
+def media_of(kind: str, switch: DeviceModel) -> tuple[str, str]:
+    """(media, reach class) of a cable of this tier (co-packaged switch ports take single-mode fibre)."""
+    media, reach = REACH[kind]
+    return ("optical-single-mode" if switch.optics == "cpo" else media), reach
+
+
+def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel, phase: str = "") -> int:
     """Stream the cabling schedule to disk; returns the number of cables written."""
-    count = 0
+    count, rails = 0, g.graph["rails"]
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["a_device", "a_port", "b_device", "b_port", "media", "reach_class", "phase_added"])
-        for row in cabling_rows(g, phase):
-            writer.writerow(row)
+        for c in cables(g, phase):
+            writer.writerow([c.a, port_name(c.a_role, c.a_port, switch, rails), c.b,
+                             port_name(c.b_role, c.b_port, switch, rails), *media_of(c.kind, switch), c.phase])
             count += 1
     return count
 
@@ -133,81 +171,73 @@ def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "", sw
                 writer.writerow(["cpo-port", kind, tier["cpo_ports"], switch_model])
 
 
-DOT_FUNCTION = {"node": "host", "leaf": "leaf", "spine": "spine", "core": "super_spine"}
+DOT_FUNCTION = {"node": "server", "leaf": "leaf", "spine": "spine", "core": "super_spine"}
+DOT_OS = {"ethernet": "cumulus-vx", "infiniband": "nvos"}
+HOST_OS = "generic/ubuntu2204"
 
 
-def write_dot(g: nx.Graph, path: str | os.PathLike) -> None:
-    """DOT with switch roles leaf / spine / super_spine and port-to-port edges (NVIDIA Air, UFM cable
-    validation); hosts are the compute nodes. Streamed to disk."""
+def write_dot(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel) -> None:
+    """DOT in NVIDIA Air's conventions: every device with `function` (server, leaf, spine, super_spine) and
+    `os` (cumulus-vx for Spectrum switches, generic/ubuntu2204 for hosts), every cable port to port with
+    the real interface names (swpN on Spectrum switches, ethN on hosts). An Ethernet fabric loads into Air
+    as a simulation and into UFM's cable validation; for InfiniBand, UFM takes the P2P sheet (`ufm`)."""
+    rails = g.graph["rails"]
     with open(path, "w", encoding="utf-8") as out:
         out.write('graph "fabric" {\n')
         for node, data in g.nodes(data=True):
             if data["role"] in DOT_FUNCTION:
-                out.write(f'  "{node}" [function="{DOT_FUNCTION[data["role"]]}"]\n')
-        for a, a_port, b, b_port, *_ in cabling_rows(g):
-            out.write(f'  "{a}":"{a_port}" -- "{b}":"{b_port}"\n')
+                os_name = HOST_OS if data["role"] == "node" else DOT_OS[switch.protocol]
+                out.write(f'  "{node}" [function="{DOT_FUNCTION[data["role"]]}" os="{os_name}"]\n')
+        for c in cables(g):
+            out.write(f'  "{c.a}":"{port_name(c.a_role, c.a_port, switch, rails)}" -- '
+                      f'"{c.b}":"{port_name(c.b_role, c.b_port, switch, rails)}"\n')
         out.write("}\n")
 
 
-NETBOX_ROLE = {"node": "gpu-compute", "leaf": "leaf", "spine": "spine", "core": "super-spine"}
+P2P_COLUMNS = ("A-Node Name", "A-Type", "A-Port", "Z-Node Name", "Z-Type", "Z-Port")
 
 
-def write_netbox(g: nx.Graph, directory: str | os.PathLike, site: str, node_model: str,
-                 switch_model: str) -> list[str]:
-    """A NetBox bulk-import bundle: sites.csv, racks.csv, devices.csv, cables.csv (lower_snake columns,
-    slug values). Compute nodes sit in the rack of their NVLink domain (or of their SU), switches in a
-    network rack per SU (leaves) or per plane (spines and cores). `switch_model` is the NetBox
-    devicetype-library name (e.g. `Nvidia/QM9700`) when one exists."""
+def write_ufm_p2p(g: nx.Graph, directory: str | os.PathLike, switch: DeviceModel) -> list[str]:
+    """UFM Cable Validation's P2P file for an InfiniBand fabric: `ufm-p2p.xlsx`, one row per cable (A-Node
+    Name, A-Type, A-Port, Z-Node Name, Z-Type, Z-Port; hosts by HCA port number, switches by their UFM port
+    names), and `hca_mapping.csv` (port,hca-name: HCA port i is mlx5_<i-1>, UFM's default). ValueError for
+    an Ethernet fabric (UFM validates those against the DOT file)."""
+    from openpyxl import Workbook
+
+    if switch.protocol != "infiniband":
+        raise ValueError("ufm: the P2P sheet is for InfiniBand fabrics; an Ethernet fabric validates against --format dot")
     out = Path(directory)
-    manufacturer, _, model = switch_model.partition("/") if "/" in switch_model else ("Nvidia", "", switch_model)
-    paths = [out / name for name in ("sites.csv", "racks.csv", "devices.csv", "cables.csv")]
-    with open(paths[0], "w", newline="", encoding="utf-8") as handle:
+    rails = g.graph["rails"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("P2P")
+    sheet.append(list(P2P_COLUMNS))
+    used: set[int] = set()
+    for c in cables(g):
+        if c.a_role == "node":
+            used.add(c.a_port)
+            a = [c.a, "Host", c.a_port + 1]
+        else:
+            a = [c.a, "Switch", switch.ufm_port(c.a_port)]
+        sheet.append(a + [c.b, "Switch", switch.ufm_port(c.b_port)])
+    book.save(out / "ufm-p2p.xlsx")
+    with open(out / "hca_mapping.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["name", "slug", "status"])
-        writer.writerow([site, site.lower().replace(" ", "-"), "planned"])
-
-    def rack_of(node: str, data: dict) -> str:
-        if data["role"] == "node":
-            domain = next((x for x in g.neighbors(node) if g.nodes[x]["role"] == "nvlink_domain"), None)
-            return domain or f"su{data['su']}-compute"
-        if data["role"] == "leaf":
-            return f"su{data['su']}-network"
-        return f"plane{data['plane']}-{data['role']}s"
-
-    racks: dict[str, None] = {}
-    with open(paths[2], "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["name", "role", "manufacturer", "device_type", "site", "rack", "status"])
-        for node, data in g.nodes(data=True):
-            if data["role"] not in NETBOX_ROLE:
-                continue
-            rack = rack_of(node, data)
-            racks[rack] = None
-            switch = data["role"] != "node"
-            writer.writerow([node, NETBOX_ROLE[data["role"]], manufacturer if switch else "Nvidia",
-                             (model or switch_model) if switch else node_model, site, rack, "planned"])
-    with open(paths[1], "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["site", "name", "status"])
-        for rack in racks:
-            writer.writerow([site, rack, "planned"])
-    with open(paths[3], "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
-                         "side_b_name", "type", "status"])
-        for a, a_port, b, b_port, media, *_ in cabling_rows(g):
-            cable_type = "smf" if "single-mode" in media else "mmf"
-            writer.writerow([a, "dcim.interface", a_port, b, "dcim.interface", b_port, cable_type, "planned"])
-    return [str(p) for p in paths]
+        writer.writerow(["port", "hca-name"])
+        for i in sorted(used):
+            writer.writerow([i + 1, nic_name("infiniband", *divmod(i, rails), rails)])
+    return [str(out / "ufm-p2p.xlsx"), str(out / "hca_mapping.csv")]
 
 
-def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str],
-           site: str = "fabric", node_model: str = "compute-node", switch_model: str = "",
-           switch_optics: str = "pluggable") -> dict[str, str]:
-    """Write the requested formats into a directory; returns {format: path}."""
+def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[str], switch: DeviceModel,
+           netbox: dict | None = None, clusters: int = 1) -> dict[str, str]:
+    """Write the requested formats into a directory; returns {format: path}. `netbox` holds the bundle's
+    site, cluster and compute-tray names (`topology.netbox.write_netbox`'s keyword arguments); the bundle
+    holds `clusters` copies of the graph (a site's identical clusters, c0, c1, ...), the other formats one."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    g.graph["switch_optics"] = switch_optics  # the cabling's media follow the switch ports (topology.spec.cable_plan)
+    if g.graph.get("compact") and set(formats) & set(DETAIL_FORMATS):
+        raise ValueError(f"{', '.join(f for f in formats if f in DETAIL_FORMATS)}: a compact graph draws each "
+                         "scalable unit's nodes as one vertex and has no per-tray ports; drop --compact")
     written = {}
     for fmt in formats:
         if fmt == "graphml":
@@ -218,17 +248,22 @@ def export(g: nx.Graph, bom: dict, directory: str | os.PathLike, formats: list[s
             write_node_link_json(g, path)
         elif fmt == "cabling":
             path = out / "cabling.csv"
-            write_cabling_csv(g, path)
+            write_cabling_csv(g, path, switch)
         elif fmt == "bom-csv":
             path = out / "bom.csv"
-            write_bom_csv(bom, path, switch_model, switch_optics)
+            write_bom_csv(bom, path, switch.model, switch.optics)
         elif fmt == "dot":
             path = out / "fabric.dot"
-            write_dot(g, path)
+            write_dot(g, path, switch)
+        elif fmt == "ufm":
+            path = out / "ufm-p2p.xlsx"
+            write_ufm_p2p(g, out, switch)
         elif fmt == "netbox":
+            from topology.netbox import write_netbox
+
             path = out / "netbox"
-            path.mkdir(exist_ok=True)
-            write_netbox(g, path, site, node_model, switch_model)
+            labels = [f"c{i}" for i in range(clusters)] if clusters > 1 else [""]
+            write_netbox([(label, g) for label in labels], path, switch=switch, **(netbox or {}))
         else:
             raise ValueError(f"unknown export format {fmt!r}")
         written[fmt] = str(path)

@@ -18,7 +18,7 @@ import os
 import sys
 
 from planner.cli import diff, fabric, importer, optimize, report, stacks, sweep, topology, validate
-from planner.cli.args import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, add_quiet
+from planner.cli.args import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, UsageError, add_quiet
 
 COMMANDS = {"validate": validate, "optimize": optimize, "fabric": fabric, "topology": topology, "report": report,
             "sweep": sweep, "diff": diff, "stacks": stacks, "import": importer}
@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
+        return EXIT_INPUT
+    except UsageError as err:
+        print(f"gwplan {args.command}: {err}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)

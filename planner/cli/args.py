@@ -6,8 +6,8 @@ import argparse
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 2, 3, 4
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130  # EX_SOFTWARE; 128 + SIGINT, as shells report Ctrl-C
-FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "dot", "cabling", "bom-csv", "netbox")
-FABRIC_FILE_FORMATS = ("graphml", "json", "dot", "cabling", "bom-csv", "netbox")
+FABRIC_FORMATS = ("summary", "bom", "graphml", "json", "dot", "cabling", "bom-csv", "netbox", "ufm")
+FABRIC_FILE_FORMATS = ("graphml", "json", "dot", "cabling", "bom-csv", "netbox", "ufm")
 RAW = argparse.RawDescriptionHelpFormatter
 
 
@@ -61,3 +61,42 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
     """-q also after the command (`gwplan optimize S -q`), as `gwplan -q optimize S`."""
     parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="no progress display (as `gwplan -q COMMAND`)")
+
+
+class FormatList(argparse.Action):
+    """--format a b, --format a,b and repeated --format all accumulate (in order, each once)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        chosen = list(getattr(namespace, self.dest, None) or [])
+        for value in values:
+            for name in filter(None, (v.strip() for v in value.split(","))):
+                if name not in self.formats:
+                    parser.error(f"argument --format: invalid choice {name!r} (choose from {', '.join(self.formats)})")
+                if name not in chosen:
+                    chosen.append(name)
+        setattr(namespace, self.dest, chosen)
+
+
+def add_formats(parser: argparse.ArgumentParser, formats: tuple[str, ...], help_text: str) -> None:
+    """A --format option taking one or more formats (repeatable, comma-separated or not); default summary."""
+    action = type("Formats", (FormatList,), {"formats": formats})
+    parser.add_argument("--format", nargs="+", action=action, default=None, metavar="FORMAT", help=help_text)
+
+
+def formats_of(args: argparse.Namespace) -> list[str]:
+    return args.format or ["summary"]
+
+
+class UsageError(Exception):
+    """Options that cannot go together: one line on stderr, exit 2 (gwplan's main reports it)."""
+
+
+DETAIL_FORMATS = ("dot", "cabling", "netbox", "ufm")  # need every tray's ports (topology.export.DETAIL_FORMATS)
+
+
+def refuse_compact_detail(compact: bool, formats: list[str]) -> None:
+    """--compact with formats that need per-tray ports is a usage error, found before any graph is built."""
+    wrong = [f for f in formats if f in DETAIL_FORMATS]
+    if compact and wrong:
+        raise UsageError(f"--compact draws each scalable unit's nodes as one vertex, so it has no per-tray "
+                         f"ports for {', '.join(wrong)}: drop --compact or those formats")

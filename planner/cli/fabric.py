@@ -33,10 +33,11 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--rail-only", action="store_true", default=None,
                    help="one tier of rail leaves and no spines (one SU only): each rail is its own network, "
                         "cross-rail traffic only through NVLink relays")
-    p.add_argument("--format", nargs="+", choices=a.FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
-                   help="one or more of: summary (a table, default), bom (switch and cable counts; with --json, one "
-                        "JSON object), graphml, json (node-link), dot (NVIDIA Air / UFM), cabling (port-level CSV), "
-                        "bom-csv, netbox (bulk-import CSVs); file formats are written into -o DIR")
+    a.add_formats(p, a.FABRIC_FORMATS,
+                  "one or more (repeatable, or comma-separated) of: summary (a table, default), bom (switch and cable "
+                  "counts; with --json, one JSON object), graphml, json (node-link), dot (NVIDIA Air conventions; UFM "
+                  "cable validation for Ethernet), cabling (port-level CSV), bom-csv, netbox (an import bundle for an "
+                  "empty NetBox 4.x), ufm (UFM cable validation P2P sheet, InfiniBand); files go into -o DIR")
     p.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "fabric",
                    help="directory for file formats (default out/fabric)")
     p.add_argument("--failures", action="store_true",
@@ -46,6 +47,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--compact", action="store_true",
                    help="file exports aggregate each scalable unit's nodes and GPUs into one vertex (same switches "
                         "and cables; for very large fabrics)")
+    p.add_argument("--site", default="fabric", help="site name for the NetBox bundle (default fabric)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return p
 
@@ -56,26 +58,31 @@ def run(args: argparse.Namespace) -> int:
     from planner.fabric.spec_file import FABRIC_FIELDS, load_fabric_spec
     from topology.spec import FabricError
 
-    spec, switch_model, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
+    spec, _, switch = load_fabric_spec(args.spec, {k: getattr(args, k, None) for k in FABRIC_FIELDS})
     source = args.spec or "command line"
-    files = [f for f in args.format if f in a.FABRIC_FILE_FORMATS]
+    formats = a.formats_of(args)
+    files = [f for f in formats if f in a.FABRIC_FILE_FORMATS]
+    a.refuse_compact_detail(args.compact, files)
     written, failures = {}, {}
     try:
         figures = spec_figures(spec, switch)
         if files:
+            from planner.fabric.clusters import device_model
             from topology.clos import rail_optimized_clos
             from topology.export import export
+            from topology.ports import generic_switch
 
             with busy(args, f"building and exporting a {spec.gpus:,}-GPU fabric ({', '.join(files)})"):
                 written = export(rail_optimized_clos(spec, compact=args.compact), figures.bom, args.output, files,
-                                 switch_model=switch_model,
-                                 switch_optics=switch.optics if switch is not None else "pluggable")
+                                 device_model(switch) if switch is not None else generic_switch(spec.switch_radix,
+                                                                                                spec.port_gbps),
+                                 netbox={"site": args.site})
         if args.failures:
             from topology.analysis import failures_and_paths
 
             with busy(args, f"failing the elements of a {spec.gpus:,}-GPU fabric one at a time"):
                 failures = failures_and_paths(spec)
-    except FabricError as err:
+    except (FabricError, ValueError) as err:  # ValueError: a format this fabric cannot give (ufm on Ethernet)
         print(f"{source}: {err}", file=sys.stderr)
         return a.EXIT_INPUT
     if args.json:
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         return a.EXIT_OK
     for fmt, path in written.items():
         print(f"{fmt}: {path}")
-    if {"summary", "bom"} & set(args.format):
+    if {"summary", "bom"} & set(formats):
         from planner.report.text import console, print_spec_figures
 
         print_spec_figures(console(120), figures, failures)

@@ -27,8 +27,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--site", help="one site only (default: every site with racks)")
     p.add_argument("--racks-per-su", type=a.positive_int,
                    help="racks per scalable unit (default: as many as fill half a leaf's ports)")
-    p.add_argument("--format", nargs="+", choices=a.FABRIC_FORMATS, default=["summary"], metavar="FORMAT",
-                   help="as for gwplan fabric; file formats (of one cluster) are written into -o DIR/<site>-<platform>/")
+    a.add_formats(p, a.FABRIC_FORMATS,
+                  "as for gwplan fabric; files go into -o DIR/<site>-<platform>/ (one cluster's graph; the NetBox "
+                  "bundle holds every cluster of the site)")
     p.add_argument("-o", "--output", metavar="DIR", type=Path, default=Path("out") / "topology",
                    help="directory for file formats (default out/topology)")
     p.add_argument("--compact", action="store_true",
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError([Problem(args.plan, "", err.args[0])]) from None
     except FabricError as err:
         raise InputError([Problem(args.plan, "", str(err))]) from None
-    wanted = [f for f in args.format if f in a.FABRIC_FILE_FORMATS]
+    wanted = [f for f in a.formats_of(args) if f in a.FABRIC_FILE_FORMATS]
+    a.refuse_compact_detail(args.compact, wanted)
     reports, files = [], []
     for fab in fabrics:
         reports.append(fabric_report(plan, fab, args.racks_per_su))
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
 def export_cluster(plan, fab, bom, args: argparse.Namespace, formats: list[str]) -> dict[str, str]:
     """One cluster's fabric (all clusters of a site are alike) into -o DIR/<site>-<platform>/."""
     from planner.cli.runtime import busy
+    from planner.fabric.clusters import device_model
     from planner.fabric.graph import phased_graph
     from topology.export import export
     from topology.spec import FabricError, bill_of_materials, size_fabric
@@ -84,11 +87,12 @@ def export_cluster(plan, fab, bom, args: argparse.Namespace, formats: list[str])
     with busy(args, f"building and exporting {fab.site} {fab.platform} ({fab.spec.gpus:,} GPUs per cluster)"):
         try:
             graph = phased_graph(plan, fab, compact=args.compact)
-        except FabricError as err:
+            return export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)),
+                          args.output / f"{fab.site}-{fab.platform}", formats, device_model(switch),
+                          netbox={"site": fab.site, "node_model": f"{platform.name} compute tray",
+                                  "cluster": fab.platform}, clusters=fab.clusters)
+        except (FabricError, ValueError) as err:
             raise InputError([Problem(args.plan, "", f"{fab.site} {fab.platform}: {err}")]) from None
-        return export(graph, bill_of_materials(fab.spec, size_fabric(fab.spec)), args.output / f"{fab.site}-{fab.platform}",
-                      formats, site=fab.site, node_model=f"{platform.name} compute tray",
-                      switch_model=switch.netbox_device_type or switch.name, switch_optics=switch.optics)
 
 
 def campus_network(plan, args: argparse.Namespace) -> int:
@@ -108,12 +112,12 @@ def campus_network(plan, args: argparse.Namespace) -> int:
     g = campus_graph(campuses)
     pairs = pair_routes(g, k=args.paths)
     files = {}
-    if any(f in ("graphml", "json") for f in args.format):
+    if any(f in ("graphml", "json") for f in a.formats_of(args)):
         from topology.export import write_graphml, write_node_link_json
 
         args.output.mkdir(parents=True, exist_ok=True)
         for fmt, write in (("graphml", write_graphml), ("json", write_node_link_json)):
-            if fmt in args.format:
+            if fmt in a.formats_of(args):
                 files[fmt] = str(args.output / f"campuses.{fmt}")
                 write(g, files[fmt])
     if args.json:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from planner.plan.types import Plan
 from planner.scenario.types import Platform, Switch
+from topology.ports import DeviceModel
 from topology.spec import FabricError, FabricSpec, size_fabric
 
 
@@ -101,3 +102,15 @@ def split_into_clusters(plan: Plan, platform_id: str, racks: int,
             if clusters >= racks:
                 raise
             clusters += 1
+
+
+def device_model(switch: Switch) -> DeviceModel:
+    """The switch as exports name it: the NetBox devicetype-library's manufacturer and model where the
+    catalog gives one (`Nvidia/QM9700`), else Nvidia and the catalog id in capitals."""
+    manufacturer, _, model = (switch.netbox_device_type or "").partition("/")
+    if not model:
+        manufacturer, model = "Nvidia", switch.id.upper()
+    return DeviceModel(manufacturer=manufacturer, model=model, ports=switch.ports, port_gbps=switch.port_gbps,
+                       protocol=switch.protocol, u_height=switch.u_height, port_names=switch.port_names or "",
+                       interface_type=switch.interface_type or "", ufm_port_names=switch.ufm_port_names or "",
+                       optics=switch.optics)

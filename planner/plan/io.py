@@ -57,7 +57,9 @@ def plan_to_dict(plan: Plan) -> dict:
                                     "rack_it_kw": uncertain(p.rack_it_kw),
                                     "system_capex_usd_per_rack": uncertain(p.system_capex_usd_per_rack)}.items()
                   if v is not None} for p in plan.platforms]
-    switches = [{**asdict(sw), "power_w": uncertain(sw.power_w) if sw.power_w else None} for sw in plan.switches]
+    optional = ("port_names", "interface_type", "ufm_port_names")  # written only when given
+    switches = [{k: v for k, v in {**asdict(sw), "power_w": uncertain(sw.power_w) if sw.power_w else None}.items()
+                 if v is not None or k not in optional} for sw in plan.switches]
     return {"format": PLAN_FORMAT, "provenance": asdict(plan.provenance), "totals": totals,
             "platforms": platforms, "switches": switches,
             "campuses": [asdict(c) for c in plan.campuses], "phases": phases,

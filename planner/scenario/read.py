@@ -57,7 +57,12 @@ def read_switch(f: Fields) -> Switch:
                     port_gbps=f.number("port_gbps", gt=0),
                     netbox_device_type=f.string("netbox_device_type", "") or None,
                     optics=f.string("optics", "pluggable", choices=("pluggable", "cpo")),
-                    power_w=f.uncertain("power_w", Uncertain) if f.has("power_w") else None)
+                    power_w=f.uncertain("power_w", Uncertain) if f.has("power_w") else None,
+                    protocol=f.string("protocol", "ethernet", choices=("infiniband", "ethernet")),
+                    u_height=f.integer("u_height", 1, ge=1),
+                    port_names=f.port_template("port_names") if f.has("port_names") else None,
+                    interface_type=f.string("interface_type", "") or None,
+                    ufm_port_names=f.port_template("ufm_port_names") if f.has("ufm_port_names") else None)
     f.done()
     return switch
 

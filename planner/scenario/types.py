@@ -59,6 +59,11 @@ class Switch:
     netbox_device_type: str | None
     optics: str = "pluggable"  # pluggable | cpo (co-packaged)
     power_w: Uncertain | None = None  # system power without optics
+    protocol: str = "ethernet"  # infiniband | ethernet
+    u_height: int = 1  # rack units
+    port_names: str | None = None  # port name template (topology.ports); None: swp{n} / p{n} by protocol
+    interface_type: str | None = None  # NetBox interface type; None: from protocol and port speed
+    ufm_port_names: str | None = None  # port names in UFM's P2P sheet (InfiniBand); None: port_names
 
 
 @dataclass(frozen=True)
