@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import networkx as nx
@@ -54,9 +54,19 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
             return "true" if value else "false"
         return escape(value) if isinstance(value, str) else str(value)
 
+    memo: dict[tuple, str] = {}  # (domain, key, type, value) -> its <data> element: values repeat a lot
+
     def data_xml(domain: str, data: dict) -> str:
-        keys = opening[domain]
-        return "".join([f"{keys[k]}{text(v)}</data>" for k, v in data.items()])
+        parts = []
+        for k, v in data.items():
+            item = (domain, k, type(v), v)
+            piece = memo.get(item)
+            if piece is None:
+                if len(memo) > 1_000_000:  # bounded: ids and other unique values would only fill it
+                    memo.clear()
+                piece = memo[item] = f"{opening[domain][k]}{text(v)}</data>"
+            parts.append(piece)
+        return "".join(parts)
 
     with open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -90,8 +100,7 @@ def write_node_link_json(g: nx.Graph, path: str | os.PathLike) -> None:
         out.write("]}")
 
 
-@dataclass(frozen=True)
-class Cable:
+class Cable(NamedTuple):
     """One cable: the lower-tier end first. A switch end carries its port number (from 1, in the order
     its links are listed: a leaf's node ports first); a node end carries its NIC index (plane x rails + rail)."""
 
@@ -112,21 +121,23 @@ def cables(g: nx.Graph, phase: str = ""):
         raise ValueError("a compact graph has no per-tray ports: " + ", ".join(DETAIL_FORMATS) + " need the full graph")
     next_port: dict[str, int] = {}
     rails = g.graph["rails"]
+    attrs = dict(g.nodes(data=True))  # one dict lookup per end instead of a NodeView call
     for u, v, data in g.edges(data=True):
         kind = data["kind"]
         if kind not in REACH:
             continue
-        a, b = (u, v) if g.nodes[u]["tier"] <= g.nodes[v]["tier"] else (v, u)
-        ends = (g.nodes[a], g.nodes[b])
-        if "phase_order" in ends[0] and "phase_order" in ends[1]:
-            phase = max(ends, key=lambda e: e["phase_order"])["phase"]
+        du, dv = attrs[u], attrs[v]
+        a, b, da, db = (u, v, du, dv) if du["tier"] <= dv["tier"] else (v, u, dv, du)
+        if "phase_order" in da and "phase_order" in db:
+            phase = (da if da["phase_order"] >= db["phase_order"] else db)["phase"]
+        a_role, b_role = da["role"], db["role"]
         for _ in range(data["links"]):
-            if ends[0]["role"] == "node":
-                a_port = ends[1]["plane"] * rails + ends[1]["rail"]
+            if a_role == "node":
+                a_port = db["plane"] * rails + db["rail"]
             else:
                 a_port = next_port[a] = next_port.get(a, 0) + 1
             b_port = next_port[b] = next_port.get(b, 0) + 1
-            yield Cable(a, a_port, ends[0]["role"], b, b_port, ends[1]["role"], kind, phase)
+            yield Cable(a, a_port, a_role, b, b_port, b_role, kind, phase)
 
 
 def port_name(cable_end_role: str, port: int, switch: DeviceModel, rails: int) -> str:
@@ -134,6 +145,18 @@ def port_name(cable_end_role: str, port: int, switch: DeviceModel, rails: int) -
     if cable_end_role == "node":
         return nic_name(switch.protocol, *divmod(port, rails), rails)
     return switch.port_name(port)
+
+
+class PortNames:
+    """`port_name` for every port of a fabric, computed once (a 1 GW site has millions of cable ends)."""
+
+    def __init__(self, g: nx.Graph, switch: DeviceModel):
+        rails, planes = g.graph["rails"], g.graph["planes"]
+        self.switch = [""] + [switch.port_name(n) for n in range(1, switch.ports + 1)]
+        self.nic = [nic_name(switch.protocol, *divmod(i, rails), rails) for i in range(rails * planes)]
+
+    def of(self, role: str, port: int) -> str:
+        return self.nic[port] if role == "node" else self.switch[port]
 
 
 def media_of(kind: str, switch: DeviceModel) -> tuple[str, str]:
@@ -144,13 +167,14 @@ def media_of(kind: str, switch: DeviceModel) -> tuple[str, str]:
 
 def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel, phase: str = "") -> int:
     """Stream the cabling schedule to disk; returns the number of cables written."""
-    count, rails = 0, g.graph["rails"]
+    count, names = 0, PortNames(g, switch)
+    media = {kind: media_of(kind, switch) for kind in REACH}
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["a_device", "a_port", "b_device", "b_port", "media", "reach_class", "phase_added"])
         for c in cables(g, phase):
-            writer.writerow([c.a, port_name(c.a_role, c.a_port, switch, rails), c.b,
-                             port_name(c.b_role, c.b_port, switch, rails), *media_of(c.kind, switch), c.phase])
+            writer.writerow((c.a, names.of(c.a_role, c.a_port), c.b, names.of(c.b_role, c.b_port), *media[c.kind],
+                             c.phase))
             count += 1
     return count
 
