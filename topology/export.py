@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 
