@@ -250,3 +250,28 @@ def test_catalog_switch_power_follows_the_measured_figures():
         assert s["power_w"]["default"] == pytest.approx(w_per_tbps * s["ports"] * s["port_gbps"] / 1000, rel=0.05)
         low, high = s["power_w"]["range"]
         assert low <= s["power_w"]["default"] <= high
+
+
+# NVIDIA DGX SuperPOD reference architectures, compute fabric component counts (SU count: leaf, spine,
+# core switches; node-leaf, leaf-spine, spine-core cables), docs.nvidia.com/dgx-superpod:
+# B200 (QM9700, 32 nodes of 8 GPUs per SU), B300 XDR (Q3400, 72 nodes per SU), B300 busbar (QM9700, 64 nodes
+# per SU; its 8- and 16-SU rows are two-tier designs whose spines serve a subset of the leaves, which
+# gwplan does not build: it adds a core tier there).
+PUBLISHED = {
+    ("b200", 64, 32): {2: (16, 8, 0, 512, 512, 0), 4: (32, 16, 0, 1024, 1024, 0), 8: (64, 32, 0, 2048, 2048, 0),
+                       16: (128, 128, 64, 4096, 4096, 4096), 32: (256, 256, 128, 8192, 8192, 8192),
+                       64: (512, 512, 256, 16384, 16384, 16384)},
+    ("b300-xdr", 144, 72): {1: (8, 4, 0, 576, 576, 0), 2: (16, 8, 0, 1152, 1152, 0), 4: (32, 18, 0, 2304, 2304, 0),
+                            8: (64, 36, 0, 4608, 4608, 0), 18: (144, 72, 0, 10368, 10368, 0)},
+    ("b300-busbar", 64, 64): {1: (16, 8, 0, 512, 512, 0), 2: (32, 16, 0, 1024, 1024, 0), 4: (64, 32, 0, 2048, 2048, 0)},
+}
+
+
+@pytest.mark.parametrize("design", sorted(PUBLISHED))
+def test_the_rules_reproduce_nvidias_published_superpod_tables(design):
+    _, radix, per_su = design
+    for sus, expected in PUBLISHED[design].items():
+        spec = spec_of(nodes=sus * per_su, gpus_per_node=8, rails=8, switch_radix=radix, nodes_per_su=per_su)
+        bom = bill_of_materials(spec, size_fabric(spec))
+        got = (*bom["switches"].values(), *bom["cables"].values())
+        assert got == expected, (design, sus)
