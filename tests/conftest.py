@@ -64,3 +64,15 @@ def gb200_plan(solve_doc, tmp_path):
     path = tmp_path / "plan.yaml"
     dump_plan(out.plan, path)
     return path, out.plan
+
+
+@pytest.fixture(scope="session")
+def nautobot():
+    """A throwaway Nautobot 2.4 with NVIDIA's app on 127.0.0.1 (tests/nautobot_server.py): started once per
+    run (~10 s once its virtualenv and migrated database are cached; the first run on a machine adds
+    ~3-10 minutes), stopped at the end."""
+    from tests.nautobot_server import start, stop
+
+    server = start()
+    yield server
+    stop(server)

@@ -1,7 +1,7 @@
 """The `gwplan` command line: parse, load, call one library function, render.
 
 One module per command (`validate`, `optimize`, `fabric`, `topology`, `report`, `sweep`, `diff`, `stacks`,
-`import`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
+`sync`, `import`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
 thread, signal handling, spinners and the fd-1 redirect; `args` the exit codes and argument types.
 Commands import heavy libraries (OR-Tools, networkx, rich, matplotlib) inside `run`, so `gwplan --help`
 and `gwplan validate` load none of them.
@@ -17,11 +17,11 @@ import argparse
 import os
 import sys
 
-from planner.cli import diff, fabric, importer, optimize, report, stacks, sweep, topology, validate
+from planner.cli import diff, fabric, importer, optimize, report, stacks, sweep, sync, topology, validate
 from planner.cli.args import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, UsageError, add_quiet
 
 COMMANDS = {"validate": validate, "optimize": optimize, "fabric": fabric, "topology": topology, "report": report,
-            "sweep": sweep, "diff": diff, "stacks": stacks, "import": importer}
+            "sweep": sweep, "diff": diff, "stacks": stacks, "sync": sync, "import": importer}
 
 EPILOG = """\
 examples:
@@ -32,6 +32,7 @@ examples:
   gwplan topology out/plan.yaml --dci
   gwplan fabric --nodes 2304 --gpus-per-node 4 --rails 4 --planes 2 --switch q3450 --nodes-per-su 72
   gwplan import orlib-cflp cap41.txt -o out/cap41.yaml
+  NAUTOBOT_TOKEN=... gwplan sync out/plan.yaml --phase 1 --nautobot http://127.0.0.1:8080 --dry-run
 
 exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure),
   130 interrupted (Ctrl-C / SIGTERM; optimize keeps the previous plan, and with cp-sat or scip writes

@@ -1,0 +1,84 @@
+"""Nautobot's REST API over the standard library (urllib): paged reads, bulk writes in batches, and one
+clear error per failure (unreachable server, refused token, missing app, a record Nautobot rejects).
+The token is sent as a header and never printed or logged."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+API_VERSION = "2.4"
+BATCH = 200  # records per bulk request (benchmarks/nautobot.py measured batch sizes)
+
+
+class NautobotError(Exception):
+    """A failure talking to Nautobot, in one line."""
+
+
+class Client:
+    def __init__(self, url: str, token: str, timeout_s: float = 300.0, batch: int = BATCH):
+        self.url = url.rstrip("/")
+        self._token = token
+        self.timeout_s = timeout_s
+        self.batch = batch
+        self.requests = 0
+
+    def __repr__(self) -> str:  # never the token
+        return f"Client({self.url!r})"
+
+    def call(self, method: str, path: str, body=None, params: dict | None = None):
+        query = ("?" + urllib.parse.urlencode(params, doseq=True)) if params else ""
+        request = urllib.request.Request(
+            f"{self.url}/api/{path.strip('/')}/{query}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Token {self._token}", "Content-Type": "application/json",
+                     "Accept": f"application/json; version={API_VERSION}"})
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                text = response.read()
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode(errors="replace")[:300].replace("\n", " ")
+            if err.code in (401, 403):
+                raise NautobotError(f"Nautobot at {self.url} refused the token (HTTP {err.code}); check "
+                                    "NAUTOBOT_TOKEN or the stack's nautobot:token") from None
+            if err.code == 404 and path.startswith("plugins/"):
+                raise NautobotError(f"Nautobot at {self.url} has no {path.split('/')[1]} app (HTTP 404 on "
+                                    f"/api/{path}); NVLink domains need nautobot-nvdatamodels enabled") from None
+            raise NautobotError(f"Nautobot rejected {method} /api/{path}/ (HTTP {err.code}): {detail}") from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise NautobotError(f"cannot reach Nautobot at {self.url}: {reason}") from None
+        return json.loads(text) if text else None
+
+    def all(self, path: str, **params) -> list[dict]:
+        """Every record of an endpoint (paged, 1,000 at a time)."""
+        out, offset = [], 0
+        while True:
+            page = self.call("GET", path, params={**params, "limit": 1000, "offset": offset, "depth": 0})
+            out += page["results"]
+            offset += len(page["results"])
+            if not page.get("next") or not page["results"]:
+                return out
+
+    def create(self, path: str, items: list[dict]) -> list[dict]:
+        created = []
+        for start in range(0, len(items), self.batch):
+            created += self.call("POST", path, items[start:start + self.batch])
+        return created
+
+    def update(self, path: str, items: list[dict]) -> None:
+        for start in range(0, len(items), self.batch):
+            self.call("PATCH", path, items[start:start + self.batch])
+
+    def delete(self, path: str, ids: list[str]) -> None:
+        for start in range(0, len(ids), self.batch):
+            self.call("DELETE", path, [{"id": i} for i in ids[start:start + self.batch]])
+
+    def check(self) -> str:
+        """Nautobot's version; NautobotError if unreachable, the token is refused or the NVIDIA app is missing."""
+        status = self.call("GET", "status")
+        self.call("GET", "plugins/nvdatamodels/nvlink-domains", params={"limit": 1})
+        return status.get("nautobot-version", "?")

@@ -1,0 +1,215 @@
+"""A throwaway Nautobot for the tests (and for trying `gwplan sync` by hand): PostgreSQL and Redis from the
+Debian packages, Nautobot 2.4 LTS with NVIDIA's nautobot-nvdatamodels app in its own virtualenv (its pins
+never meet gwplan's), all on 127.0.0.1 on free ports, torn down afterwards.
+
+    python -m tests.nautobot_server            # start one, print its URL and token, stop on Enter
+
+One-time costs, cached outside the clone in ~/.cache/gwplan (GWPLAN_CACHE overrides): the virtualenv
+(~1 min of pip) and the migrated database as a dump keyed by Nautobot's version (the migrations take
+~6-8 minutes on 2 cores; restoring the dump takes seconds). PostgreSQL refuses to run as root, so its
+cluster runs as the `postgres` user when started by root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+NAUTOBOT = "2.4.44"
+NVDATAMODELS = "0.17.3"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+CACHE = Path(os.environ.get("GWPLAN_CACHE", Path.home() / ".cache" / "gwplan"))
+VENV = CACHE / f"nautobot-{NAUTOBOT}-venv"
+DUMP = CACHE / f"nautobot-{NAUTOBOT}-nvdatamodels-{NVDATAMODELS}.sql"
+PACKAGES = ("postgresql", "redis-server")
+
+CONFIG = """\
+from nautobot.core.settings import *  # noqa: F403
+from nautobot.core.settings_funcs import parse_redis_connection
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+SECRET_KEY = {secret!r}
+DEBUG = False
+DATABASES = {{"default": {{"NAME": "nautobot", "USER": "nautobot", "PASSWORD": "nautobot", "HOST": "127.0.0.1",
+                          "PORT": {pg_port}, "ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": 300}}}}
+CACHES = {{"default": {{"BACKEND": "django_redis.cache.RedisCache",
+                       "LOCATION": "redis://127.0.0.1:{redis_port}/0",
+                       "OPTIONS": {{"CLIENT_CLASS": "django_redis.client.DefaultClient"}}}}}}
+CELERY_BROKER_URL = "redis://127.0.0.1:{redis_port}/1"
+PLUGINS = ["nautobot_nvdatamodels"]
+MEDIA_ROOT = {media!r}
+STATIC_ROOT = {static!r}
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    root: Path
+    processes: list
+    python: Path | None = None
+
+    def without_app(self) -> str:
+        """A second web process on the same database whose configuration does not enable NVIDIA's app
+        (what a server without nautobot-nvdatamodels answers); returns its URL. Stopped with the server."""
+        config = self.root / "nautobot_config.py"
+        bare = self.root / "nautobot_config_bare.py"
+        bare.write_text(config.read_text().replace('PLUGINS = ["nautobot_nvdatamodels"]', "PLUGINS = []"))
+        port = free_port()
+        env = {**os.environ, "NAUTOBOT_CONFIG": str(bare), "NAUTOBOT_ROOT": str(self.root)}
+        web = subprocess.Popen([str(self.python), "-m", "nautobot.core.cli", "runserver", f"127.0.0.1:{port}",
+                                "--noreload", "--insecure"], env=env, stdout=open(self.root / "bare.log", "w"),
+                               stderr=subprocess.STDOUT)
+        self.processes.append(web)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, self.token, web, 300)
+        return url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(message: str) -> None:
+    print(f"[nautobot] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_system_packages() -> None:
+    """PostgreSQL and Redis from the Debian packages (apt-get works as root here)."""
+    if (PG_BIN / "postgres").exists() and shutil.which("redis-server"):
+        return
+    log("installing " + " ".join(PACKAGES) + " with apt-get")
+    subprocess.run(["apt-get", "install", "-y", "-q", *PACKAGES], check=True, stdout=subprocess.DEVNULL)
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    marker = VENV / ".complete"
+    if marker.exists():
+        return python
+    log(f"creating {VENV} (Nautobot {NAUTOBOT}, nautobot-nvdatamodels {NVDATAMODELS}; once per machine)")
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    run = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                          f"nautobot=={NAUTOBOT}", f"nautobot-nvdatamodels=={NVDATAMODELS}"],
+                         capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"pip could not install Nautobot into {VENV}:\n{run.stderr[-2000:]}")
+    marker.write_text("ok\n")
+    return python
+
+
+def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--", *args]
+    return subprocess.run(args, check=True, **kwargs)
+
+
+def start(timeout_s: float = 1200.0) -> Server:
+    ensure_system_packages()
+    python = ensure_venv()
+    root = Path(tempfile.mkdtemp(prefix="gwplan-nautobot-"))
+    os.chmod(root, 0o755)
+    processes: list = []
+    try:
+        pg_port, redis_port, web_port = free_port(), free_port(), free_port()
+        data = root / "pg"
+        data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(data, "postgres", "postgres")
+        _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                     stdout=subprocess.DEVNULL)
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "-o",
+                      f"-p {pg_port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                     stdout=subprocess.DEVNULL)
+        processes.append(("postgres", data))
+        psql = [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-q", "-v",
+                "ON_ERROR_STOP=1"]
+        subprocess.run([*psql, "-c", "CREATE USER nautobot PASSWORD 'nautobot' SUPERUSER",
+                        "-c", "CREATE DATABASE nautobot OWNER nautobot"], check=True)
+        processes.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                                           "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+        config = root / "nautobot_config.py"
+        config.write_text(CONFIG.format(secret=secrets.token_hex(32), pg_port=pg_port, redis_port=redis_port,
+                                        media=str(root / "media"), static=str(root / "static")))
+        env = {**os.environ, "NAUTOBOT_CONFIG": str(config), "NAUTOBOT_ROOT": str(root)}
+        server = [str(python), "-m", "nautobot.core.cli"]
+        db = [*psql, "-d", "nautobot"]
+        if DUMP.exists():
+            log(f"restoring the migrated database from {DUMP}")
+            subprocess.run([*db, "-f", str(DUMP)], check=True, stdout=subprocess.DEVNULL)
+        else:
+            log(f"migrating a fresh database (Nautobot {NAUTOBOT}; ~6-8 minutes, once per machine)")
+            subprocess.run([*server, "migrate", "--no-input"], check=True, env=env, stdout=subprocess.DEVNULL)
+            CACHE.mkdir(parents=True, exist_ok=True)
+            with open(DUMP.with_suffix(".tmp"), "w") as out:
+                subprocess.run([str(PG_BIN / "pg_dump"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres",
+                                "--no-owner", "nautobot"], check=True, stdout=out)
+            DUMP.with_suffix(".tmp").replace(DUMP)
+        token = secrets.token_hex(20)
+        subprocess.run([*server, "shell", "--command",
+                        "from nautobot.users.models import User, Token\n"
+                        "u = User.objects.create_superuser('gwplan', 'gwplan@example.com', 'gwplan')\n"
+                        f"Token.objects.create(user=u, key='{token}')\n"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        web = subprocess.Popen([*server, "runserver", f"127.0.0.1:{web_port}", "--noreload", "--insecure"],
+                               env=env, stdout=open(root / "web.log", "w"), stderr=subprocess.STDOUT)
+        processes.append(web)
+        url = f"http://127.0.0.1:{web_port}"
+        wait_until_up(url, token, web, timeout_s)
+        return Server(url=url, token=token, root=root, processes=processes, python=python)
+    except BaseException:
+        stop(Server("", "", root, processes))
+        raise
+
+
+def wait_until_up(url: str, token: str, web: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            raise RuntimeError(f"Nautobot exited with {web.returncode}")
+        with contextlib.suppress(OSError):
+            request = urllib.request.Request(f"{url}/api/status/", headers={"Authorization": f"Token {token}"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    json.load(response)
+                    return
+        time.sleep(0.5)
+    raise TimeoutError(f"Nautobot at {url} did not answer within {timeout_s:.0f} s")
+
+
+def stop(server: Server) -> None:
+    for p in reversed(server.processes):
+        if isinstance(p, tuple):  # the PostgreSQL cluster
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(p[1]), "-m", "immediate", "-w", "stop"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            p.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(10)
+            if p.poll() is None:
+                p.kill()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    s = start()
+    print(f"Nautobot {NAUTOBOT} at {s.url}\ntoken: {s.token}\n(Enter stops it)")
+    try:
+        input()
+    finally:
+        stop(s)

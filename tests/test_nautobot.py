@@ -1,0 +1,145 @@
+"""A plan's phases in a real Nautobot 2.4 with NVIDIA's nvdatamodels app (started by the `nautobot` fixture):
+deploy phases in order, remove one, rerun without writes, update only what changed, report hand edits as
+drift, and fail with one clear line on an unreachable server, a refused token or a missing app."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from planner.cli import main
+from planner.nautobot.client import Client, NautobotError
+from planner.nautobot.reconcile import reconcile, remove_phase
+from planner.nautobot.records import phase_records
+from planner.plan import dump_plan
+from tests.helpers import site, tiny_doc
+
+# A small platform so that each phase is a handful of devices: racks of 2 trays of 2 GPUs (one NVLink domain
+# each), one 400G NIC per GPU, 8-port switches; an SU of 2 racks fills one leaf per rail.
+MINI = {"platforms": [{"id": "mini", "name": "Mini", "available_from": "2020-01-01", "gpus_per_rack": 4,
+                       "gpu_dies_per_rack": 4, "gpus_per_node": 2, "nvlink_domain_gpus": 4, "rack_it_kw": 1000,
+                       "system_capex_usd_per_rack": 0, "scale_out_gbps_per_gpu": 400, "scale_out_nics_per_gpu": 1,
+                       "switch": "mini8", "su_racks": 2}],
+        "switches": [{"id": "mini8", "name": "Mini 8-port", "ports": 8, "port_gbps": 400, "netbox_device_type": None,
+                      "protocol": "infiniband", "port_names": "p{n}"}]}
+
+
+@pytest.fixture(scope="module")
+def mini_plan(tmp_path_factory):
+    """Three phases of 2 MW (2 racks each) at one site."""
+    from planner.files import dump_yaml, write_text_atomic
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.rollout import plan_rollout
+    from planner.scenario import load_scenario
+
+    doc = tiny_doc([site("A", block_mw=1.0)], phases=[
+        {"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 2.0, "platform": "mini",
+         "funding_usd": 1e12} for i in range(3)], **copy.deepcopy(MINI))
+    folder = tmp_path_factory.mktemp("mini")
+    write_text_atomic(folder / "s.yaml", dump_yaml(doc))
+    plan = plan_rollout(load_scenario(folder / "s.yaml"), SolveOptions()).plan
+    dump_plan(plan, folder / "plan.yaml")
+    return plan, folder / "plan.yaml"
+
+
+def tagged(client: Client, phase: str) -> dict[str, int]:
+    tag = f"gwplan-phase-{phase}"
+    return {kind: len(client.all(path, tags=tag)) for kind, path in (
+        ("devices", "dcim/devices"), ("cables", "dcim/cables"), ("racks", "dcim/racks"),
+        ("nvlink_domains", "plugins/nvdatamodels/nvlink-domains"))}
+
+
+def test_phases_deploy_in_order_rerun_writes_nothing_and_removal_is_exact(nautobot, mini_plan):
+    plan, _ = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    expected = {}
+    for phase in ("1", "2", "3"):
+        records = phase_records(plan, phase)
+        report = reconcile(client, records)
+        assert report.count("create") >= len(records.devices) + len(records.cables) and not report.drift
+        expected[phase] = {"devices": len(records.devices), "cables": len(records.cables),
+                           "racks": len(records.racks), "nvlink_domains": len(records.domains)}
+        assert tagged(client, phase) == expected[phase]
+    again = reconcile(client, phase_records(plan, "2"))
+    assert again.writes == 0 and again.actions == {}  # idempotent: nothing to write, nothing written
+    members = client.all("plugins/nvdatamodels/nvlink-domain-memberships")
+    assert len(members) == sum(2 * n["nvlink_domains"] for n in expected.values())  # 2 trays per rack
+    removed = remove_phase(client, "3")
+    assert removed.count("delete") == sum(expected["3"].values()) + 1  # + its data hall
+    assert tagged(client, "3") == dict.fromkeys(expected["3"], 0)
+    assert tagged(client, "1") == expected["1"] and tagged(client, "2") == expected["2"]
+    redeployed = reconcile(client, phase_records(plan, "3"))  # and back: phase 3 again, cleanly
+    assert tagged(client, "3") == expected["3"] and not redeployed.drift
+
+
+def test_a_plan_change_updates_only_what_changed(nautobot, mini_plan):
+    plan, _ = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    reconcile(client, phase_records(plan, "1"))
+    changed = phase_records(plan, "1")
+    device = sorted(d for d in changed.devices if "-node-" in d)[0]
+    changed.devices[device] = {**changed.devices[device], "role": "Leaf"}  # the plan now says otherwise
+    gone = sorted(changed.cables)[0]
+    del changed.cables[gone]
+    report = reconcile(client, changed)
+    assert report.actions == {"devices": {"update": [device]}, "cables": {"delete": [f"{gone[0]} {gone[1]}"]}}
+    back = reconcile(client, phase_records(plan, "1"))
+    assert back.count("update") == 1 and back.count("create") == 1 and back.count("delete") == 0
+
+
+def test_a_hand_edit_is_reported_as_drift_and_left_alone(nautobot, mini_plan):
+    plan, _ = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    records = phase_records(plan, "2")
+    reconcile(client, records)
+    name = sorted(records.devices)[0]
+    (device,) = client.all("dcim/devices", name=name)
+    roles = {r["name"]: r["id"] for r in client.all("extras/roles")}
+    client.update("dcim/devices", [{"id": device["id"], "role": roles["Spine"]}])  # someone edits it by hand
+    report = reconcile(client, records)
+    assert report.drift == [("devices", name)] and report.writes == 0
+    (after,) = client.all("dcim/devices", name=name)
+    assert after["role"]["id"] == roles["Spine"]  # not overwritten
+
+
+def test_dry_run_through_the_command_line_writes_nothing(nautobot, mini_plan, monkeypatch, capsys):
+    plan, path = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    remove_phase(client, "3")
+    monkeypatch.setenv("NAUTOBOT_TOKEN", nautobot.token)
+    assert main(["-q", "sync", str(path), "--phase", "3", "--nautobot", nautobot.url, "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    records = phase_records(plan, "3")
+    assert report["dry_run"] and report["writes"] == 0
+    assert report["counts"]["devices"] == {"create": len(records.devices)}
+    assert tagged(client, "3")["devices"] == 0
+    assert main(["-q", "sync", str(path), "--phase", "3", "--nautobot", nautobot.url]) == 0
+    assert "create" in capsys.readouterr().out and tagged(client, "3")["devices"] == len(records.devices)
+    assert nautobot.token not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", ["unreachable", "bad token", "no app"])
+def test_failures_give_one_clear_line_and_write_nothing(nautobot, mini_plan, monkeypatch, capsys, case):
+    from tests.nautobot_server import free_port
+
+    _, path = mini_plan
+    url, token = nautobot.url, nautobot.token
+    if case == "unreachable":
+        url = f"http://127.0.0.1:{free_port()}"
+    elif case == "bad token":
+        token = "0" * 40
+    else:
+        url = nautobot.without_app()
+    monkeypatch.setenv("NAUTOBOT_TOKEN", token)
+    before = tagged(Client(nautobot.url, nautobot.token), "1")
+    assert main(["-q", "sync", str(path), "--phase", "1", "--nautobot", url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]
+    assert {"unreachable": "cannot reach Nautobot", "bad token": "refused the token",
+            "no app": "nautobot-nvdatamodels"}[case] in err[0]
+    assert token not in err[0]
+    assert tagged(Client(nautobot.url, nautobot.token), "1") == before
+    with pytest.raises(NautobotError):
+        Client(url, token).check()
