@@ -1,6 +1,8 @@
 """The Pulumi program: read the stack's plan and phase, declare what that phase adds, export its numbers.
 
-Config (one place): `gwplan:plan` (plan file, relative to the repository root), `gwplan:phase` (phase id).
+Config (one place): `gwplan:plan` (plan file, relative to the repository root), `gwplan:phase` (phase id);
+with `gwplan:nautobotUrl` (and the token as `gwplan:nautobotToken --secret`, or NAUTOBOT_TOKEN) each data
+hall the phase builds is also a real resource: its records in Nautobot (`stacks.nautobot`).
 The phase is a `Phase` component; each campus that builds in it a child `Campus` with its power blocks,
 GPU clusters and fabrics; the stack exports the phase's and the cumulative IT MW, facility MW, GPUs, racks, capex,
 sites and switch counts, all straight from the plan.
@@ -120,6 +122,39 @@ def main() -> dict:
         cumulative_capex_usd=outputs["cumulative_capex_usd"],
         cumulative_funding_usd=round(plan.funding_usd_through(index), 2),
         campuses=tuple(campuses)))
+    halls = nautobot_halls(plan, plan_path, phase_plan)
+    if halls:
+        outputs["nautobot_data_halls"] = halls
     for key, value in outputs.items():
         pulumi.export(key, value)
     return outputs
+
+
+def nautobot_halls(plan, plan_path: Path, phase_plan) -> list[str]:
+    """Declare a NautobotDataHall per campus that adds racks in the phase, when a Nautobot URL is configured.
+
+    Registered at the top of the stack (not under the component tree), so that their URNs, which stand for
+    real records, stay the same when the components are rearranged."""
+    import os
+
+    config = pulumi.Config("gwplan")
+    url = config.get("nautobotUrl")
+    if not url:
+        return []
+    token = config.get_secret("nautobotToken") or os.environ.get("NAUTOBOT_TOKEN")
+    if token is None:
+        raise ConfigError("gwplan:nautobotToken is not set: `pulumi config set --secret gwplan:nautobotToken ...` "
+                          "(or export NAUTOBOT_TOKEN)")
+    from planner.nautobot.records import phase_records
+    from stacks.nautobot import NautobotDataHall, content_hash
+
+    names = []
+    for s in phase_plan.sites:
+        if not s.racks_added:
+            continue
+        records = phase_records(plan, phase_plan.id, s.site)
+        name = f"nautobot-{s.site}-hall-{phase_plan.id}"
+        NautobotDataHall(name, url=url, token=token, plan=str(plan_path), phase=phase_plan.id, site=s.site,
+                         content_hash=content_hash(records))
+        names.append(name)
+    return names

@@ -143,3 +143,31 @@ def test_failures_give_one_clear_line_and_write_nothing(nautobot, mini_plan, mon
     assert tagged(Client(nautobot.url, nautobot.token), "1") == before
     with pytest.raises(NautobotError):
         Client(url, token).check()
+
+
+def test_the_pulumi_provider_creates_diffs_updates_and_deletes_as_the_engine_calls_it(nautobot, mini_plan):
+    """NautobotProvider's four methods with the props the engine passes (stacks/nautobot.py), against the
+    real server: create writes the hall's records, diff sees a changed content hash only, update is a
+    reconcile that writes nothing when nothing changed, delete removes exactly that phase at that site."""
+    from stacks.nautobot import NautobotProvider, content_hash
+
+    plan, path = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    remove_phase(client, "3")
+    provider = NautobotProvider()
+    records = phase_records(plan, "3", "A")
+    props = {"url": nautobot.url, "token": nautobot.token, "plan": str(path), "phase": "3", "site": "A",
+             "content_hash": content_hash(records)}
+    created = provider.create(props)
+    assert created.id == "A-hall-3" and "token" not in created.outs
+    assert created.outs["counts"]["devices"] == len(records.devices) == tagged(client, "3")["devices"]
+    same = provider.diff(created.id, created.outs, props)
+    assert not same.changes
+    moved = provider.diff(created.id, created.outs, {**props, "content_hash": "0" * 32})
+    assert moved.changes and not moved.replaces
+    assert provider.diff(created.id, created.outs, {**props, "site": "B"}).replaces == ["site"]
+    updated = provider.update(created.id, created.outs, props)
+    assert updated.outs["writes"] == 0 and updated.outs["drift"] == []
+    provider.delete(created.id, {**created.outs, "token": nautobot.token})
+    assert tagged(client, "3") == {"devices": 0, "cables": 0, "racks": 0, "nvlink_domains": 0}
+    assert tagged(client, "1")["devices"] > 0  # the other phases stay

@@ -113,3 +113,34 @@ def test_a_plan_that_fails_its_own_checks_is_named(tmp_path):
     broken.write_text(BUNDLED_PLAN.read_text().replace("opened_this_phase: true", "opened_this_phase: maybe", 1))
     with pytest.raises(pulumi.RunError, match=r"gwplan:plan: .*opened_this_phase: expected true or false.*regenerate"):
         run_program("phase-1", {"gwplan:plan": str(broken), "gwplan:phase": "1"})
+
+
+def test_with_a_nautobot_url_each_data_hall_is_a_real_resource_with_a_stable_urn():
+    """Under mocks: one dynamic NautobotDataHall per campus adding racks, at the top of the stack (its URN
+    does not depend on the component tree), its token a secret that no output carries."""
+    plan = load_plan(BUNDLED_PLAN)
+    phase = plan.phases[0]
+    token = "t0ken-for-the-test-" + "9" * 20
+    config = {**stack_config("phase-1"), "gwplan:nautobotUrl": "http://127.0.0.1:9", "gwplan:nautobotToken": token}
+    (registrations, outputs), mocks = run_under_mocks("phase-1", config)
+    halls = [(urn, parent) for typ, urn, parent in registrations if typ == "pulumi-python:dynamic:Resource"]
+    expected = {f"nautobot-{s.site}-hall-{phase.id}" for s in phase.sites if s.racks_added}
+    assert {urn.rsplit("::", 1)[1] for urn, _ in halls} == expected and len(halls) == len(expected)
+    # the type chain holds only the stack (the mocks spell its root type out): no component in between
+    assert all(urn.startswith("urn:pulumi:phase-1::gwplan::pulumi:pulumi:Stack$pulumi-python:dynamic:Resource::")
+               for urn, _ in halls)
+    assert all(parent.endswith("pulumi:pulumi:Stack::gwplan-phase-1") for _, parent in halls)
+    assert sorted(outputs["nautobot_data_halls"]) == sorted(expected)
+    assert token not in repr(outputs)
+    inputs = [r.inputs for r in mocks.resources if r.typ == "pulumi-python:dynamic:Resource"]
+    assert all(len(i["content_hash"]) == 32 and i["phase"] == phase.id for i in inputs)
+    again = run_under_mocks("phase-1", config)[1]
+    hashes = sorted(r.inputs["content_hash"] for r in again.resources if r.typ == "pulumi-python:dynamic:Resource")
+    assert hashes == sorted(i["content_hash"] for i in inputs)  # same plan, same hash: no update
+
+
+def test_without_a_token_the_nautobot_config_is_named(monkeypatch):
+    monkeypatch.delenv("NAUTOBOT_TOKEN", raising=False)
+    config = {**stack_config("phase-1"), "gwplan:nautobotUrl": "http://127.0.0.1:9"}
+    with pytest.raises(pulumi.RunError, match="gwplan:nautobotToken is not set"):
+        run_program("phase-1", config)

@@ -308,23 +308,35 @@ def _sync_memberships(s: Session, records: PhaseRecords, domain_ids: dict[str, s
 
 
 def remove_phase(client: Client, phase: str, dry_run: bool = False,
-                 progress: Callable[[str], None] | None = None) -> SyncReport:
-    """Delete every record tagged with the phase (children first); shared records stay."""
+                 progress: Callable[[str], None] | None = None, site: str | None = None) -> SyncReport:
+    """Delete every record tagged with the phase (children first), optionally only at one site (records
+    named `<site>` or `<site>-...`, and the cables of that site's devices); shared records stay."""
     client.check()
     report = SyncReport(phase=phase, dry_run=dry_run)
     s = Session(client, dry_run, report, progress)
     tag = f"gwplan-phase-{phase}"
-    tags = {t["name"]: t["id"] for t in client.all("extras/tags")}
-    if tag not in tags:
+    if tag not in {t["name"] for t in client.all("extras/tags")}:
         return report
+
+    def at_site(name: str) -> bool:
+        return site is None or name == site or name.startswith(f"{site}-")
+
     for kind in ("nvlink_domains", "cables", "devices", "racks", "locations"):
         s.progress(kind)
         records = client.all(ENDPOINT[kind], tags=tag)
-        if kind == "locations":  # data halls before their campus
-            records.sort(key=lambda r: 0 if r.get("parent") and "-hall-" in r["name"] else 1)
-        for r in records:
-            report.add(kind, "delete", r.get("name") or r["id"])
-        for group in ([r for r in records if "-hall-" in (r.get("name") or "")],
-                      [r for r in records if "-hall-" not in (r.get("name") or "")]):
-            s.write("DELETE", ENDPOINT[kind], [r["id"] for r in group])
+        if kind == "cables":
+            if site is not None:
+                devices = {d["name"] for d in client.all("dcim/devices") if at_site(d["name"])}
+                ours = set(_interfaces(s, devices).values())
+                records = [r for r in records if r["termination_a_id"] in ours]
+            names = [r["id"] for r in records]
+        else:
+            records = [r for r in records if at_site(r["name"])]
+            names = [r["name"] for r in records]
+        for name in names:
+            report.add(kind, "delete", name)
+        halls = [r["id"] for r in records if "-hall-" in (r.get("name") or "")]
+        rest = [r["id"] for r in records if "-hall-" not in (r.get("name") or "")]
+        s.write("DELETE", ENDPOINT[kind], halls)  # data halls before their campus
+        s.write("DELETE", ENDPOINT[kind], rest)
     return report
