@@ -144,3 +144,35 @@ def test_without_a_token_the_nautobot_config_is_named(monkeypatch):
     config = {**stack_config("phase-1"), "gwplan:nautobotUrl": "http://127.0.0.1:9"}
     with pytest.raises(pulumi.RunError, match="gwplan:nautobotToken is not set"):
         run_program("phase-1", config)
+
+
+def test_gwplan_stacks_keeps_what_pulumi_wrote_in_a_stack_file(tmp_path, monkeypatch, capsys):
+    """Rewriting stack files sets gwplan's two keys only: encryptionsalt, secrets and other config stay."""
+    from planner.cli import main as gwplan
+
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "config"
+    out.mkdir()
+    mine = out / "Pulumi.phase-2.yaml"
+    mine.write_text("encryptionsalt: v1:abc=:v1:def:ghi==\nconfig:\n  gwplan:phase: '9'\n"
+                    "  gwplan:nautobotUrl: https://nautobot.example.com\n"
+                    "  gwplan:nautobotToken:\n    secure: v1:SECRET==\n  aws:region: us-east-1\n")
+    assert gwplan(["-q", "stacks", "plans/10gw-rollout.plan.yaml", "-o", str(out)]) == 0
+    doc = yaml.safe_load(mine.read_text())
+    assert doc["encryptionsalt"] == "v1:abc=:v1:def:ghi=="
+    assert doc["config"]["gwplan:nautobotToken"] == {"secure": "v1:SECRET=="}
+    assert doc["config"]["aws:region"] == "us-east-1"
+    assert doc["config"]["gwplan:phase"] == "2" and doc["config"]["gwplan:plan"] == "plans/10gw-rollout.plan.yaml"
+    fresh = yaml.safe_load((out / "Pulumi.phase-3.yaml").read_text())
+    assert fresh == {"config": {"gwplan:plan": "plans/10gw-rollout.plan.yaml", "gwplan:phase": "3"}}
+
+
+def test_the_programs_requirements_install_gwplan():
+    """stacks/requirements.txt, which `pulumi install` reads from the program's directory, installs gwplan."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "-r", "requirements.txt"],
+                         cwd=REPO / "stacks", capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Would install gwplan-" in run.stdout

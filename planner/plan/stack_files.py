@@ -34,13 +34,36 @@ def stack_config_text(plan_ref: str, phase_id: str) -> str:
 
 
 def write_stack_configs(plan: Plan, plan_ref: str, directory: str | os.PathLike) -> list[Path]:
-    """One stack file per phase of the plan (atomic writes); returns their paths."""
+    """One stack file per phase of the plan (atomic writes); returns their paths.
+
+    An existing stack file keeps everything Pulumi and its users wrote there (`encryptionsalt`, secrets,
+    other config keys): only `gwplan:plan` and `gwplan:phase` are set."""
     out = []
     for phase in plan.phases:
         path = Path(directory) / f"Pulumi.phase-{phase.id}.yaml"
-        write_text_atomic(path, stack_config_text(plan_ref, phase.id))
+        existing = _read_stack_file(path)
+        if existing is None:
+            text = stack_config_text(plan_ref, phase.id)
+        else:
+            config = existing.get("config")
+            existing["config"] = {**(config if isinstance(config, dict) else {}), "gwplan:plan": plan_ref,
+                                  "gwplan:phase": phase.id}
+            text = ("# Written by gwplan stacks (gwplan:plan, gwplan:phase); other keys are kept as they were.\n"
+                    + dump_yaml(existing))
+        write_text_atomic(path, text)
         out.append(path)
     return out
+
+
+def _read_stack_file(path: Path) -> dict | None:
+    """An existing stack file's mapping, or None when there is none (or it holds no mapping)."""
+    if not path.exists():
+        return None
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def stack_files_reading(plan_path: Path, directory: Path = STACK_CONFIG_DIR) -> list[str]:
