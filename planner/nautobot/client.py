@@ -5,12 +5,14 @@ The token is sent as a header and never printed or logged."""
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 API_VERSION = "2.4"
-BATCH = 200  # records per bulk request (benchmarks/nautobot.py measured batch sizes)
+BATCH = 50  # records per bulk request; batch size barely matters (benchmarks/nautobot.py), parallelism does
+WORKERS = 4  # bulk creates in flight at once: 2x the records per second of one at a time on uWSGI
 
 
 class NautobotError(Exception):
@@ -18,12 +20,14 @@ class NautobotError(Exception):
 
 
 class Client:
-    def __init__(self, url: str, token: str, timeout_s: float = 300.0, batch: int = BATCH):
+    def __init__(self, url: str, token: str, timeout_s: float = 300.0, batch: int = BATCH, workers: int = WORKERS):
         self.url = url.rstrip("/")
         self._token = token
         self.timeout_s = timeout_s
         self.batch = batch
+        self.workers = workers
         self.requests = 0
+        self._count = threading.Lock()
 
     def __repr__(self) -> str:  # never the token
         return f"Client({self.url!r})"
@@ -35,7 +39,8 @@ class Client:
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"Token {self._token}", "Content-Type": "application/json",
                      "Accept": f"application/json; version={API_VERSION}"})
-        self.requests += 1
+        with self._count:
+            self.requests += 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 text = response.read()
@@ -64,10 +69,14 @@ class Client:
                 return out
 
     def create(self, path: str, items: list[dict]) -> list[dict]:
-        created = []
-        for start in range(0, len(items), self.batch):
-            created += self.call("POST", path, items[start:start + self.batch])
-        return created
+        """Bulk creates, `workers` batches in flight at once; the created records in the order given."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        chunks = [items[start:start + self.batch] for start in range(0, len(items), self.batch)]
+        if len(chunks) <= 1 or self.workers <= 1:
+            return [r for chunk in chunks for r in self.call("POST", path, chunk)]
+        with ThreadPoolExecutor(self.workers) as pool:
+            return [r for made in pool.map(lambda chunk: self.call("POST", path, chunk), chunks) for r in made]
 
     def update(self, path: str, items: list[dict]) -> None:
         for start in range(0, len(items), self.batch):
