@@ -48,6 +48,7 @@ def tagged(client: Client, phase: str) -> dict[str, int]:
     tag = f"gwplan-phase-{phase}"
     return {kind: len(client.all(path, tags=tag)) for kind, path in (
         ("devices", "dcim/devices"), ("cables", "dcim/cables"), ("racks", "dcim/racks"),
+        ("power_panels", "dcim/power-panels"), ("power_feeds", "dcim/power-feeds"),
         ("nvlink_domains", "plugins/nvdatamodels/nvlink-domains"))}
 
 
@@ -60,7 +61,9 @@ def test_phases_deploy_in_order_rerun_writes_nothing_and_removal_is_exact(nautob
         report = reconcile(client, records)
         assert report.count("create") >= len(records.devices) + len(records.cables) and not report.drift
         expected[phase] = {"devices": len(records.devices), "cables": len(records.cables),
-                           "racks": len(records.racks), "nvlink_domains": len(records.domains)}
+                           "racks": len(records.racks), "power_panels": len(records.power_panels),
+                           "power_feeds": len(records.power_feeds), "nvlink_domains": len(records.domains)}
+        assert records.power_panels and len(records.power_feeds) == len(records.power_panels)
         assert tagged(client, phase) == expected[phase]
     again = reconcile(client, phase_records(plan, "2"))
     assert again.writes == 0 and again.actions == {}  # idempotent: nothing to write, nothing written
@@ -169,5 +172,22 @@ def test_the_pulumi_provider_creates_diffs_updates_and_deletes_as_the_engine_cal
     updated = provider.update(created.id, created.outs, props)
     assert updated.outs["writes"] == 0 and updated.outs["drift"] == []
     provider.delete(created.id, {**created.outs, "token": nautobot.token})
-    assert tagged(client, "3") == {"devices": 0, "cables": 0, "racks": 0, "nvlink_domains": 0}
+    assert set(tagged(client, "3").values()) == {0}
     assert tagged(client, "1")["devices"] > 0  # the other phases stay
+
+
+def test_power_feeds_carry_each_blocks_share_of_facility_power(mini_plan):
+    """One panel and feed per power block; the feed's rating (three-phase, derated) covers the block."""
+    import math
+
+    from planner.nautobot.records import FEED_MAX_UTILIZATION, FEED_VOLTAGE
+
+    plan, _ = mini_plan
+    for phase in plan.phases:
+        records = phase_records(plan, phase.id)
+        s = phase.sites[0]
+        assert len(records.power_panels) == sum(s.blocks_added)
+        for feed in records.power_feeds.values():
+            watts = math.sqrt(3) * FEED_VOLTAGE * feed["amperage"] * FEED_MAX_UTILIZATION / 100
+            share = s.block_it_mw_added * s.pue * 1e6 / sum(s.blocks_added)
+            assert share <= watts < share + math.sqrt(3) * FEED_VOLTAGE  # the smallest whole amperage

@@ -48,7 +48,7 @@ class Client:
             detail = err.read().decode(errors="replace")[:300].replace("\n", " ")
             if err.code in (401, 403):
                 raise NautobotError(f"Nautobot at {self.url} refused the token (HTTP {err.code}); check "
-                                    "NAUTOBOT_TOKEN or the stack's nautobot:token") from None
+                                    "NAUTOBOT_TOKEN or the stack's gwplan:nautobotToken") from None
             if err.code == 404 and path.startswith("plugins/"):
                 raise NautobotError(f"Nautobot at {self.url} has no {path.split('/')[1]} app (HTTP 404 on "
                                     f"/api/{path}); NVLink domains need nautobot-nvdatamodels enabled") from None

@@ -19,13 +19,23 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from planner.nautobot.client import Client
-from planner.nautobot.records import LOCATION_TYPES, ROLES, STATUS, PhaseRecords
+from planner.nautobot.records import (
+    FEED_MAX_UTILIZATION,
+    FEED_VOLTAGE,
+    LOCATION_TYPES,
+    ROLES,
+    STATUS,
+    PhaseRecords,
+)
 
 FINGERPRINT = "gwplan_fingerprint"
-MANAGED_TYPES = ["dcim.location", "dcim.rack", "dcim.device", "dcim.cable", "nautobot_nvdatamodels.nvlinkdomain"]
-KINDS = ("locations", "racks", "devices", "cables", "nvlink_domains")
-ENDPOINT = {"locations": "dcim/locations", "racks": "dcim/racks", "devices": "dcim/devices",
-            "cables": "dcim/cables", "nvlink_domains": "plugins/nvdatamodels/nvlink-domains"}
+MANAGED_TYPES = ["dcim.location", "dcim.powerpanel", "dcim.powerfeed", "dcim.rack", "dcim.device", "dcim.cable",
+                 "nautobot_nvdatamodels.nvlinkdomain"]
+STATUS_TYPES = [t for t in MANAGED_TYPES if t != "dcim.powerpanel"]  # power panels have no status
+KINDS = ("locations", "power_panels", "power_feeds", "racks", "devices", "cables", "nvlink_domains")
+ENDPOINT = {"locations": "dcim/locations", "power_panels": "dcim/power-panels", "power_feeds": "dcim/power-feeds",
+            "racks": "dcim/racks", "devices": "dcim/devices", "cables": "dcim/cables",
+            "nvlink_domains": "plugins/nvdatamodels/nvlink-domains"}
 
 
 @dataclass
@@ -108,22 +118,30 @@ def ensure_shared(s: Session, records: PhaseRecords) -> None:
     planned = statuses.get(STATUS)
     if planned is None:
         raise_missing("status", STATUS)
-    needed = set(MANAGED_TYPES) - set(planned["content_types"])
+    needed = set(STATUS_TYPES) - set(planned["content_types"])
     if needed:
         s.write("PATCH", "extras/statuses", [{"id": planned["id"], "content_types": sorted(
             set(planned["content_types"]) | needed)}])
     s.ids["status"] = {STATUS: planned["id"]}
     s.ids["tags"] = s.ensure("extras/tags", {records.tag: {"name": records.tag, "content_types": MANAGED_TYPES}})
-    fields = {r["key"] for r in s.client.all("extras/custom-fields")}
+    _cover(s, "extras/tags", {t["name"]: t for t in s.client.all("extras/tags")}.get(records.tag))
+    fields = {r["key"]: r for r in s.client.all("extras/custom-fields")}
     if FINGERPRINT not in fields:
         s.write("POST", "extras/custom-fields", [{"label": "gwplan fingerprint", "key": FINGERPRINT, "type": "text",
                                                   "content_types": MANAGED_TYPES,
                                                   "description": "hash of the fields gwplan wrote (drift check)"}])
+    else:
+        _cover(s, "extras/custom-fields", fields[FINGERPRINT])
     types = {}
     for name, parent, content_types in LOCATION_TYPES:
         made = s.ensure("dcim/location-types", {name: {"name": name, "content_types": content_types,
                                                        **({"parent": types[parent]} if parent else {})}})
         types[name] = made[name]
+    for record in s.client.all("dcim/location-types"):  # types set up by an older gwplan may lack one
+        wanted = next((set(c) for n, _, c in LOCATION_TYPES if n == record["name"]), set())
+        if wanted - set(record["content_types"]):
+            s.write("PATCH", "dcim/location-types", [{"id": record["id"], "content_types": sorted(
+                set(record["content_types"]) | wanted)}])
     s.ids["location_types"] = types
     s.ids["manufacturers"] = s.ensure("dcim/manufacturers", {m: {"name": m} for m in
                                                              {t.manufacturer for t in records.device_types.values()}})
@@ -142,6 +160,15 @@ def ensure_shared(s: Session, records: PhaseRecords) -> None:
         s.report.add("device-types", "create", t.model)
         have.setdefault(t.model, f"(new {t.model})")
     s.ids["device_types"] = have
+
+
+def _cover(s: Session, path: str, record: dict | None) -> None:
+    """Add the managed content types a shared tag or field lacks (set up by an older gwplan)."""
+    if record is None or "id" not in record:
+        return
+    missing = set(MANAGED_TYPES) - set(record.get("content_types", []))
+    if missing:
+        s.write("PATCH", path, [{"id": record["id"], "content_types": sorted(set(record["content_types"]) | missing)}])
 
 
 def raise_missing(kind: str, name: str):
@@ -176,6 +203,12 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     _sync(s, "locations", tag, halls, key="name", filters={"location_type": s.ids["location_types"]["Data hall"]})
     locations.update({r["name"]: r["id"] for r in client.all("dcim/locations",
                                                              location_type=s.ids["location_types"]["Data hall"])})
+    panels = {n: {"name": n, "location": locations.get(h, f"(new {h})")} for n, h in records.power_panels.items()}
+    panel_ids = _sync(s, "power_panels", tag, panels, key="name")
+    feeds = {n: {"name": n, "power_panel": panel_ids.get(f["panel"], "(new)"), "status": status, "type": "primary",
+                 "supply": "ac", "phase": "three-phase", "voltage": FEED_VOLTAGE, "amperage": f["amperage"],
+                 "max_utilization": FEED_MAX_UTILIZATION} for n, f in records.power_feeds.items()}
+    _sync(s, "power_feeds", tag, feeds, key="name")
     racks = {r: {"name": r, "location": locations.get(h, f"(new {h})"), "status": status}
              for r, h in records.racks.items()}
     rack_ids = _sync(s, "racks", tag, racks, key="name")
@@ -321,7 +354,7 @@ def remove_phase(client: Client, phase: str, dry_run: bool = False,
     def at_site(name: str) -> bool:
         return site is None or name == site or name.startswith(f"{site}-")
 
-    for kind in ("nvlink_domains", "cables", "devices", "racks", "locations"):
+    for kind in ("nvlink_domains", "cables", "devices", "racks", "power_feeds", "power_panels", "locations"):
         s.progress(kind)
         records = client.all(ENDPOINT[kind], tags=tag)
         if kind == "cables":

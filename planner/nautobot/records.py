@@ -25,8 +25,10 @@ ROLES = {"node": ("GPU compute", "4caf50"), "leaf": ("Leaf", "2196f3"), "spine":
 LOCATION_TYPES = (  # (name, parent, content types)
     ("Region", None, []),
     ("Campus", "Region", []),
-    ("Data hall", "Campus", ["dcim.rack", "dcim.device", "nautobot_nvdatamodels.nvlinkdomain"]),
+    ("Data hall", "Campus", ["dcim.rack", "dcim.device", "dcim.powerpanel", "nautobot_nvdatamodels.nvlinkdomain"]),
 )
+FEED_VOLTAGE = 415  # [assumed] three-phase distribution voltage of a power block's feed
+FEED_MAX_UTILIZATION = 80  # % of a feed's rating drawn at most (the usual continuous-load derating)
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,16 @@ class PhaseRecords:
     devices: dict[str, dict] = field(default_factory=dict)  # name -> {device_type, role, rack, location}
     cables: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # (a dev, a port) -> (b dev, b port, type)
     domains: dict[str, dict] = field(default_factory=dict)  # NVLink domain -> {location, rack, members}
+    power_panels: dict[str, str] = field(default_factory=dict)  # panel -> hall (one per power block added)
+    power_feeds: dict[str, dict] = field(default_factory=dict)  # feed -> {panel, amperage}
 
     @property
     def tag(self) -> str:
         return f"gwplan-phase-{self.phase}"
 
     def counts(self) -> dict[str, int]:
-        return {"locations": len(self.campuses) + len(self.halls), "racks": len(self.racks),
+        return {"locations": len(self.campuses) + len(self.halls), "power_panels": len(self.power_panels),
+                "power_feeds": len(self.power_feeds), "racks": len(self.racks),
                 "devices": len(self.devices), "cables": len(self.cables), "nvlink_domains": len(self.domains)}
 
 
@@ -75,8 +80,9 @@ def phase_records(plan: Plan, phase_id: str, site: str | None = None) -> PhaseRe
         first = next(k for k, ph in enumerate(plan.phases) if any(x.site == s.site for x in ph.sites))
         if first == index:  # the campus belongs to the phase where the site first appears
             out.campuses[s.site] = s.region
-        if s.racks_added:
+        if s.racks_added or sum(s.blocks_added):
             out.halls[f"{s.site}-hall-{phase_id}"] = s.site
+        _power(out, s, phase_id)
     last = plan.phases[-1].id
     for fab in site_fabrics(plan, last, site):
         if not any(pid == phase_id for pid, _ in fab.racks_by_phase):
@@ -132,3 +138,24 @@ def _rack(g, v: str, d: dict) -> str:
     if d["role"] == "leaf":
         return f"su{d['su']}-net"
     return f"p{d['plane']}-{d['role']}s"
+
+
+def _power(out: PhaseRecords, s, phase_id: str) -> None:
+    """A power panel and its feed per power block the phase adds at a site. The feed's rating carries the
+    block's share of facility power (the phase's block IT MW at the site x PUE, split evenly over its
+    blocks: exact for a site with one kind of block) at FEED_VOLTAGE three-phase, FEED_MAX_UTILIZATION %."""
+    import math
+
+    blocks = sum(s.blocks_added)
+    if not blocks:
+        return
+    hall = f"{s.site}-hall-{phase_id}"
+    watts = s.block_it_mw_added * s.pue * 1e6 / blocks
+    amperage = math.ceil(watts / (math.sqrt(3) * FEED_VOLTAGE) / (FEED_MAX_UTILIZATION / 100))
+    number = 0
+    for kind, count in enumerate(s.blocks_added):
+        for _ in range(count):
+            panel = f"{s.site}-power-{phase_id}-{kind}-{number}"
+            out.power_panels[panel] = hall
+            out.power_feeds[f"{panel}-feed"] = {"panel": panel, "amperage": amperage}
+            number += 1
