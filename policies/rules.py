@@ -43,13 +43,19 @@ def validate_gpus_match_power(args, report_violation) -> None:
     """GPUs are whole racks of the platform, and those racks fit in the cluster's IT MW."""
     if args.resource_type != "gwplan:compute:GpuCluster":
         return
-    p = args.props
+    # Pulumi sends properties as protobuf Struct values, where every number is a double: counts are
+    # whole numbers again here, so that 36001 reads "36,001", not "36,001.0".
+    p = {k: _whole(v) for k, v in args.props.items()}
     if p["gpus"] != p["racks"] * p["gpus_per_rack"]:
         report_violation(f"{p['platform']} cluster: {p['gpus']:,} GPUs are not {p['racks']:,} racks x "
                          f"{p['gpus_per_rack']} GPUs")
     if not racks_fit_power(p["racks"], p["it_mw"], p["rack_it_kw"] / 1000.0):
         report_violation(f"{p['platform']} cluster: {p['racks']:,} racks of {p['rack_it_kw']:g} kW do not match "
                          f"{p['it_mw']:,.3f} MW of IT power (expected the whole racks that fit)")
+
+
+def _whole(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 RULES = {
