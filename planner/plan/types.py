@@ -173,6 +173,23 @@ class Plan:
     def platform(self, platform_id: str) -> Platform:
         return next(p for p in self.platforms if p.id == platform_id)
 
+    def _repr_html_(self) -> str:
+        """A plan in a notebook: the phases as a table, and how the plan was found."""
+        from html import escape
+
+        head = ("phase", "online", "platform", "sites building", "IT MW added", "IT MW total", "GPUs added",
+                "capex $B", "funding $B")
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
+                p.id, p.online_date, p.platform, ", ".join(p.sites_building), f"{p.it_mw_added:,.0f}",
+                f"{p.it_mw_total:,.0f}", f"{p.gpus_added:,}", f"{p.capex_usd / 1e9:,.2f}",
+                f"{p.funding_usd / 1e9:,.2f}")) + "</tr>" for p in self.phases)
+        pv = self.provenance
+        gap = f"gap {pv.gap:.1e}" if pv.gap is not None else "no proven gap"
+        return (f"<p><b>{escape(pv.scenario_name)}</b>: {escape(pv.status)}, {gap}, net present cost "
+                f"${pv.objective_usd / 1e9:,.1f}B ({escape(pv.solver)})</p><table><thead><tr>"
+                + "".join(f"<th>{h}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody></table>")
+
     def phase_index(self, phase_id: str) -> int:
         """Position of a phase; KeyError naming the plan's phases when there is no such phase."""
         for i, phase in enumerate(self.phases):

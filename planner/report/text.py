@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -27,23 +28,39 @@ def usd_b(value: float) -> str:
     return f"{value / 1e9:,.2f}"
 
 
-def plan_table(plan: Plan, title: str = "") -> Table:
-    table = Table(title=title or None, title_justify="left", show_footer=True, header_style="bold")
-    table.add_column("phase", footer="total")
-    table.add_column("online")
-    table.add_column("platform")
-    table.add_column("sites building", max_width=48)
-    table.add_column("IT MW added", justify="right", footer=f"{sum(p.it_mw_added for p in plan.phases):,.0f}")
-    table.add_column("IT MW total", justify="right")
-    table.add_column("in whole racks", justify="right")
-    table.add_column("GPUs added (packages)", justify="right", footer=f"{sum(p.gpus_added for p in plan.phases):,}")
-    table.add_column("capex $B", justify="right", footer=usd_b(plan.capex_usd))
-    table.add_column("funding $B", justify="right", footer=usd_b(sum(p.funding_usd for p in plan.phases)))
-    for phase in plan.phases:
-        building = phase.sites_building
-        table.add_row(phase.id, phase.online_date, phase.platform, f"{len(building)}: " + ", ".join(building),
-                      f"{phase.it_mw_added:,.0f}", f"{phase.it_mw_total:,.0f}", f"{phase.rack_it_mw_total:,.1f}",
-                      f"{phase.gpus_added:,}", usd_b(phase.capex_usd), usd_b(phase.funding_usd))
+def plan_table(plan: Plan, title: str = "", width: int = 160) -> Table:
+    """The phases of a plan. Numbers are never cut: numeric columns keep their full width and site names
+    wrap. Narrower terminals lose columns instead (the plan file and --json keep everything): below 140
+    columns "in whole racks", below 120 "platform", below 100 the site names (their count stays)."""
+    narrow = width < 100
+    table = Table(title=title or None, title_justify="left", show_footer=True, header_style="bold",
+                  box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD, show_edge=not narrow, pad_edge=not narrow)
+    rows = [[phase.id, phase.online_date, phase.platform,
+             str(len(phase.sites_building)) if narrow else
+             f"{len(phase.sites_building)}: " + ", ".join(phase.sites_building), f"{phase.it_mw_added:,.0f}",
+             f"{phase.it_mw_total:,.0f}", f"{phase.rack_it_mw_total:,.1f}", f"{phase.gpus_added:,}",
+             usd_b(phase.capex_usd), usd_b(phase.funding_usd)] for phase in plan.phases]
+    columns = [("phase", "total", False), ("online", "", False), ("platform", "", False),
+               ("sites building", "", narrow),
+               ("IT MW added", f"{sum(p.it_mw_added for p in plan.phases):,.0f}", True), ("IT MW total", "", True),
+               ("in whole racks", "", True),
+               ("GPUs added (packages)", f"{sum(p.gpus_added for p in plan.phases):,}", True),
+               ("capex $B", usd_b(plan.capex_usd), True),
+               ("funding $B", usd_b(sum(p.funding_usd for p in plan.phases)), True)]
+    dropped = ({"in whole racks"} if width < 140 else set()) | ({"platform"} if width < 120 else set())
+    keep = [i for i, (name, _, _) in enumerate(columns) if name not in dropped]
+    short = {"sites building": "sites", "IT MW added": "+IT MW", "IT MW total": "IT MW", "GPUs added (packages)": "+GPUs",
+             "funding $B": "fund $B"} if narrow else {}
+    for i in keep:
+        name, footer, numeric = columns[i]
+        name = short.get(name, name)
+        widest = max([len(footer)] + [len(row[i]) for row in rows])
+        if numeric or name in ("phase", "online"):  # never narrower than its widest value; the header may wrap
+            table.add_column(name, footer=footer, justify="right" if numeric else "left", min_width=widest)
+        else:
+            table.add_column(name, footer=footer, overflow="fold", max_width=48 if name == "sites building" else None)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     return table
 
 
@@ -100,7 +117,7 @@ def summary_text(outcome: Outcome, scenario_name: str, width: int = 140) -> str:
 
 def print_plan(out: Console, plan: Plan, scenario_name: str) -> None:
     """The plan's tables and fleet line (the summary of gwplan optimize, on a terminal or in a file)."""
-    out.print(plan_table(plan, title=f"Rollout plan: {scenario_name}"))
+    out.print(plan_table(plan, title=f"Rollout plan: {scenario_name}", width=out.width))
     out.print(power_table(plan))
     out.print(gpu_line(plan), highlight=False)
 
