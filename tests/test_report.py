@@ -17,12 +17,21 @@ def test_report_charts_and_page(tmp_path, capsys):
 
     assert main(["report", str(PLAN), "-o", str(tmp_path)]) == 0
     assert "report written to" in capsys.readouterr().out
-    page = (tmp_path / "index.html").read_text()
-    for name in CHARTS:
-        image = matplotlib.image.imread(tmp_path / name)  # fails on a file that is not a PNG
+    import base64
+    import io
+    import shutil
+
+    alone = tmp_path / "sent"  # the page on its own, as when it is the only file forwarded
+    alone.mkdir()
+    shutil.copy(tmp_path / "index.html", alone / "index.html")
+    page = (alone / "index.html").read_text()
+    embedded = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([a-z]+)">', page)
+    assert [alt + ".png" for _, alt in embedded] == list(CHARTS)
+    for data, alt in embedded:
+        image = matplotlib.image.imread(io.BytesIO(base64.b64decode(data)), format="png")  # a real PNG
         height, width = image.shape[:2]
-        assert width >= 800 and height >= 300, (name, image.shape)
-        assert f'src="{name}"' in page
+        assert width >= 800 and height >= 300, (alt, image.shape)
+        assert (tmp_path / f"{alt}.png").read_bytes() == base64.b64decode(data)  # the same as the file beside it
     assert not re.search(r'(src|href)="(https?:)?//', page)  # opens from disk: nothing fetched
     plan = load_plan(PLAN)
     assert plan.provenance.scenario_sha256 in page
@@ -33,3 +42,6 @@ def test_report_charts_and_page(tmp_path, capsys):
                 and f"<td>{phase.rack_it_mw_total:,.1f}</td>" in page
                 and f"<td>{phase.emissions_t_per_year / 1e3:,.0f}</td>" in page)
     assert f"${plan.refresh_capex_usd / 1e9:,.1f}B nominal" in page
+    for phase in plan.phases:  # the phases table: campuses building, capex against funding
+        assert (f"<td class=names>{', '.join(phase.sites_building)}</td>" in page
+                and f"<td>{phase.capex_usd / 1e9:,.2f}</td><td>{phase.funding_usd / 1e9:,.2f}</td>" in page)

@@ -90,3 +90,40 @@ def test_a_shortfall_price_turns_infeasible_samples_into_measured_shortfalls(wri
     assert soft.solved == 3 and soft.short == 3 and soft.infeasible == 0
     assert soft.shortfall_mw_p10 == soft.shortfall_mw_p90 == pytest.approx(100.0)
     assert soft.as_json()["shortfall_mw"]["p50"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_samples_out_holds_each_samples_inputs_and_outcome(write_scenario, tmp_path, capsys, suffix):
+    import pandas as pd
+
+    from planner.optimize.sweep import draws
+
+    doc = tiny_doc([site("A", power_blocks=[{"it_mw": 10.0, "capex_usd_per_it_mw": 1e6, "lead_time_months": 3}]),
+                    site("B", capex_per_mw=1.01e6)])
+    path = write_scenario(doc)
+    out = tmp_path / f"samples{suffix}"
+    assert main(["sweep", str(path), "--samples", "3", "--executor", "serial", "--json", "--grid-delay", "50%",
+                 "--samples-out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["npv_usd"]["over_samples"] == summary["solved"] == 3 - summary["infeasible"]
+    table = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(table["sample"]) == [0, 1, 2]
+    assert (table["status"] == "infeasible").sum() == summary["infeasible"]
+    scenario = load_scenario(path)
+    options = SweepOptions(samples=3, grid_delay_probability=0.5)
+    for _, row in table.iterrows():  # the inputs in the table are the ones the sample was solved with
+        drawn = draws(scenario, options, int(row["sample"]))
+        assert row["energy_price_factor_A"] == pytest.approx(drawn["sites"]["A"][1])
+        assert row["block_capex_factor_B"] == pytest.approx(drawn["sites"]["B"][2])
+        late = ",".join(s for s, (d, _, _) in drawn["sites"].items() if d)
+        assert (row["grid_delayed_sites"] if isinstance(row["grid_delayed_sites"], str) else "") == late
+    assert "phase_1_sites_building" in table.columns and "npv_usd" in table.columns
+    # a perturbed block keeps its own lead time (only its capex is drawn)
+    first = next(s for s in perturb(scenario, options, 0).sites if s.id == "A")
+    assert first.power_blocks[0].lead_time_months == 3
+
+
+def test_samples_out_refuses_other_formats_before_solving(write_scenario, tmp_path, capsys):
+    path = write_scenario(tiny_doc([site("A")]))
+    assert main(["sweep", str(path), "--samples", "2", "--samples-out", str(tmp_path / "s.xlsx")]) == 2
+    assert "expected a .csv or .parquet file" in capsys.readouterr().err

@@ -36,6 +36,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--capex-spread", metavar="REL", type=a.percent, default=0.10,
                    help="power-block capex per MW varies within +- this share (default 10%%)")
     p.add_argument("-o", "--output", metavar="FILE", type=Path, help="also write the JSON summary here")
+    p.add_argument("--samples-out", metavar="FILE", type=Path,
+                   help="one row per sample (its drawn inputs and its outcome) as .csv or .parquet, for plotting")
     p.add_argument("--json", action="store_true", help="print the JSON summary instead of tables")
     return p
 
@@ -43,9 +45,13 @@ def add_parser(commands) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from planner.files import write_text_atomic
     from planner.optimize.options import SolveOptions
-    from planner.optimize.sweep import SweepOptions, run_sweep, summarize
+    from planner.optimize.sweep import SweepOptions, run_sweep, sample_rows, summarize
     from planner.scenario import load_scenario
 
+    if args.samples_out and args.samples_out.suffix not in (".csv", ".parquet"):
+        from planner.fields import InputError, Problem
+
+        raise InputError([Problem(str(args.samples_out), "--samples-out", "expected a .csv or .parquet file")])
     scenario = load_scenario(args.scenario)
     sweep = SweepOptions(samples=args.samples, seed=args.seed, grid_delay_probability=args.grid_delay,
                          price_spread=args.price_spread, capex_spread=args.capex_spread)
@@ -61,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = run_sweep(scenario, sweep, solve_options, executor, args.scheduler, args.workers)
     summary = summarize(results)
+    if args.samples_out:
+        write_samples(args.samples_out, sample_rows(scenario, sweep, results))
     document = {"scenario": scenario.name, "seed": args.seed, **summary.as_json()}
     if args.output:
         write_text_atomic(args.output, json.dumps(document, indent=1))
@@ -71,3 +79,16 @@ def run(args: argparse.Namespace) -> int:
 
     print_sweep(console(160), summary)
     return a.EXIT_OK
+
+
+def write_samples(path: Path, rows: list[dict]) -> None:
+    """The per-sample table, CSV or Parquet by the file's suffix (pandas; written atomically)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    tmp = path.with_name(path.name + ".tmp")
+    if path.suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(path)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from planner.optimize.options import SolveOptions
-from planner.scenario.types import PowerBlock, Scenario, Uncertain
+from planner.scenario.types import Scenario, Uncertain
 
 
 @dataclass(frozen=True)
@@ -39,25 +39,52 @@ class SampleResult:
     shortfall_mw: float = 0.0  # summed over phases (only with a shortfall price; else infeasible instead)
 
 
-def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
-    """The scenario of one sample (a new object; the input is not changed)."""
+def draws(scenario: Scenario, options: SweepOptions, sample: int) -> dict:
+    """The random inputs of one sample, drawn in a fixed order from its own seed: per site whether the grid
+    ramp slips a phase, an energy-price factor and a power-block capex factor; per platform a rack kW."""
     rng = random.Random(f"{options.seed}:{sample}")
-    sites = []
+    sites = {}
     for site in scenario.sites:
-        grid = site.grid_mw_by_phase
-        if rng.random() < options.grid_delay_probability:
-            grid = (0.0,) + grid[:-1]  # the ramp arrives one phase late
+        delayed = rng.random() < options.grid_delay_probability
         price = rng.uniform(1 - options.price_spread, 1 + options.price_spread)
         capex = rng.uniform(1 - options.capex_spread, 1 + options.capex_spread)
-        blocks = tuple(PowerBlock(b.it_mw, b.capex_usd_per_it_mw * capex) for b in site.power_blocks)
+        sites[site.id] = (delayed, price, capex)
+    racks = {p.id: rng.uniform(p.rack_it_kw.low, p.rack_it_kw.high) for p in scenario.platforms}
+    return {"sites": sites, "rack_it_kw": racks}
+
+
+def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
+    """The scenario of one sample (a new object; the input is not changed)."""
+    drawn = draws(scenario, options, sample)
+    sites = []
+    for site in scenario.sites:
+        delayed, price, capex = drawn["sites"][site.id]
+        grid = (0.0,) + site.grid_mw_by_phase[:-1] if delayed else site.grid_mw_by_phase  # one phase late
+        blocks = tuple(dataclasses.replace(b, capex_usd_per_it_mw=b.capex_usd_per_it_mw * capex)
+                       for b in site.power_blocks)
         sites.append(dataclasses.replace(site, grid_mw_by_phase=grid, energy_usd_per_mwh=site.energy_usd_per_mwh * price,
                                          power_blocks=blocks))
     platforms = []
     for platform in scenario.platforms:
         kw = platform.rack_it_kw
-        drawn = rng.uniform(kw.low, kw.high)
-        platforms.append(dataclasses.replace(platform, rack_it_kw=Uncertain(drawn, kw.low, kw.high, kw.source)))
+        platforms.append(dataclasses.replace(platform, rack_it_kw=Uncertain(drawn["rack_it_kw"][platform.id], kw.low,
+                                                                            kw.high, kw.source)))
     return dataclasses.replace(scenario, sites=tuple(sites), platforms=tuple(platforms))
+
+
+def sample_rows(scenario: Scenario, options: SweepOptions, results: list) -> list[dict]:
+    """One row per sample for analysts: its inputs (replayed from its seed) and its outcome."""
+    rows = []
+    for r in results:
+        drawn = draws(scenario, options, r.sample)
+        row = {"sample": r.sample, "status": r.status, "npv_usd": r.npv_usd, "shortfall_mw": r.shortfall_mw,
+               "grid_delayed_sites": ",".join(sid for sid, (late, _, _) in drawn["sites"].items() if late)}
+        row.update({f"phase_{pid}_sites_building": ",".join(sites) for pid, sites in r.building})
+        row.update({f"energy_price_factor_{sid}": price for sid, (_, price, _) in drawn["sites"].items()})
+        row.update({f"block_capex_factor_{sid}": capex for sid, (_, _, capex) in drawn["sites"].items()})
+        row.update({f"rack_it_kw_{pid}": kw for pid, kw in drawn["rack_it_kw"].items()})
+        rows.append(row)
+    return rows
 
 
 def solve_sample(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptions, sample: int) -> SampleResult:
@@ -144,9 +171,10 @@ class SweepSummary:
     def as_json(self) -> dict:
         """Plain data for `gwplan sweep --json` and its -o file."""
         return {"samples": self.samples, "solved": self.solved, "infeasible": self.infeasible, "short": self.short,
-                "npv_usd": {"p10": self.npv_usd_p10, "p50": self.npv_usd_p50, "p90": self.npv_usd_p90},
+                "npv_usd": {"p10": self.npv_usd_p10, "p50": self.npv_usd_p50, "p90": self.npv_usd_p90,
+                            "over_samples": self.solved},
                 "shortfall_mw": {"p10": self.shortfall_mw_p10, "p50": self.shortfall_mw_p50,
-                                 "p90": self.shortfall_mw_p90},
+                                 "p90": self.shortfall_mw_p90, "over_samples": self.solved},
                 "frequency": self.frequency, "recommended": self.recommended}
 
 

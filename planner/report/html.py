@@ -8,6 +8,7 @@ openings and power-block additions. Tables: per site platform, racks, GPUs and f
 
 from __future__ import annotations
 
+import base64
 import html
 from pathlib import Path
 
@@ -156,6 +157,10 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
                     f"<td>{bom.switches['leaf']:,} / {bom.switches['spine']:,} / {bom.switches['core']:,}</td>"
                     f"<td>{bom.cable_count:,}</td><td>{bom.bisection_gbps / 1000:,.0f}</td></tr>")
     sources = list(dict.fromkeys(k for phase in plan.phases for k in phase.power_mw_by_source()))
+    phase_rows = "".join(
+        f"<tr><td>{e(phase.id)}</td><td>{e(phase.online_date)}</td><td class=names>{e(', '.join(phase.sites_building))}</td>"
+        f"<td>{phase.it_mw_added:,.0f}</td><td>{phase.it_mw_total:,.0f}</td><td>{phase.gpus_added:,}</td>"
+        f"<td>{phase.capex_usd / 1e9:,.2f}</td><td>{phase.funding_usd / 1e9:,.2f}</td></tr>" for phase in plan.phases)
     power_rows = "".join(
         f"<tr><td>{e(phase.id)}</td><td>{e(phase.online_date)}</td><td>{phase.it_mw_total:,.0f}</td>"
         f"<td>{phase.rack_it_mw_total:,.1f}</td><td>{phase.gpus_total:,}</td><td>{phase.gpu_dies_total:,}</td>"
@@ -169,17 +174,23 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
         ("net present cost", f"${pv.objective_usd / 1e9:,.3f}B"), ("gap", pv.gap), ("solver", pv.solver),
         ("seed", pv.seed), ("time limit (s)", pv.time_limit_s), ("gwplan", pv.gwplan_version),
         ("OR-Tools", pv.ortools_version)))
-    charts = "".join(f'<figure><img src="{name}" alt="{name}"></figure>' for name in CHARTS)
+    # images embedded (data URIs): the page alone shows every chart when it is the only file sent; the PNG
+    # files stay beside it for slides
+    charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode((out / name).read_bytes()).decode()}" '
+                     f'alt="{name.removesuffix(".png")}"></figure>' for name in CHARTS)
     heading = e(title or f"Rollout plan: {pv.scenario_name}")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{heading}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}
 th{{background:#f3f3f3}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-width:100%}}
-figure{{margin:1.5em 0}}</style></head><body>
+figure{{margin:1.5em 0}}td.names{{text-align:left}}</style></head><body>
 <h1>{heading}</h1>
 <p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
 capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
+<h2>Phases</h2>
+<table><tr><th>phase</th><th>online</th><th>campuses building</th><th>IT MW added</th><th>IT MW total</th>
+<th>GPUs added</th><th>capex $B</th><th>funding $B</th></tr>{phase_rows}</table>
 {charts}
 <h2>Capacity, power and carbon per phase</h2>
 <p>GPUs are packages (NVIDIA's rack names count them); dies are counted too. IT MW is what the plan places;
