@@ -45,3 +45,20 @@ def test_report_charts_and_page(tmp_path, capsys):
     for phase in plan.phases:  # the phases table: campuses building, capex against funding
         assert (f"<td class=names>{', '.join(phase.sites_building)}</td>" in page
                 and f"<td>{phase.capex_usd / 1e9:,.2f}</td><td>{phase.funding_usd / 1e9:,.2f}</td>" in page)
+
+
+def test_the_scenarios_caveat_is_at_the_top_of_the_report_and_the_summary(tmp_path, capsys):
+    import io
+
+    from rich.console import Console
+
+    from planner.report.text import print_plan
+
+    plan = load_plan(PLAN)
+    assert plan.provenance.caveat.startswith("Illustrative figures")  # the bundled scenario says so
+    assert main(["-q", "report", str(PLAN), "-o", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text()
+    assert page.index("<b>Caveat:</b> Illustrative figures") < page.index("<h2>")
+    out = Console(width=120, file=io.StringIO(), record=True)
+    print_plan(out, plan, "10gw-rollout")
+    assert out.export_text().startswith("Caveat: Illustrative figures")

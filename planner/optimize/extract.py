@@ -111,7 +111,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
         time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
         deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
         best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"),
-        method=method)
+        method=method, caveat=s_.caveat)
     used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
     switch_ids = {p.switch for p in used}
     used_sites = {sp.site for ph in phases for sp in ph.sites}

@@ -98,7 +98,8 @@ def load_plan(path: str | os.PathLike) -> Plan:
         time_limit_s=pv.number("time_limit_s", gt=0), relative_gap_limit=pv.number("relative_gap_limit", ge=0),
         deterministic=pv.boolean("deterministic"), status=pv.string("status"),
         objective_usd=pv.number("objective_usd"), best_bound_usd=opt_num(pv, "best_bound_usd"),
-        gap=opt_num(pv, "gap"), method=pv.string("method", "branch and bound on the full model"))
+        gap=opt_num(pv, "gap"), method=pv.string("method", "branch and bound on the full model"),
+        caveat=pv.string("caveat", ""))
     pv.done()
     phases = []
     for ph in top.records("phases"):

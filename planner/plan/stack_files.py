@@ -42,8 +42,9 @@ def write_stack_configs(plan: Plan, plan_ref: str, directory: str | os.PathLike)
     for phase in plan.phases:
         path = Path(directory) / f"Pulumi.phase-{phase.id}.yaml"
         existing = _read_stack_file(path)
-        if existing is None:
-            text = stack_config_text(plan_ref, phase.id)
+        ours = {"gwplan:plan", "gwplan:phase"}
+        if existing is None or (set(existing) <= {"config"} and set(existing.get("config") or {}) <= ours):
+            text = stack_config_text(plan_ref, phase.id)  # nothing of anyone else's to keep
         else:
             config = existing.get("config")
             existing["config"] = {**(config if isinstance(config, dict) else {}), "gwplan:plan": plan_ref,

@@ -159,6 +159,7 @@ class Provenance:
     best_bound_usd: float | None
     gap: float | None  # proven: (objective - best bound) / objective, the bound from the full model
     method: str = "branch and bound on the full model"  # how the plan was found (a restricted start, ...)
+    caveat: str = ""  # the scenario's caveat (e.g. "illustrative figures"), shown at the top of reports
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,8 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
     charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode((out / name).read_bytes()).decode()}" '
                      f'alt="{name.removesuffix(".png")}"></figure>' for name in CHARTS)
     heading = e(title or f"Rollout plan: {pv.scenario_name}")
+    caveat = (f'<p style="border-left:4px solid #d9822b;padding:.5em 1em;background:#fdf3e7"><b>Caveat:</b> '
+              f"{e(pv.caveat)}</p>\n") if pv.caveat else ""
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{heading}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}}
@@ -186,7 +188,7 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 th{{background:#f3f3f3}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-width:100%}}
 figure{{margin:1.5em 0}}td.names{{text-align:left}}</style></head><body>
 <h1>{heading}</h1>
-<p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
+{caveat}<p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
 capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
 <h2>Phases</h2>
 <table><tr><th>phase</th><th>online</th><th>campuses building</th><th>IT MW added</th><th>IT MW total</th>

@@ -117,6 +117,8 @@ def summary_text(outcome: Outcome, scenario_name: str, width: int = 140) -> str:
 
 def print_plan(out: Console, plan: Plan, scenario_name: str) -> None:
     """The plan's tables and fleet line (the summary of gwplan optimize, on a terminal or in a file)."""
+    if plan.provenance.caveat:
+        out.print(f"Caveat: {plan.provenance.caveat}", highlight=False)
     out.print(plan_table(plan, title=f"Rollout plan: {scenario_name}", width=out.width))
     out.print(power_table(plan))
     out.print(gpu_line(plan), highlight=False)

@@ -34,6 +34,7 @@ END_OF_LIFE = ("refresh", "retire")
 def read_scenario(top: Fields, file: str, sha: str) -> Scenario:
     name = top.string("name")
     description = top.string("description", "")
+    caveat = top.string("caveat", "")
     switches = tuple(read_switch(f) for f in top.records("switches"))
     platforms = tuple(read_platform(f) for f in top.records("platforms"))
     economics = read_economics(top.mapping("economics"))
@@ -47,7 +48,7 @@ def read_scenario(top: Fields, file: str, sha: str) -> Scenario:
     demand = tuple(read_demand_region(f) for f in top.records("demand_regions", []))
     routes = tuple(read_fiber_route(f) for f in top.records("fiber_routes", []))
     top.done()
-    return Scenario(name=name, description=description, source_path=file, sha256=sha,
+    return Scenario(name=name, description=description, caveat=caveat, source_path=file, sha256=sha,
                     economics=economics, constraints=constraints, phases=phases, sites=sites,
                     platforms=platforms, switches=switches, demand_regions=demand, fiber_routes=routes)
 

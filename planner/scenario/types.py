@@ -194,6 +194,7 @@ class DemandRegion:
 class Scenario:
     name: str
     description: str
+    caveat: str  # what a reader must know before trusting the figures ("" when none); shown on reports
     source_path: str
     sha256: str  # of the merged, canonical scenario document
     economics: Economics
