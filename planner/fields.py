@@ -62,6 +62,11 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+MAX_ID_CHARS = 64
+ID_CHARS = "letters, digits, '.', '_' and '-'"
+ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_CHARS - 1}}}")
+
+
 def describe(value: Any) -> str:
     """A short, safe description of a value for error messages."""
     if value is None:
@@ -251,8 +256,16 @@ class Fields:
         return text
 
     def identifier(self, key: str) -> str:
-        """An id: non-empty text (numbers are taken as text, so `id: 3` means "3")."""
-        return self.string(key)
+        """An id: non-empty text (numbers are taken as text, so `id: 3` means "3") of ID_CHARS, starting with a
+        letter or digit. Ids become file names (stack files, export folders) and device names, so anything
+        that could leave a directory (`..`, `/`) or break a line or a file format (control characters) is
+        refused here, with the field's path."""
+        text = self.string(key)
+        if text and not ID_PATTERN.fullmatch(text):
+            self.problem(self.at(key), f"expected an id of letters, digits, '.', '_' and '-' (starting with a "
+                                       f"letter or digit, at most {MAX_ID_CHARS} characters), got {describe(text)}")
+            return ""
+        return text
 
     def boolean(self, key: str, default: Any = _MISSING) -> bool:
         value = self.raw(key, default)

@@ -61,6 +61,8 @@ BAD_SCENARIOS = {
     "unknown-serving-site.yaml": "demand_regions[0].serve_cost_usd_per_year.atlantis: unknown site",
     "unknown-demand-phase.yaml": "demand_regions[0].from_phase: unknown phase '7'",
     "unknown-switch.yaml": "switch: unknown switch 'q9999'",
+    "phase-id-escapes.yaml": "phases[0].id: expected an id of letters, digits, '.', '_' and '-'",
+    "site-id-control-character.yaml": "sites[2].id: expected an id of letters, digits",
     "bad-port-template.yaml": "port_names: expected a port-name template using {n}, {cage}, {lane}",
     "phases-out-of-order.yaml": "phases[1].online_date: phases must be in date order",
     "phase-before-platform.yaml": "phases[1].platform: Rubin Ultra NVL576 (Kyber) is available from 2027-07-01",

@@ -41,6 +41,8 @@ def write_stack_configs(plan: Plan, plan_ref: str, directory: str | os.PathLike)
     out = []
     for phase in plan.phases:
         path = Path(directory) / f"Pulumi.phase-{phase.id}.yaml"
+        if path.resolve().parent != Path(directory).resolve():  # ids are checked when read; this is the backstop
+            raise ValueError(f"phase id {phase.id!r} would write outside {directory}")
         existing = _read_stack_file(path)
         ours = {"gwplan:plan", "gwplan:phase"}
         if existing is None or (set(existing) <= {"config"} and set(existing.get("config") or {}) <= ours):
