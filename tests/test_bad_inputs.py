@@ -219,3 +219,32 @@ def test_a_fabric_graph_too_big_for_memory_is_refused_before_it_is_built(capsys)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("command line: nodes: the 12,000,000-GPU fabric graph would hold") and "--compact" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["optimize", "{s}", "-o", "{s}"],
+    ["optimize", "{s}", "-o", "{d}/p.yaml", "--summary", "{s}"],
+    ["optimize", "{s}", "-o", "{d}/p.yaml", "--summary", "{d}/p.yaml"],
+])
+def test_an_output_that_is_an_input_is_refused_before_anything_runs(argv, tmp_path, capsys):
+    import shutil
+
+    scenario = tmp_path / "s.yaml"
+    shutil.copy(CORPUS / "scenarios" / "_base.yaml", scenario)
+    before = scenario.read_bytes()
+    args = [a.format(s=scenario, d=tmp_path) for a in argv]
+    assert main(["-q", *args]) == 2
+    assert "is both the" in capsys.readouterr().err
+    assert scenario.read_bytes() == before and not (tmp_path / "p.yaml").exists()
+
+
+def test_import_refuses_to_overwrite_its_instance(tmp_path, capsys):
+    import shutil
+
+    from tests.test_orlib import ORLIB
+
+    instance = tmp_path / "cap41.txt"
+    shutil.copy(ORLIB / "cap41.txt", instance)
+    before = instance.read_bytes()
+    assert main(["import", "orlib-cflp", str(instance), "-o", str(instance)]) == 2
+    assert "is both the input and an output" in capsys.readouterr().err and instance.read_bytes() == before

@@ -144,3 +144,39 @@ def test_graphml_declares_each_key_id_once_and_reads_back(tmp_path):
     assert len(ids) == len(set(ids))
     g = nx.read_graphml(tmp_path / "fabric.graphml")
     assert g.graph["rails"] == 4 and g.nodes["p0-leaf-su0-r0-0"]["rail"] == 0  # 36 nodes per SU: 2 leaves per rail
+
+
+def test_exports_replace_files_whole_and_never_write_through_a_symlink(tmp_path, monkeypatch):
+    """An export interrupted half way leaves the old file as it was (and no temporary file); a symlink
+    planted at an output path is replaced, its target untouched."""
+    import topology.export
+    from topology.clos import rail_optimized_clos
+    from topology.export import export
+    from topology.ports import generic_switch
+    from topology.spec import FabricSpec, bill_of_materials, size_fabric
+
+    spec = FabricSpec(nodes=64, gpus_per_node=4, rails=4, planes=1, port_gbps=800, switch_radix=64, nodes_per_su=32)
+    g, bom = rail_optimized_clos(spec), bill_of_materials(spec, size_fabric(spec))
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("precious\n")
+    (out / "cabling.csv").symlink_to(elsewhere)
+    (out / "fabric.dot").write_text("OLD\n")
+    export(g, bom, out, ["cabling"], generic_switch(64, 800))
+    assert elsewhere.read_text() == "precious\n" and not (out / "cabling.csv").is_symlink()
+    assert (out / "cabling.csv").read_text().startswith("a_device,")
+
+    real = topology.export.cables
+
+    def interrupted(*args, **kwargs):
+        for i, cable in enumerate(real(*args, **kwargs)):
+            if i == 100:
+                raise KeyboardInterrupt
+            yield cable
+
+    monkeypatch.setattr(topology.export, "cables", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export(g, bom, out, ["dot"], generic_switch(64, 800))
+    assert (out / "fabric.dot").read_text() == "OLD\n"
+    assert sorted(p.name for p in out.iterdir()) == ["cabling.csv", "fabric.dot"]  # no temporary left

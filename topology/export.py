@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
+from topology.atomic import atomic_open, atomic_path
 from topology.ports import DeviceModel, nic_name
 from topology.spec import REACH, cable_plan
 
@@ -68,7 +69,7 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
             parts.append(piece)
         return "".join(parts)
 
-    with open(path, "w", encoding="utf-8") as out:
+    with atomic_open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n'
                   '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
                   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -90,7 +91,7 @@ def write_graphml(g: nx.Graph, path: str | os.PathLike) -> None:
 def write_node_link_json(g: nx.Graph, path: str | os.PathLike) -> None:
     """networkx node-link JSON (`nx.node_link_graph(data, edges="edges")` reads it), streamed item by item."""
     dumps = json.JSONEncoder(separators=(",", ":")).encode
-    with open(path, "w", encoding="utf-8") as out:
+    with atomic_open(path, "w", encoding="utf-8") as out:
         out.write(f'{{"directed":false,"multigraph":false,"graph":{dumps(g.graph)},"nodes":[')
         for i, (node, data) in enumerate(g.nodes(data=True)):
             out.write(("," if i else "") + dumps({**data, "id": node}))
@@ -169,7 +170,7 @@ def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel,
     """Stream the cabling schedule to disk; returns the number of cables written."""
     count, names = 0, PortNames(g, switch)
     media = {kind: media_of(kind, switch) for kind in REACH}
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["a_device", "a_port", "b_device", "b_port", "media", "reach_class", "phase_added"])
         for c in cables(g, phase):
@@ -182,7 +183,7 @@ def write_cabling_csv(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel,
 def write_bom_csv(bom: dict, path: str | os.PathLike, switch_model: str = "", switch_optics: str = "pluggable") -> None:
     """The bill of materials (from `topology.spec.bill_of_materials`) as item,kind,count,model rows; cables,
     transceivers and co-packaged ports per tier come from `topology.spec.cable_plan`, as in the summary."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["item", "kind", "count", "model"])
         writer.writerow(["gpu", "gpu", bom["gpus"], ""])
@@ -206,7 +207,7 @@ def write_dot(g: nx.Graph, path: str | os.PathLike, switch: DeviceModel) -> None
     the real interface names (swpN on Spectrum switches, ethN on hosts). An Ethernet fabric loads into Air
     as a simulation and into UFM's cable validation; for InfiniBand, UFM takes the P2P sheet (`ufm`)."""
     rails = g.graph["rails"]
-    with open(path, "w", encoding="utf-8") as out:
+    with atomic_open(path, "w", encoding="utf-8") as out:
         out.write('graph "fabric" {\n')
         for node, data in g.nodes(data=True):
             if data["role"] in DOT_FUNCTION:
@@ -243,8 +244,9 @@ def write_ufm_p2p(g: nx.Graph, directory: str | os.PathLike, switch: DeviceModel
         else:
             a = [c.a, "Switch", switch.ufm_port(c.a_port)]
         sheet.append(a + [c.b, "Switch", switch.ufm_port(c.b_port)])
-    book.save(out / "ufm-p2p.xlsx")
-    with open(out / "hca_mapping.csv", "w", encoding="utf-8", newline="") as handle:
+    with atomic_path(out / "ufm-p2p.xlsx") as tmp:
+        book.save(tmp)
+    with atomic_open(out / "hca_mapping.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["port", "hca-name"])
         for i in sorted(used):

@@ -26,6 +26,7 @@ from pathlib import Path
 import networkx as nx
 import yaml
 
+from topology.atomic import atomic_open
 from topology.export import cables, media_of, port_name
 from topology.ports import DeviceModel, interface_type, nic_name, slugify
 
@@ -96,9 +97,9 @@ def write_netbox(clusters: list[tuple[str, nx.Graph]], directory: str | os.PathL
         _csv(out / "cables.csv", ["side_a_device", "side_a_type", "side_a_name", "side_b_device", "side_b_type",
                                   "side_b_name", "type", "status"], cable_rows),
     ]
-    (out / "IMPORT.txt").write_text("Import into an empty NetBox 4.x in this order:\n"
-                                    + "".join(f"  {i + 1}. {name}\n" for i, name in enumerate(ORDER)),
-                                    encoding="utf-8")
+    with atomic_open(out / "IMPORT.txt", "w", encoding="utf-8") as handle:
+        handle.write("Import into an empty NetBox 4.x in this order:\n"
+                     + "".join(f"  {i + 1}. {name}\n" for i, name in enumerate(ORDER)))
     return written + [str(out / "IMPORT.txt")]
 
 
@@ -123,12 +124,13 @@ def _device_type(out: Path, model: DeviceModel, interfaces: list[str], kind: str
     path = folder / f"{model.slug}.yaml"
     doc = {"manufacturer": model.manufacturer, "model": model.model, "slug": model.slug, "u_height": model.u_height,
            "is_full_depth": True, "interfaces": [{"name": name, "type": kind} for name in interfaces]}
-    path.write_text("---\n" + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        handle.write("---\n" + yaml.safe_dump(doc, sort_keys=False))
     return str(path)
 
 
 def _csv(path: Path, header: list[str], rows: list[list]) -> str:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)

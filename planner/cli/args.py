@@ -100,3 +100,16 @@ def refuse_compact_detail(compact: bool, formats: list[str]) -> None:
     if compact and wrong:
         raise UsageError(f"--compact draws each scalable unit's nodes as one vertex, so it has no per-tray "
                          f"ports for {', '.join(wrong)}: drop --compact or those formats")
+
+
+def refuse_outputs_that_are_inputs(inputs, outputs) -> None:
+    """An output that resolves to an input (or two outputs to one file) would destroy or mix files:
+    a usage error (exit 2) before anything runs."""
+    from pathlib import Path
+
+    seen: dict[Path, str] = {}
+    for role, path in [*(("input", p) for p in inputs if p), *(("output", p) for p in outputs if p)]:
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise UsageError(f"{path} is both the {seen[resolved]} and an {role}: choose another output file")
+        seen[resolved] = role

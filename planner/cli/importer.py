@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from planner.scenario import load_scenario
     from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
 
+    from planner.cli.args import refuse_outputs_that_are_inputs
+
+    refuse_outputs_that_are_inputs([args.instance], [args.output])
     instance = read_orlib_cflp(args.instance, capacity=args.capacity)
     write_text_atomic(args.output, dump_yaml(cflp_scenario(instance)))
     scenario = load_scenario(args.output)  # the same checks as any scenario

@@ -26,6 +26,17 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path: Path) -> None:
+    """A chart written whole or not at all (a temporary file renamed over the old one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fig.savefig(tmp, format="png")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _phase_labels(plan: Plan) -> list[str]:
     return [f"{p.id}\n{p.online_date}" for p in plan.phases]
 
@@ -54,7 +65,7 @@ def chart_capacity(plan: Plan, path: Path) -> None:
     ax.legend(loc="upper left", fontsize=7, ncol=2, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -78,7 +89,7 @@ def chart_spend(plan: Plan, path: Path) -> None:
     ax.legend(loc="upper left", frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -107,7 +118,7 @@ def chart_map(plan: Plan, path: Path) -> None:
     ax.set_title("Campuses (size: IT MW at the last phase; colour: first phase)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -131,7 +142,7 @@ def chart_timeline(plan: Plan, path: Path) -> None:
     ax.set_title("Timeline: campus opens (|), power blocks added (dot size: MW)")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
