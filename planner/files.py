@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -118,11 +119,15 @@ def read_yaml(path: str | os.PathLike) -> Any:
     try:
         if p.is_dir():
             raise InputError([Problem(name, "", "is a directory, expected a YAML file")])
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError([Problem(name, "", f"is {size:,} bytes; expected a YAML file under "
+        if not stat.S_ISREG(p.stat().st_mode):  # a FIFO would hang the read, /dev/zero never end it
+            raise InputError([Problem(name, "", "is not a regular file (a pipe, device or socket); expected a "
+                                                "YAML file")])
+        with open(p, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # capped: the size can change between stat and read
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError([Problem(name, "", f"is over {MAX_FILE_BYTES // 2**20} MiB; expected a YAML file under "
                                                 f"{MAX_FILE_BYTES // 2**20} MiB")])
-        text = p.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise InputError([Problem(name, "", "no such file")]) from None
     except PermissionError:

@@ -248,3 +248,17 @@ def test_import_refuses_to_overwrite_its_instance(tmp_path, capsys):
     before = instance.read_bytes()
     assert main(["import", "orlib-cflp", str(instance), "-o", str(instance)]) == 2
     assert "is both the input and an output" in capsys.readouterr().err and instance.read_bytes() == before
+
+
+@pytest.mark.parametrize("special", ["fifo", "device"])
+def test_special_files_are_refused_not_read(special, tmp_path, capsys):
+    """A FIFO would hang the read and /dev/zero never ends it: neither is a regular file."""
+    import os
+
+    if special == "fifo":
+        path = tmp_path / "scenario.yaml"
+        os.mkfifo(path)
+    else:
+        path = "/dev/zero"
+    assert main(["-q", "validate", str(path)]) == 2
+    assert "is not a regular file" in capsys.readouterr().err

@@ -26,11 +26,10 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planner.cli.args import refuse_outputs_that_are_inputs
     from planner.files import dump_yaml, write_text_atomic
     from planner.scenario import load_scenario
     from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
-
-    from planner.cli.args import refuse_outputs_that_are_inputs
 
     refuse_outputs_that_are_inputs([args.instance], [args.output])
     instance = read_orlib_cflp(args.instance, capacity=args.capacity)

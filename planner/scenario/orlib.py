@@ -25,11 +25,23 @@ class CflpInstance:
     costs: tuple[tuple[float, ...], ...]  # costs[j][i]: serve all of customer j from facility i
 
 
+MAX_INSTANCE_BYTES = 64 * 1024 * 1024  # capa-c are ~6 MiB
+
+
 def read_orlib_cflp(path: str | Path, capacity: float | None = None) -> CflpInstance:
     """Parse an instance; `capacity` replaces the word `capacity` of capa/capb/capc."""
     name = str(path)
     try:
-        tokens = Path(path).read_text(encoding="ascii").split()
+        import stat
+
+        if not stat.S_ISREG(Path(path).stat().st_mode):  # a FIFO would hang the read, /dev/zero never end it
+            raise InputError([Problem(name, "", "is not a regular file; expected an OR-Library text file")])
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INSTANCE_BYTES + 1)
+        if len(data) > MAX_INSTANCE_BYTES:
+            raise InputError([Problem(name, "", f"is over {MAX_INSTANCE_BYTES // 2**20} MiB; OR-Library instances "
+                                                "are a few MiB at most")])
+        tokens = data.decode("ascii").split()
     except (OSError, UnicodeDecodeError) as err:
         raise InputError([Problem(name, "", f"cannot be read as an OR-Library text file ({err})")]) from None
     position = 0
