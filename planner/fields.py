@@ -115,6 +115,8 @@ def parse_date(value: Any) -> date | None:
     if len(parts) != 2 or not parts[0].isdigit() or len(parts[0]) != 4:
         return None
     year, period = int(parts[0]), parts[1].upper()
+    if not 1 <= year <= 9998:  # date() takes years 1-9999; a month label needs the next month too
+        return None
     if period in _PERIOD_END:
         month, day = _PERIOD_END[period]
         return date(year, month, day)

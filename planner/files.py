@@ -83,6 +83,9 @@ def _expanded_size(doc: Any) -> int:
     open_ids: set[int] = set()
 
     def size(value: Any, depth: int) -> int:
+        if isinstance(value, (bytes, set, frozenset)):  # !!binary, !!set: YAML types no gwplan field takes
+            raise ExpansionError(f"it holds a {'!!binary' if isinstance(value, bytes) else '!!set'} value; "
+                                 "expected plain text, numbers, lists and mappings")
         if not isinstance(value, (dict, list)):
             return 1
         key = id(value)
@@ -146,6 +149,8 @@ def read_yaml(path: str | os.PathLike) -> Any:
         raise InputError([Problem(name, "", f"is refused: {err}")]) from None
     except (yaml.YAMLError, RecursionError) as err:
         raise InputError([Problem(name, "", f"is not valid YAML ({type(err).__name__})")]) from None
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits, which Python will not convert
+        raise InputError([Problem(name, "", f"holds a value that cannot be read ({str(err).split(';')[0]})")]) from None
 
 
 def canonical_sha256(doc: Any) -> str:

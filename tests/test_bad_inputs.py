@@ -61,6 +61,13 @@ BAD_SCENARIOS = {
     "unknown-serving-site.yaml": "demand_regions[0].serve_cost_usd_per_year.atlantis: unknown site",
     "unknown-demand-phase.yaml": "demand_regions[0].from_phase: unknown phase '7'",
     "unknown-switch.yaml": "switch: unknown switch 'q9999'",
+    "date-year-zero.yaml": "phases[0].online_date: expected a date",
+    "date-year-9999.yaml": "phases[0].online_date: expected a date",
+    "binary-value.yaml": "it holds a !!binary value",
+    "set-value.yaml": "it holds a !!set value",
+    "integer-5000-digits.yaml": "holds a value that cannot be read (Exceeds the limit (4300 digits)",
+    "extends-nul.yaml": "extends: expected a file path",
+    "gpus-per-node-not-divisor.yaml": "gpus_per_node: expected a divisor of gpus_per_rack (72), got 5",
     "phase-id-escapes.yaml": "phases[0].id: expected an id of letters, digits, '.', '_' and '-'",
     "site-id-control-character.yaml": "sites[2].id: expected an id of letters, digits",
     "bad-port-template.yaml": "port_names: expected a port-name template using {n}, {cage}, {lane}",
@@ -262,3 +269,9 @@ def test_special_files_are_refused_not_read(special, tmp_path, capsys):
         path = "/dev/zero"
     assert main(["-q", "validate", str(path)]) == 2
     assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_a_malformed_dask_scheduler_is_named_before_anything_runs(capsys):
+    assert main(["-q", "sweep", str(CORPUS / "scenarios" / "_base.yaml"), "--executor", "dask", "--scheduler",
+                 "not-an-address"]) == 2
+    assert "--scheduler: expected an address such as tcp://" in capsys.readouterr().err

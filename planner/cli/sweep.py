@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -43,15 +44,17 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planner.fields import InputError, Problem
     from planner.files import write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.sweep import SweepOptions, run_sweep, sample_rows, summarize
     from planner.scenario import load_scenario
 
     if args.samples_out and args.samples_out.suffix not in (".csv", ".parquet"):
-        from planner.fields import InputError, Problem
-
         raise InputError([Problem(str(args.samples_out), "--samples-out", "expected a .csv or .parquet file")])
+    if args.scheduler and not re.fullmatch(r"(tcp|tls|ucx|ws|wss)://[^\s:/]+:\d{1,5}", args.scheduler):
+        raise InputError([Problem("gwplan sweep", "--scheduler", f"expected an address such as tcp://10.0.0.5:8786, "
+                                                                 f"got {args.scheduler!r}")])
     scenario = load_scenario(args.scenario)
     sweep = SweepOptions(samples=args.samples, seed=args.seed, grid_delay_probability=args.grid_delay,
                          price_spread=args.price_spread, capex_spread=args.capex_spread)

@@ -67,7 +67,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     base_name = doc.get("extends")
     if base_name is None:
         return doc
-    if not isinstance(base_name, str) or not base_name.strip():
+    if not isinstance(base_name, str) or not base_name.strip() or "\0" in base_name:
         raise InputError([Problem(str(path), "extends", f"expected a file path, got {describe(base_name)}")])
     base_path = (path.parent / base_name).resolve()
     if base_path in chain or base_path == path.resolve():

@@ -78,6 +78,12 @@ def read_platform(f: Fields) -> Platform:
         scale_out_gbps_per_gpu=f.number("scale_out_gbps_per_gpu", gt=0),
         scale_out_nics_per_gpu=f.integer("scale_out_nics_per_gpu", ge=1), switch=f.identifier("switch"),
         su_racks=f.integer("su_racks", ge=1) if f.has("su_racks") else None)
+    per_node = platform.gpus_per_node
+    if per_node and platform.gpus_per_rack and platform.gpus_per_rack % per_node:  # trays hold whole GPUs
+        f.problem(f.at("gpus_per_node"), f"expected a divisor of gpus_per_rack ({platform.gpus_per_rack}), got {per_node}")
+    elif per_node and platform.nvlink_domain_gpus and platform.nvlink_domain_gpus % per_node:
+        f.problem(f.at("gpus_per_node"), f"expected a divisor of nvlink_domain_gpus ({platform.nvlink_domain_gpus}), "
+                                   f"got {per_node}")
     f.done()
     return platform
 
