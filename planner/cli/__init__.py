@@ -8,6 +8,7 @@ and `gwplan validate` load none of them.
 
 Exit codes: 0 success (a plan, optimal or feasible at a limit and marked so); 2 bad input;
 3 infeasible (no plan meets every constraint); 4 no plan found before a limit, or a solver failure;
+5 `gwplan sync` wrote its records but found records changed by hand (drift, left alone);
 130 interrupted; 70 an internal error.
 """
 
@@ -35,6 +36,7 @@ examples:
   NAUTOBOT_TOKEN=... gwplan sync out/plan.yaml --phase 1 --nautobot http://127.0.0.1:8080 --dry-run
 
 exit codes: 0 ok, 2 bad input, 3 infeasible, 4 no plan within the limits (or a solver failure),
+  5 sync wrote its records but found records changed by hand in Nautobot (drift, left alone),
   130 interrupted (Ctrl-C / SIGTERM; optimize keeps the previous plan, and with cp-sat or scip writes
   PLAN.interrupted.yaml), 70 internal error (GWPLAN_TRACEBACK=1 shows the traceback)
 """

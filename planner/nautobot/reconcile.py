@@ -32,7 +32,6 @@ FINGERPRINT = "gwplan_fingerprint"
 MANAGED_TYPES = ["dcim.location", "dcim.powerpanel", "dcim.powerfeed", "dcim.rack", "dcim.device", "dcim.cable",
                  "nautobot_nvdatamodels.nvlinkdomain"]
 STATUS_TYPES = [t for t in MANAGED_TYPES if t != "dcim.powerpanel"]  # power panels have no status
-KINDS = ("locations", "power_panels", "power_feeds", "racks", "devices", "cables", "nvlink_domains")
 ENDPOINT = {"locations": "dcim/locations", "power_panels": "dcim/power-panels", "power_feeds": "dcim/power-feeds",
             "racks": "dcim/racks", "devices": "dcim/devices", "cables": "dcim/cables",
             "nvlink_domains": "plugins/nvdatamodels/nvlink-domains"}
