@@ -275,3 +275,16 @@ def test_a_malformed_dask_scheduler_is_named_before_anything_runs(capsys):
     assert main(["-q", "sweep", str(CORPUS / "scenarios" / "_base.yaml"), "--executor", "dask", "--scheduler",
                  "not-an-address"]) == 2
     assert "--scheduler: expected an address such as tcp://" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where, message", [
+    ("{d}", "is a directory; expected a file path"),
+    ("{d}/afile/p.yaml", "afile is a file, not a directory"),
+    ("/proc/p.yaml", "cannot write in /proc"),
+])
+def test_an_unusable_output_path_is_named_before_the_solve(where, message, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    target = where.format(d=tmp_path)
+    assert main(["-q", "optimize", str(CORPUS / "scenarios" / "_base.yaml"), "-o", target]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "internal error" not in err

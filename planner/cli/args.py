@@ -113,3 +113,29 @@ def refuse_outputs_that_are_inputs(inputs, outputs) -> None:
         if resolved in seen:
             raise UsageError(f"{path} is both the {seen[resolved]} and an {role}: choose another output file")
         seen[resolved] = role
+
+
+def check_writable(*paths) -> None:
+    """Each output file can be written: not a directory, under a directory (not a file) where a file can be
+    created. Checked before long work (a solve), so that a bad -o costs seconds, not the solve."""
+    import tempfile
+    from pathlib import Path
+
+    for path in paths:
+        if path is None:
+            continue
+        path = Path(path)
+        if path.is_dir():
+            raise UsageError(f"{path} is a directory; expected a file path")
+        parent = path.parent
+        ancestor = parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise UsageError(f"{path}: {ancestor} is a file, not a directory")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=parent, prefix=".gwplan-probe-"):
+                pass
+        except OSError as err:
+            raise UsageError(f"{path}: cannot write in {parent} ({err.strerror or err})") from None
