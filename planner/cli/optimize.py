@@ -58,10 +58,11 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")
     p.add_argument("--start", choices=STARTS, default=defaults.start,
-                   help="restricted: first solve the model on a screened subset of sites and start the full solve "
-                        "from its plan; lp-bound: that plan, its gap proven against the full model's LP relaxation (no "
-                        f"branch and bound); none; auto (default, HiGHS): restricted from {AUTO_START_MIN_SITES} "
-                        f"candidate sites, lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
+                   help="restricted: first solve the model on a screened subset of sites, prove its plan against the "
+                        "full model's LP relaxation (solved by pricing sites in), and branch from that plan only when "
+                        "the gap asked for is not yet proven; lp-bound: that plan and that bound, no branch and bound; "
+                        f"none; auto (default, HiGHS): restricted from {AUTO_START_MIN_SITES} candidate sites, "
+                        f"lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
     p.add_argument("--non-deterministic", action="store_true",
                    help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
     p.add_argument("--json", action="store_true",

@@ -42,7 +42,7 @@ def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: 
         uses = {}
         for i, site in enumerate(scenario.sites):
             if (i, last) in rm.it_total:
-                flag = b.binary(name=f"uses[{site.id}]")
+                flag = b.binary(name=f"uses[{site.id}]", site=i)
                 b.ge(rm.it_total[i, last] - USED_MW * flag, 0.0)
                 b.le(rm.it_total[i, last] - max_it_mw(site) * flag, 0.0)
                 uses[site.id] = flag

@@ -71,10 +71,13 @@ def add_funding_constraints(rm: RolloutModel) -> None:
     carry = s_.economics.carry_over_unspent_funding
     unspent = None  # with carry-over: what is left of the funds released so far (a variable per phase keeps
     # each row to its own window's payments; running sums of the payments would repeat them in every row)
+    released = 0.0  # funds released so far: more can never be left over (a finite bound keeps the
+    # Lagrangean bound of planner.optimize.pricing finite whatever the multipliers)
     for phase, terms in zip(s_.phases, spend):
         available = phase.funding_usd / USD_SCALE + (unspent if unspent is not None else 0.0)
+        released += phase.funding_usd / USD_SCALE
         if carry:
-            unspent = rm.builder.var(0.0, name=f"unspent[{phase.id}]")
+            unspent = rm.builder.var(0.0, released, name=f"unspent[{phase.id}]")
             rm.builder.le(lin_sum(terms) + unspent - available, 0.0, name=f"funding[{phase.id}]")
         else:
             rm.builder.le(lin_sum(terms) - available, 0.0, name=f"funding[{phase.id}]")
@@ -120,7 +123,7 @@ def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
         previous = {(c.site, c.phase): c.it_mw_total for c in stability.previous}
         for (i, p), it_total in rm.it_total.items():
             before = previous.get((s_.sites[i].id, s_.phases[p].id), 0.0)
-            moved = rm.builder.var(0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]")
+            moved = rm.builder.var(0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]", site=i)
             rm.builder.ge(moved - it_total, -before)
             rm.builder.ge(moved + it_total, before)
             terms.append(stability.usd_per_mw / USD_SCALE * moved)

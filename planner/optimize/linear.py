@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
@@ -71,6 +72,22 @@ def lin_sum(items: Iterable) -> Lin:
     return Lin(terms, constant)
 
 
+@dataclass(frozen=True)
+class ModelArrays:
+    """min cost . x + offset  s.t.  row_lower <= matrix x <= row_upper, lower <= x <= upper (integer where
+    `integer`); `site[j]` is the candidate site of variable j (-1: the model as a whole)."""
+
+    cost: object  # numpy arrays and a scipy.sparse CSR matrix (imported only when asked for)
+    offset: float
+    matrix: object
+    lower: object
+    upper: object
+    integer: object
+    row_lower: object
+    row_upper: object
+    site: object
+
+
 class Builder:
     """Variables, rows and an objective to minimize, collected in flat lists until `model()`."""
 
@@ -80,6 +97,7 @@ class Builder:
         self._upper: list[float] = []
         self._integer: list[bool] = []
         self._names: list[str] = []
+        self._sites: list[int] = []  # the candidate site each variable belongs to (-1: the model as a whole)
         self._row_lower: list[float] = []
         self._row_upper: list[float] = []
         self._row_names: list[str] = []
@@ -88,16 +106,19 @@ class Builder:
         self._coefficients: list[float] = []
         self.objective = Lin()
 
-    def var(self, lb: float = 0.0, ub: float = INF, integer: bool = False, name: str = "") -> Lin:
+    def var(self, lb: float = 0.0, ub: float = INF, integer: bool = False, name: str = "", site: int = -1) -> Lin:
+        """A new variable; `site` is the index of the candidate site it describes (-1: none, e.g. a phase's
+        unspent funding). Site decomposition (planner.optimize.pricing) splits the model by it."""
         j = len(self._lower)
         self._lower.append(lb)
         self._upper.append(ub)
         self._integer.append(integer)
         self._names.append(name)
+        self._sites.append(site)
         return Lin({j: 1.0})
 
-    def binary(self, name: str = "") -> Lin:
-        return self.var(0.0, 1.0, True, name)
+    def binary(self, name: str = "", site: int = -1) -> Lin:
+        return self.var(0.0, 1.0, True, name, site)
 
     def row(self, expr: Lin | float, lb: float = -INF, ub: float = INF, name: str = "") -> int:
         """lb <= expr <= ub (the expression's constant moves to the bounds); returns the row's id."""
@@ -129,9 +150,31 @@ class Builder:
         return self._names
 
     @property
+    def sites(self) -> list[int]:
+        """The candidate site of each variable by id (-1: the model as a whole)."""
+        return self._sites
+
+    @property
     def size(self) -> dict[str, int]:
         return {"variables": len(self._lower), "integer_variables": sum(self._integer),
                 "constraints": len(self._row_lower)}
+
+    def arrays(self) -> ModelArrays:
+        """The model as arrays (numpy and a scipy sparse matrix), for methods that work on the matrix itself."""
+        import numpy as np
+        import scipy.sparse as sparse
+
+        terms = sorted((j, c) for j, c in self.objective.terms.items() if c != 0.0)
+        n, m = len(self._lower), len(self._row_lower)
+        cost = np.zeros(n)
+        if terms:
+            ids, values = zip(*terms)
+            cost[list(ids)] = values
+        matrix = sparse.csr_matrix((self._coefficients, (self._row_ids, self._column_ids)), shape=(m, n))
+        return ModelArrays(cost=cost, offset=self.objective.constant, matrix=matrix, lower=np.array(self._lower),
+                           upper=np.array(self._upper), integer=np.array(self._integer, dtype=bool),
+                           row_lower=np.array(self._row_lower), row_upper=np.array(self._row_upper),
+                           site=np.array(self._sites, dtype=np.int64))
 
     def model(self, relax: bool = False) -> mathopt.Model:
         """The MathOpt model (minimizing the objective), loaded from one ModelProto; with `relax`, its LP

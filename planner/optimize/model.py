@@ -174,12 +174,12 @@ def add_site_variables(rm: RolloutModel) -> None:
         block_phases = [set(reachable_phases(s_, site.block_lead_time_months(b))) for b in site.power_blocks]
         for p in phases:
             tag = f"{site.id},{s_.phases[p].id}"
-            rm.opened[i, p] = b.binary(name=f"opened[{tag}]")
+            rm.opened[i, p] = b.binary(name=f"opened[{tag}]", site=i)
             for k, block in enumerate(site.power_blocks):
                 top = math.floor(cap / block.it_mw + 1e-9) if p in block_phases[k] else 0  # block lead time
-                rm.blocks_total[i, k, p] = b.var(0.0, float(top), True, name=f"blocks_total[{tag},{k}]")
+                rm.blocks_total[i, k, p] = b.var(0.0, float(top), True, name=f"blocks_total[{tag},{k}]", site=i)
                 rm.blocks[i, k, p] = _added(rm.blocks_total, (i, k, p), (i, k, p - 1))
-            rm.it_total[i, p] = b.var(0.0, cap, name=f"it_total[{tag}]")
+            rm.it_total[i, p] = b.var(0.0, cap, name=f"it_total[{tag}]", site=i)
             rm.it[i, p] = _added(rm.it_total, (i, p), (i, p - 1))
             if p > phases[0]:  # grows: nothing is closed or removed
                 b.ge(rm.opening(i, p), 0.0, name=f"grows_open[{tag}]")
@@ -313,7 +313,7 @@ def add_diversity_constraints(rm: RolloutModel) -> None:
             counted = []
             for i, site in enumerate(s_.sites):
                 if (i, p) in rm.it:
-                    add = b.binary(name=f"adds[{site.id},{phase.id}]")
+                    add = b.binary(name=f"adds[{site.id},{phase.id}]", site=i)
                     b.ge(rm.it[i, p] - c.diversity_min_it_mw * add, 0.0, name=f"min_sites_counts[{site.id},{phase.id}]")
                     counted.append(add)
             b.ge(lin_sum(counted), c.min_sites_per_phase, name=f"min_sites[{phase.id}]")
@@ -374,7 +374,7 @@ def add_training_latency_constraints(rm: RolloutModel) -> None:
         builds = {}
         for i, site in enumerate(s_.sites):
             if (i, p) in rm.it:
-                flag = rm.builder.binary(name=f"builds[{site.id},{phase.id}]")
+                flag = rm.builder.binary(name=f"builds[{site.id},{phase.id}]", site=i)
                 rm.builder.le(rm.it[i, p] - max_it_mw(site) * flag, 0.0, name=f"builds_flag[{site.id},{phase.id}]")
                 builds[i] = flag
         for i in builds:
@@ -404,7 +404,7 @@ def add_demand_constraints(rm: RolloutModel) -> None:
             for site_id, _ in region.serve_cost_usd_per_year:
                 i = site_index[site_id]
                 if rm.eligible[i] and rm.eligible[i][0] <= p:
-                    x = b.var(0.0, 1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]")
+                    x = b.var(0.0, 1.0, name=f"serve[{region.id},{site_id},{s_.phases[p].id}]", site=i)
                     if strong:
                         b.le(x - series[i][0][p], 0.0, name=f"serve_open[{region.id},{site_id},{s_.phases[p].id}]")
                     rm.serve[r, i, p] = x

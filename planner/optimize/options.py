@@ -30,6 +30,7 @@ class SolveOptions:
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
     seed: int = 0
     deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
-    start: str = "auto"  # restricted: solve a screened subset of sites first and start from its plan;
+    start: str = "auto"  # restricted: solve a screened subset of sites first, prove its plan against the LP
+    #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
     #   auto: with HiGHS, restricted from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES

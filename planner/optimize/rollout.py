@@ -11,11 +11,14 @@ from ortools.util.python.solve_interrupter import SolveInterrupter
 from planner.optimize.extract import extract_plan
 from planner.optimize.model import build_model
 from planner.optimize.options import AUTO_LP_BOUND_MIN_SITES, AUTO_START_MIN_SITES, SolveOptions
+from planner.optimize.pricing import PricedBound, lp_bound
 from planner.optimize.replan import Commitment, Stability
 from planner.optimize.result import Outcome, SolveResult, SolveStatus, relative_gap
 from planner.optimize.solve import solve
 from planner.optimize.start import StartInfo, restricted_start
 from planner.scenario.types import Scenario
+
+PRICING_SHARE = 0.25  # of the time left after the start, what pricing the LP bound may use before branching
 
 
 def plan_rollout(scenario: Scenario, options: SolveOptions,
@@ -32,24 +35,30 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     rm = build_model(scenario, commitments, stability)
     model = rm.model  # loaded into MathOpt here, so that build_s covers it
     build_s = time.perf_counter() - started
-    hint, method, solve_options = None, "branch and bound on the full model", options
+    hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     mode = start_mode(scenario, options)
     if mode != "none":
         values, info = restricted_start(scenario, options, commitments, stability, on_log, interrupter)
+        method = describe_start(info)
+        left_s = options.time_limit_s - info.wall_s
         if values:
             hint = [values.get(name, 0.0) for name in rm.builder.names]
-        method = describe_start(info)
-        solve_options = dataclasses.replace(options, time_limit_s=max(1.0, options.time_limit_s - info.wall_s))
-        if mode == "lp-bound" and hint is not None:
-            method = (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} sites screened "
-                      f"by estimated cost, {info.status}, {info.wall_s:.1f} s); bound from the LP relaxation of the "
-                      "full model (no branch and bound)")
-            result = lp_bounded(rm, hint, solve_options, on_log, interrupter, info.wall_s)
-            started = time.perf_counter()
-            plan = extract_plan(rm, result, options, method)
-            return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
-                           model_size=rm.size)
+            budget_s = left_s if mode == "lp-bound" else left_s * PRICING_SHARE
+            priced = priced_bound(rm, info, budget_s, on_log, interrupter)
+            left_s -= priced.wall_s
+            result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
+            if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:
+                method = (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} sites "
+                          f"screened by estimated cost, {info.status}, {info.wall_s:.1f} s); bound from the "
+                          f"{priced.describe()}; no branch and bound")
+                started = time.perf_counter()
+                plan = extract_plan(rm, result, options, method)
+                return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
+                               model_size=rm.size)
+        solve_options = dataclasses.replace(options, time_limit_s=max(1.0, left_s))
     result = solve(model, solve_options, on_log, interrupter, hint=hint)
+    if priced is not None:
+        result = stronger_bound(result, priced, options)
     started = time.perf_counter()
     plan = extract_plan(rm, result, options, method) if result.status.has_plan else None
     extract_s = time.perf_counter() - started
@@ -67,17 +76,37 @@ def start_mode(scenario: Scenario, options: SolveOptions) -> str:
     return "lp-bound" if len(scenario.sites) >= AUTO_LP_BOUND_MIN_SITES else "restricted"
 
 
-def lp_bounded(rm, hint: list[float], options: SolveOptions, on_log, interrupter, start_s: float) -> SolveResult:
-    """The restricted plan as the result, its gap proven against the LP relaxation of the full model (no
-    bound, and the plan marked feasible, when the LP does not finish within the time left)."""
-    objective = rm.builder.objective.value(hint)
-    lp = solve(rm.builder.model(relax=True), options, on_log, interrupter, interior_point=True)
-    bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
+def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:
+    """The full model's LP bound by pricing sites in, starting from the sites the restricted model held."""
+    index = {site.id: i for i, site in enumerate(rm.scenario.sites)}
+    return lp_bound(rm, {index[sid] for sid in info.kept}, budget_s, on_log, interrupter)
+
+
+def bounded_by_pricing(objective: float, hint: list[float], priced: PricedBound, options: SolveOptions,
+                       start_s: float) -> SolveResult:
+    """The restricted plan as the result, its gap proven against the priced LP bound (no bound, and the plan
+    marked feasible, when pricing proved none)."""
+    bound = priced.bound
     gap = relative_gap(objective, bound) if bound is not None else None
     status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
-    detail = (f"restricted plan; LP relaxation of the full model: {lp.status.value} ({lp.detail})")
-    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=start_s + lp.wall_s,
-                       solver=options.solver, detail=detail, values=hint)
+    detail = f"restricted plan; {priced.describe()}: {priced.status}"
+    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
+                       wall_s=start_s + priced.wall_s, solver=options.solver, detail=detail, values=hint)
+
+
+def stronger_bound(result: SolveResult, priced: PricedBound, options: SolveOptions) -> SolveResult:
+    """Branch and bound's result with the priced LP bound where that is the stronger one (e.g. a search
+    stopped before its root finished); both are proven, so the larger holds."""
+    if priced.bound is None or result.objective is None:
+        return result
+    if result.best_bound is not None and result.best_bound >= priced.bound:
+        return result
+    gap = relative_gap(result.objective, priced.bound)
+    status = result.status
+    if status == SolveStatus.FEASIBLE and gap <= options.relative_gap:
+        status = SolveStatus.OPTIMAL
+    return dataclasses.replace(result, best_bound=priced.bound, gap=gap, status=status,
+                               detail=f"{result.detail}; bound from the {priced.describe()}")
 
 
 def describe_start(info: StartInfo) -> str:

@@ -8,8 +8,9 @@ shares and counts), the cheapest sites that serve each demand region, and the re
 `restricted_start` solves the model with every other site forbidden (a few hundred variables instead
 of tens of thousands) and returns its plan's variable values for the full model (sites outside the
 subset at zero: unused sites satisfy every constraint), which the solver then takes as a starting
-solution (a MathOpt solution hint). The full solve's bound and gap are the solver's own: the start only
-helps it find good plans sooner; it proves nothing. If the restricted model is infeasible (the subset is
+solution (a MathOpt solution hint). The start itself proves nothing: `planner.optimize.rollout` proves its
+plan against the full model's LP relaxation (`planner.optimize.pricing`, from the sites kept here) and
+branches only when that bound is not close enough. If the restricted model is infeasible (the subset is
 too small for some rule), the subset grows (twice the cover, twice per region, ...) until it has a plan;
 one that would hold every site means no start.
 """
@@ -48,6 +49,7 @@ class StartInfo:
     objective: float | None  # of the restricted plan, in the model's units (None: no start found)
     status: str
     wall_s: float
+    kept: tuple[str, ...] = ()  # the ids of the sites the restricted model held (its plan uses some of them)
 
 
 def site_cost_usd_per_it_mw(scenario: Scenario, site: Site, p: int) -> float:
@@ -123,7 +125,7 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
             names = rm.builder.names
             values = {names[j]: v for j, v in enumerate(result.values) if v != 0.0 and names[j]}
             return values, StartInfo(len(kept), len(scenario.sites), result.objective, result.status.value,
-                                     time.perf_counter() - started)
+                                     time.perf_counter() - started, tuple(sorted(kept)))
         if result.status.value != "infeasible":
             return {}, StartInfo(len(kept), len(scenario.sites), None, result.status.value,
                                  time.perf_counter() - started)

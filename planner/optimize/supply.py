@@ -35,14 +35,15 @@ def add_supply_variables(rm) -> None:
         for k, upgrade in enumerate(site.grid_upgrades):
             reach = [p for p in reachable_phases(s_, upgrade.lead_time_months) if p in phases]
             for n, p in enumerate(reach):
-                rm.upgrades[i, k, p] = b.binary(name=f"upgrade[{site.id},{k},{s_.phases[p].id}]")
+                rm.upgrades[i, k, p] = b.binary(name=f"upgrade[{site.id},{k},{s_.phases[p].id}]", site=i)
                 if n:
                     b.ge(rm.upgrades[i, k, p] - rm.upgrades[i, k, reach[n - 1]], 0.0,
                          name=f"grows_upgrade[{site.id},{k},{s_.phases[p].id}]")
         for k, option in enumerate(site.onsite_power):
             reach = [p for p in reachable_phases(s_, option.lead_time_months) if p in phases]
             for n, p in enumerate(reach):
-                rm.onsite[i, k, p] = b.var(0.0, option.max_mw, name=f"onsite[{site.id},{option.id},{s_.phases[p].id}]")
+                rm.onsite[i, k, p] = b.var(0.0, option.max_mw, site=i,
+                                            name=f"onsite[{site.id},{option.id},{s_.phases[p].id}]")
                 if n:
                     b.ge(rm.onsite[i, k, p] - rm.onsite[i, k, reach[n - 1]], 0.0,
                          name=f"grows_onsite[{site.id},{option.id},{s_.phases[p].id}]")
@@ -106,7 +107,7 @@ def add_energy_dispatch(rm) -> None:
         sources = {}
         for k, option in enumerate(site.onsite_power):
             if option.supplies_energy and (i, k, p) in rm.onsite:
-                sources[k] = e = b.var(0.0, name=f"energy[{tag},{option.id}]")
+                sources[k] = e = b.var(0.0, name=f"energy[{tag},{option.id}]", site=i)
                 b.le(e - rm.onsite[i, k, p], 0.0, name=f"energy_within_capacity[{tag},{k}]")
         rm.energy[i, p] = sources
         grid = grid_energy_mw(rm, i, p)
