@@ -52,7 +52,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
-    parser.add_argument("--starts", nargs="+", default=["none", "auto"], choices=["none", "auto", "restricted", "lp-bound"])
+    parser.add_argument("--starts", nargs="+", default=["none", "auto"],
+                        choices=["none", "auto", "restricted", "lp-bound"])
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
