@@ -88,7 +88,6 @@ def test_coastline_data_put_known_places_on_land_and_at_sea():
 
 def test_the_map_is_zoomed_to_the_campuses_over_land_and_sea(tmp_path):
     import matplotlib.image
-    import numpy as np
 
     from planner.report.html import chart_map, map_box
 
@@ -99,3 +98,75 @@ def test_the_map_is_zoomed_to_the_campuses_over_land_and_sea(tmp_path):
     pixels = (matplotlib.image.imread(tmp_path / "map.png")[:, :, :3] * 255).round().astype(int)
     colours = {tuple(p) for p in pixels.reshape(-1, 3)[::7]}
     assert (0xdb, 0xe9, 0xf6) in colours and (0xf2, 0xef, 0xe6) in colours  # sea and land are drawn
+
+
+def sweep_doc(plan, **changes) -> dict:
+    """A sweep result as `gwplan sweep -o` writes it, with figures chosen here (so the page can be checked)."""
+    doc = {"scenario": plan.provenance.scenario_name, "scenario_sha256": plan.provenance.scenario_sha256, "seed": 7,
+           "samples": 40, "solved": 36, "infeasible": 4, "short": 3,
+           "npv_usd": {"p10": 441.25e9, "p50": 447.5e9, "p90": 455.75e9, "over_samples": 36},
+           "shortfall_mw": {"p10": 0.0, "p50": 0.0, "p90": 125.0, "over_samples": 36},
+           "frequency": {"1": {"tx-abilene": 1.0, "az-mesa": 0.25}}, "recommended": {"1": ["tx-abilene"]}}
+    doc.update(changes)
+    return doc
+
+
+def test_a_sweep_result_adds_its_risk_figures_and_campus_frequencies(tmp_path, capsys):
+    import json
+
+    from planner.report.html import RISK_CHART
+
+    plan = load_plan(PLAN)
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps(sweep_doc(plan)))
+    assert main(["report", str(PLAN), "--sweep", str(sweep), "-o", str(tmp_path / "r")]) == 0
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "Risk (sweep of 40 samples, seed 7)" in page
+    assert "36 samples solved, 4 had no plan, 3 left some requirement" in page
+    assert "<td>441.25</td><td>447.50</td>\n<td>455.75</td>" in page  # P10/P50/P90 of cost, $B
+    assert "<td>0</td><td>0</td>\n<td>125</td>" in page  # of shortfall, MW
+    assert f'alt="{RISK_CHART.removesuffix(".png")}"' in page and (tmp_path / "r" / RISK_CHART).stat().st_size > 10_000
+    assert "Note:" not in page  # the same scenario, same version
+
+
+def test_a_sweep_of_another_scenario_or_a_broken_one_is_refused_by_field(tmp_path, capsys):
+    import json
+
+    plan = load_plan(PLAN)
+    cases = {
+        "other": (sweep_doc(plan, scenario="another"), "scenario: is a sweep of 'another'"),
+        "share": (sweep_doc(plan, frequency={"1": {"tx-abilene": 1.5}}), "frequency.1.tx-abilene: expected a share"),
+        "count": (sweep_doc(plan, solved=-1), "solved: expected a whole number >= 0"),
+        "p50": (sweep_doc(plan, npv_usd={"p10": 1.0, "p50": "x", "p90": 2.0}), "npv_usd.p50: expected a number"),
+        "plan": ({"phases": []}, "expected the JSON summary that gwplan sweep -o writes"),
+    }
+    for name, (doc, message) in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        assert main(["report", str(PLAN), "--sweep", str(path), "-o", str(tmp_path / name)]) == 2, name
+        err = capsys.readouterr().err
+        assert message in err and str(path) in err and "Traceback" not in err, (name, err)
+        assert not (tmp_path / name / "index.html").exists()
+
+
+def test_a_sweep_of_another_version_of_the_scenario_is_shown_with_a_warning(tmp_path):
+    import json
+
+    plan = load_plan(PLAN)
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps(sweep_doc(plan, scenario_sha256="0" * 64, solved=0,
+                                          npv_usd={"p10": None, "p50": None, "p90": None})))
+    assert main(["report", str(PLAN), "--sweep", str(sweep), "-o", str(tmp_path / "r")]) == 0
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "another version of the scenario" in page
+    assert "<td>-</td><td>-</td>\n<td>-</td>" in page  # no solved sample: no percentile, not NaN
+
+
+def test_sweep_json_has_no_nan_when_nothing_solved():
+    import json
+
+    from planner.optimize.sweep import summarize
+
+    document = summarize([]).as_json()
+    text = json.dumps(document, allow_nan=False)  # raises on NaN
+    assert json.loads(text)["npv_usd"]["p50"] is None

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(results)
     if args.samples_out:
         write_samples(args.samples_out, sample_rows(scenario, sweep, results))
-    document = {"scenario": scenario.name, "seed": args.seed, **summary.as_json()}
+    document = {"scenario": scenario.name, "scenario_sha256": scenario.sha256, "seed": args.seed, **summary.as_json()}
     if args.output:
         write_text_atomic(args.output, json.dumps(document, indent=1))
     if args.json:

@@ -13,6 +13,7 @@ recommendation: the sites that build in a phase in at least half of the samples.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -169,12 +170,17 @@ class SweepSummary:
     shortfall_mw_p90: float = 0.0
 
     def as_json(self) -> dict:
-        """Plain data for `gwplan sweep --json` and its -o file."""
+        """Plain data for `gwplan sweep --json` and its -o file (a percentile over no solved sample is null:
+        JSON has no NaN)."""
+        def number(v: float) -> float | None:
+            return None if math.isnan(v) else v
+
         return {"samples": self.samples, "solved": self.solved, "infeasible": self.infeasible, "short": self.short,
-                "npv_usd": {"p10": self.npv_usd_p10, "p50": self.npv_usd_p50, "p90": self.npv_usd_p90,
+                "npv_usd": {"p10": number(self.npv_usd_p10), "p50": number(self.npv_usd_p50),
+                            "p90": number(self.npv_usd_p90),
                             "over_samples": self.solved},
-                "shortfall_mw": {"p10": self.shortfall_mw_p10, "p50": self.shortfall_mw_p50,
-                                 "p90": self.shortfall_mw_p90, "over_samples": self.solved},
+                "shortfall_mw": {"p10": number(self.shortfall_mw_p10), "p50": number(self.shortfall_mw_p50),
+                                 "p90": number(self.shortfall_mw_p90), "over_samples": self.solved},
                 "frequency": self.frequency, "recommended": self.recommended}
 
 

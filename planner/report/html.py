@@ -17,6 +17,7 @@ from planner.plan.types import Plan
 from planner.report import coastlines
 
 CHARTS = ("capacity.png", "spend.png", "map.png", "timeline.png")
+RISK_CHART = "risk.png"  # with a sweep result: how often each campus builds
 
 
 def _pyplot():
@@ -168,8 +169,10 @@ def chart_timeline(plan: Plan, path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
-    """Charts and index.html into a directory; returns the HTML path."""
+def write_report(plan: Plan, directory: str | Path, title: str = "", risk=None, risk_warning: str | None = None
+                 ) -> Path:
+    """Charts and index.html into a directory; returns the HTML path. `risk` (planner.report.risk.SweepRisk)
+    adds the sweep's risk figures and how often each campus builds; `risk_warning` is shown beside them."""
     from planner.fabric.bom import fabric_bom
     from planner.fabric.clusters import site_fabrics
     from planner.files import write_text_atomic
@@ -180,6 +183,14 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
     chart_spend(plan, out / "spend.png")
     chart_map(plan, out / "map.png")
     chart_timeline(plan, out / "timeline.png")
+    charts_written = list(CHARTS)
+    risk_html = ""
+    if risk is not None:
+        from planner.report.risk import chart_frequency, section_html
+
+        chart_frequency(risk, plan, out / RISK_CHART)
+        charts_written.append(RISK_CHART)
+        risk_html = section_html(risk, plan, risk_warning)
     e = html.escape
     rows = []
     last = plan.phases[-1]
@@ -210,7 +221,10 @@ def write_report(plan: Plan, directory: str | Path, title: str = "") -> Path:
     # images embedded (data URIs): the page alone shows every chart when it is the only file sent; the PNG
     # files stay beside it for slides
     charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode((out / name).read_bytes()).decode()}" '
-                     f'alt="{name.removesuffix(".png")}"></figure>' for name in CHARTS)
+                     f'alt="{name.removesuffix(".png")}"></figure>' for name in charts_written if name != RISK_CHART)
+    if risk is not None:
+        risk_html += (f'<figure><img src="data:image/png;base64,{base64.b64encode((out / RISK_CHART).read_bytes()).decode()}" '
+                      f'alt="{RISK_CHART.removesuffix(".png")}"></figure>')
     heading = e(title or f"Rollout plan: {pv.scenario_name}")
     caveat = (f'<p style="border-left:4px solid #d9822b;padding:.5em 1em;background:#fdf3e7"><b>Caveat:</b> '
               f"{e(pv.caveat)}</p>\n") if pv.caveat else ""
@@ -227,7 +241,7 @@ capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}
 <table><tr><th>phase</th><th>online</th><th>campuses building</th><th>IT MW added</th><th>IT MW total</th>
 <th>GPUs added</th><th>capex $B</th><th>funding $B</th></tr>{phase_rows}</table>
 {charts}
-<h2>Capacity, power and carbon per phase</h2>
+{risk_html}<h2>Capacity, power and carbon per phase</h2>
 <p>GPUs are packages (NVIDIA's rack names count them); dies are counted too. IT MW is what the plan places;
 whole racks draw a little less. GPU systems reaching the end of their life are refreshed in kind
 ({len(plan.refreshes)} refreshes inside the horizon, ${plan.refresh_capex_usd / 1e9:,.1f}B nominal).</p>
