@@ -1,7 +1,7 @@
 """The `gwplan` command line: parse, load, call one library function, render.
 
 One module per command (`validate`, `optimize`, `fabric`, `topology`, `report`, `sweep`, `diff`, `stacks`,
-`export`, `sync`, `import`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
+`export`, `sync`, `import`, `schema`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
 thread, signal handling, spinners and the fd-1 redirect; `args` the exit codes and argument types.
 Commands import heavy libraries (OR-Tools, networkx, rich, matplotlib) inside `run`, so `gwplan --help`
 and `gwplan validate` load none of them.
@@ -18,11 +18,25 @@ import argparse
 import os
 import sys
 
-from planner.cli import diff, export, fabric, importer, optimize, report, stacks, sweep, sync, topology, validate
+from planner.cli import (
+    diff,
+    export,
+    fabric,
+    importer,
+    optimize,
+    report,
+    schema,
+    stacks,
+    sweep,
+    sync,
+    topology,
+    validate,
+)
 from planner.cli.args import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, UsageError, add_quiet
 
 COMMANDS = {"validate": validate, "optimize": optimize, "fabric": fabric, "topology": topology, "report": report,
-            "sweep": sweep, "diff": diff, "export": export, "stacks": stacks, "sync": sync, "import": importer}
+            "sweep": sweep, "diff": diff, "export": export, "stacks": stacks, "sync": sync, "import": importer,
+            "schema": schema}
 
 EPILOG = """\
 examples:
