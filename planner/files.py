@@ -29,7 +29,8 @@ _SAFE_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser w
 
 
 class SafeLoader(_SAFE_BASE):  # type: ignore[misc, valid-type]
-    """PyYAML's safe loader, reading floats as YAML 1.2 does (`5.9e6` and `1e9` are numbers, not text),
+    """PyYAML's safe loader, reading numbers as YAML 1.2 does (`5.9e6` and `1e9` are numbers, not text; `010`
+    is ten and `1:30` is text, not YAML 1.1's octal eight and base-60 ninety),
     refusing a key written twice in one mapping (PyYAML would silently keep the last), and keeping an
     impossible date such as `2026-13-45` as text for the field checks to report (PyYAML would raise)."""
 
@@ -67,6 +68,26 @@ SafeLoader.add_implicit_resolver(
                    |[-+]?\.(?:inf|Inf|INF)
                    |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
     list("-+0123456789."))
+
+
+# Integers as YAML 1.2 reads them: decimal (`010` is ten, not PyYAML's octal eight), 0x hex and 0o octal;
+# YAML 1.1's base-60 (`1:30` read as 90) is text, which the field checks then report.
+for _first in "-+0123456789":
+    SafeLoader.yaml_implicit_resolvers[_first] = [
+        r for r in SafeLoader.yaml_implicit_resolvers.get(_first, []) if r[0] != "tag:yaml.org,2002:int"]
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9][0-9_]*|0x[0-9a-fA-F][0-9a-fA-F_]*|0o[0-7][0-7_]*)$"),
+    list("-+0123456789"))
+
+
+def _construct_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node).replace("_", "")
+    if text.startswith(("0x", "0o")):
+        return int(text, 16 if text[1] == "x" else 8)
+    return int(text, 10)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 class ExpansionError(ValueError):

@@ -83,6 +83,7 @@ BAD_SCENARIOS = {
     "share-above-one.yaml": "constraints.max_region_share: expected a number <= 1",
     "extends-missing.yaml": "extends: no-such-base.yaml: no such file",
     "extends-cycle.yaml": "extends: extends-cycle.yaml extends itself",
+    "sexagesimal-number.yaml": "sites[1].lead_time_months: expected a number, got text '1:30'",  # not 90
 }
 
 BAD_FABRICS = {
@@ -288,3 +289,59 @@ def test_an_unusable_output_path_is_named_before_the_solve(where, message, tmp_p
     assert main(["-q", "optimize", str(CORPUS / "scenarios" / "_base.yaml"), "-o", target]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_yaml_reads_numbers_as_yaml_1_2_does():
+    """`010` is ten (YAML 1.1: octal eight) and `1:30` is text (YAML 1.1: base-60 ninety), silently otherwise."""
+    from planner.files import parse_yaml_text
+
+    assert parse_yaml_text("a: 010\nb: 1:30\nc: 0x1f\nd: 0o17\ne: 1_000\nf: -7") == {
+        "a": 10, "b": "1:30", "c": 31, "d": 15, "e": 1000, "f": -7}
+
+
+def test_a_problem_in_a_base_file_is_reported_under_the_base(tmp_path, capsys):
+    base = tmp_path / "base.yaml"
+    base.write_text((CORPUS / "scenarios" / "_base.yaml").read_text().replace("pue: 1.15", "pue: low"))
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\nname: child\nsites:\n  - {id: north, pue: high}\n")
+    assert main(["validate", str(child)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"{child}: sites[0].pue: expected a number, got text 'high'" in err  # the child's own mistake
+    assert f"{base}: sites[1].pue: expected a number, got text 'low'" in err  # the base's, under the base
+
+
+def test_extends_never_quotes_the_file_it_names(tmp_path, capsys):
+    """`extends: .env` is a mistake, but the message must not print the secret in it."""
+    (tmp_path / ".env").write_text("NAUTOBOT_TOKEN=0123456789abcdef0123456789abcdef\n")
+    child = tmp_path / "s.yaml"
+    child.write_text("extends: .env\nname: x\n")
+    assert main(["validate", str(child)]) == 2
+    err = capsys.readouterr().err
+    assert "expected a mapping of scenario sections, got text (" in err and "0123456789abcdef" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["validate", "{base}", "--set", ".=5"], "expected a field path"),
+    (["optimize", "{base}", "--seed", str(2**64), "-o", "{tmp}/p.yaml"], "expected a seed from 0 to 2,147,483,647"),
+    (["sweep", "{base}", "--seed", "-1"], "expected a whole number >= 0"),
+])
+def test_ordinary_mistakes_in_arguments_exit_2_with_one_line(argv, message, tmp_path, capsys):
+    base = CORPUS / "scenarios" / "_base.yaml"
+    argv = [a.format(base=base, tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) as stop:  # argparse refuses an argument with exit 2
+        code = main(argv)
+        raise SystemExit(code)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_backwards_phase_range_is_refused_not_an_empty_commitment(tmp_path, capsys):
+    base = CORPUS / "scenarios" / "_base.yaml"
+    plan = tmp_path / "p.yaml"
+    assert main(["-q", "optimize", str(base), "-o", str(plan), "--time-limit", "30"]) == 0
+    capsys.readouterr()
+    assert main(["-q", "optimize", str(base), "--commit", str(plan), "--phases", "2-1",
+                 "-o", str(tmp_path / "p2.yaml")]) == 2
+    assert "the range runs backwards" in capsys.readouterr().err
+    assert not (tmp_path / "p2.yaml").exists()

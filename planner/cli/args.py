@@ -50,6 +50,17 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+MAX_SEED = 2**31 - 1  # the solvers take a 32-bit signed seed (HiGHS, SCIP and CP-SAT through MathOpt)
+
+
+def seed(text: str) -> int:
+    """A solver or sweep seed: a whole number in [0, 2**31 - 1]."""
+    value = non_negative_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED:,}, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = non_negative_int(text)
     if value == 0:

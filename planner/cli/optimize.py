@@ -53,7 +53,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
                         f"(default {defaults.relative_gap:g})")
     p.add_argument("--threads", metavar="N", type=a.positive_int, default=None,
                    help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers)")
-    p.add_argument("--seed", metavar="N", type=a.non_negative_int, default=defaults.seed,
+    p.add_argument("--seed", metavar="N", type=a.seed, default=defaults.seed,
                    help=f"solver random seed (default {defaults.seed})")
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")

@@ -21,7 +21,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
         formatter_class=a.RAW)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
     p.add_argument("--samples", metavar="N", type=a.positive_int, default=100, help="samples (default 100)")
-    p.add_argument("--seed", metavar="N", type=a.non_negative_int, default=0, help="sweep seed (default 0)")
+    p.add_argument("--seed", metavar="N", type=a.seed, default=0, help="sweep seed (default 0)")
     p.add_argument("--executor", choices=["process", "dask", "serial"], default="process",
                    help="process: all cores of this machine (default); dask: --scheduler, or an in-process cluster; "
                         "serial: one at a time")

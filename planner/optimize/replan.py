@@ -39,8 +39,14 @@ def phase_selection(plan: Plan, text: str) -> list[str]:
     ids = [p.id for p in plan.phases]
     first, dash, last = text.partition("-")
     if dash and first in ids and last in ids:
+        if ids.index(last) < ids.index(first):
+            raise KeyError(f"--phases {text}: the range runs backwards (phase {last} comes before {first}); "
+                           f"write {last}-{first}")
         return ids[ids.index(first): ids.index(last) + 1]
-    return [x.strip() for x in text.split(",") if x.strip()]
+    chosen = [x.strip() for x in text.split(",") if x.strip()]
+    if not chosen:
+        raise KeyError(f"--phases {text!r}: expected phase ids, e.g. 1-3 or 1,2")
+    return chosen
 
 
 def commitments_from_plan(plan: Plan, scenario: Scenario, phase_ids: list[str]) -> tuple[Commitment, ...]:

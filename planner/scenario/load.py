@@ -60,10 +60,25 @@ def _merge_by_id(base: Any, override: Any) -> Any:
     return list(merged.values())
 
 
-def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+def _kind(value: Any) -> str:
+    """What a document is, without quoting it."""
+    if isinstance(value, str):
+        return f"text ({len(value):,} characters)"
+    if isinstance(value, list):
+        return f"a list of {len(value):,} items"
+    return "nothing (an empty file)" if value is None else f"a {type(value).__name__}"
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...] = (), layers: list | None = None) -> dict:
+    """The document with its `extends:` bases merged under it; `layers` collects (file, its own document)
+    from this file down to the last base, to say which file a problem comes from."""
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise InputError([Problem(str(path), "", f"expected a mapping of scenario sections, got {describe(doc)}")])
+        # named by type only: `extends:` may point at any file (a .env), whose first bytes are not for messages
+        raise InputError([Problem(str(path), "", f"expected a mapping of scenario sections, got "
+                                                 f"{_kind(doc)}")])
+    if layers is not None:
+        layers.append((str(path), doc))
     base_name = doc.get("extends")
     if base_name is None:
         return doc
@@ -76,7 +91,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> dict:
         raise InputError([Problem(str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")])
     if not base_path.is_file():
         raise InputError([Problem(str(path), "extends", f"{base_name}: no such file (looked for {base_path})")])
-    base = _resolve_extends(base_path, chain + (path.resolve(),))
+    base = _resolve_extends(base_path, chain + (path.resolve(),), layers)
     override = {k: v for k, v in doc.items() if k != "extends"}
     return _merge(base, override)
 
@@ -93,6 +108,9 @@ def apply_overrides(doc: dict, overrides: list[str] | tuple[str, ...], source: s
         if not sep or not target.strip():
             raise InputError([Problem(source, item, "expected PATH=VALUE, e.g. economics.discount_rate=0.1")])
         tokens = re.findall(r"[^.\[\]]+|\[[^\]]*\]", target.strip())
+        if not tokens:
+            raise InputError([Problem(source, item, "expected a field path such as economics.discount_rate or "
+                                                    "sites[tx-abilene].pue before '='")])
         node: Any = doc
         for i, token in enumerate(tokens):
             last = i == len(tokens) - 1
@@ -134,7 +152,8 @@ def _override_value(raw: str, source: str, target: str) -> Any:
 def load_scenario(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read, merge and check a scenario file (plus `--set` overrides); raise InputError with every problem."""
     path = Path(path)
-    doc = _resolve_extends(path)
+    layers: list[tuple[str, Any]] = []
+    doc = _resolve_extends(path, layers=layers)
     if overrides:
         doc = apply_overrides(doc, overrides)
     sha = canonical_sha256(doc)
@@ -148,8 +167,66 @@ def load_scenario(path: str | os.PathLike, overrides: list[str] | tuple[str, ...
     problems: list[Problem] = []
     scenario = read_scenario(Fields(problems, str(path), "", doc), str(path), sha)
     if problems:
-        raise InputError(problems)
+        raise InputError(_attributed(problems, doc, layers))
     check_scenario(scenario, str(path), problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(_attributed(problems, doc, layers))
     return scenario
+
+
+def _path_tokens(path: str) -> list[str | int]:
+    return [int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", path)]
+
+
+def _locate(doc: Any, steps: list[tuple[str, Any]]) -> int:
+    """How many of the steps (key, or ("id", value) for a record merged by id) `doc` holds."""
+    node, found = doc, 0
+    for kind, key in steps:
+        if kind == "id":
+            matches = [r for r in node if isinstance(r, dict) and str(r.get("id")) == key] if isinstance(node, list) else []
+            if not matches:
+                return found
+            node = matches[0]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return found
+        found += 1
+    return found
+
+
+def _attributed(problems: list[Problem], merged: dict, layers: list[tuple[str, Any]]) -> list[Problem]:
+    """Each problem under the file its value comes from: the file, from the one loaded down through its
+    bases, that holds the whole field path (records merged by id are matched by id), unless a file above
+    it changes the same record (then that file, whose change made the combination); a missing field goes
+    to the file holding most of its path (the loaded file on a tie)."""
+    if len(layers) < 2:
+        return problems
+    out = []
+    for problem in problems:
+        steps: list[tuple[str, Any]] = []
+        node: Any = merged
+        for token in _path_tokens(problem.path):
+            if isinstance(token, int) and isinstance(node, list) and 0 <= token < len(node):
+                record = node[token]
+                parent_is_merged = steps and steps[-1][1] in LIST_KEYS_MERGED_BY_ID
+                if parent_is_merged and isinstance(record, dict) and "id" in record:
+                    steps.append(("id", str(record["id"])))
+                else:
+                    steps.append(("index", token))
+                node = record
+            elif isinstance(node, dict) and token in node:
+                steps.append(("key", token))
+                node = node[token]
+            else:
+                steps.append(("key", token))
+                node = None
+        depth = [_locate(doc, steps) for _, doc in layers]
+        best = max(range(len(layers)), key=lambda k: (depth[k], -k))
+        # a file that changes the field's own record (but not the field) made the combination: it is named
+        best = next((k for k in range(best) if depth[k] >= len(steps) - 1 and len(steps) > 1), best)
+        out.append(Problem(layers[best][0], problem.path, problem.message) if problem.file == layers[0][0]
+                   else problem)
+    return out
