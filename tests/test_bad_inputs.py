@@ -345,3 +345,17 @@ def test_a_backwards_phase_range_is_refused_not_an_empty_commitment(tmp_path, ca
                  "-o", str(tmp_path / "p2.yaml")]) == 2
     assert "the range runs backwards" in capsys.readouterr().err
     assert not (tmp_path / "p2.yaml").exists()
+
+
+def test_import_leaves_no_rejected_scenario_behind(tmp_path, capsys):
+    """An instance that converts to an invalid scenario (a customer with no demand): exit 2 naming the
+    instance, the output neither written nor replaced, no draft left beside it."""
+    instance = tmp_path / "zero.txt"
+    instance.write_text("2 1\n10 5\n10 5\n0 1 1\n")
+    out = tmp_path / "zero.yaml"
+    out.write_text("# an earlier import\n")
+    assert main(["import", "orlib-cflp", str(instance), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{instance} (imported; {out} not written): demand_regions[0].demand_mw: expected a number > 0" in err
+    assert out.read_text() == "# an earlier import\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "zero.txt", "zero.yaml"]

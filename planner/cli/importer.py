@@ -27,14 +27,27 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from planner.cli.args import refuse_outputs_that_are_inputs
+    from planner.fields import InputError, Problem
     from planner.files import dump_yaml, write_text_atomic
     from planner.scenario import load_scenario
     from planner.scenario.orlib import cflp_scenario, read_orlib_cflp
 
     refuse_outputs_that_are_inputs([args.instance], [args.output])
     instance = read_orlib_cflp(args.instance, capacity=args.capacity)
-    write_text_atomic(args.output, dump_yaml(cflp_scenario(instance)))
-    scenario = load_scenario(args.output)  # the same checks as any scenario
+    # checked as any scenario before it takes the output's name: a rejected one is never left on disk
+    output = Path(args.output)
+    draft = output.with_name(f".{output.name}.draft.yaml")
+    write_text_atomic(draft, dump_yaml(cflp_scenario(instance)))
+    try:
+        scenario = load_scenario(draft)
+    except InputError as err:
+        draft.unlink(missing_ok=True)
+        raise InputError([Problem(f"{args.instance} (imported; {output} not written)", p.path, p.message)
+                          for p in err.problems]) from None
+    except BaseException:
+        draft.unlink(missing_ok=True)
+        raise
+    draft.replace(output)
     print(f"{args.output}: scenario {scenario.name!r} with {len(scenario.sites)} sites and "
           f"{len(scenario.demand_regions)} demand regions")
     return EXIT_OK
