@@ -188,7 +188,10 @@ def canonical_sha256(doc: Any) -> str:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that readers see either the old content or the complete new one."""
+    """Write a file so that readers see either the old content or the complete new one (inside
+    topology.atomic.output_set(), together with the rest of the set)."""
+    from topology.atomic import commit
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -198,7 +201,7 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        commit(Path(tmp), target)  # renamed now, or with the rest of an open output set
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -180,3 +180,26 @@ def test_exports_replace_files_whole_and_never_write_through_a_symlink(tmp_path,
         export(g, bom, out, ["dot"], generic_switch(64, 800))
     assert (out / "fabric.dot").read_text() == "OLD\n"
     assert sorted(p.name for p in out.iterdir()) == ["cabling.csv", "fabric.dot"]  # no temporary left
+
+
+def test_an_interrupted_export_leaves_the_whole_old_set(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the first files of a set were written (GraphML, cabling) but while the last (DOT) is:
+    every old file stays as it was, and no temporary file is left."""
+    import topology.export
+    from planner.cli import main
+
+    out = tmp_path / "out"
+    base = ["fabric", "--nodes", "64", "--gpus-per-node", "4", "--rails", "4", "--planes", "1", "--switch-radix", "64",
+            "--port-gbps", "800", "--nodes-per-su", "32", "--format", "graphml", "cabling", "dot", "-o", str(out)]
+    assert main(base) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) >= {"fabric.graphml", "cabling.csv", "fabric.dot"}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(topology.export, "write_dot", interrupted)
+    bigger = [a if a != "64" or i != 2 else "128" for i, a in enumerate(base)]  # --nodes 128: every file changes
+    assert main(bigger) == 130
+    assert "nothing was written" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # old set whole, no temporary

@@ -15,6 +15,7 @@ Exit codes: 0 success (a plan, optimal or feasible at a limit and marked so); 2 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
@@ -93,17 +94,32 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as err:
+        if err.errno not in WRITE_ERRNOS:
+            return _internal_error(args, err)
+        where = f" {err.filename}" if err.filename else ""
+        print(f"gwplan {args.command}: cannot write{where}: {err.strerror}; files being replaced were left as "
+              "they were (outputs are written whole, or not at all)", file=sys.stderr)
+        return EXIT_INPUT
     except MemoryError:
         print(f"gwplan {args.command}: out of memory; try smaller inputs (or --compact for fabric graphs)",
               file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as err:  # noqa: BLE001 - the last line of defence: one clear line, not a traceback
-        if os.environ.get("GWPLAN_TRACEBACK"):
-            raise
-        print(f"gwplan {args.command}: internal error ({type(err).__name__}: {err}). This is a bug in gwplan; "
-              "please report it with the command and its input files (GWPLAN_TRACEBACK=1 shows where it "
-              "happened)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(args, err)
+
+
+# Write failures that are the place's, not gwplan's: a full or read-only filesystem, no permission, a quota
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+
+
+def _internal_error(args: argparse.Namespace, err: BaseException) -> int:
+    if os.environ.get("GWPLAN_TRACEBACK"):
+        raise err
+    print(f"gwplan {args.command}: internal error ({type(err).__name__}: {err}). This is a bug in gwplan; "
+          "please report it with the command and its input files (GWPLAN_TRACEBACK=1 shows where it "
+          "happened)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -126,6 +126,36 @@ def refuse_outputs_that_are_inputs(inputs, outputs) -> None:
         seen[resolved] = role
 
 
+def check_output_dir(directory) -> None:
+    """An output directory can be made and written: not a file, under a directory (not a file), on a
+    filesystem that takes writes. Checked before the work, so that a bad -o DIR costs nothing."""
+    import os
+    from pathlib import Path
+
+    if directory is None:
+        return
+    path = Path(directory)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} is a file; expected a directory for the outputs")
+    ancestor = path
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"{path}: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        why = "a read-only filesystem" if _read_only(ancestor) else "permission denied"
+        raise UsageError(f"{path}: cannot write in {ancestor} ({why})")
+
+
+def _read_only(path) -> bool:
+    import os
+
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def check_writable(*paths) -> None:
     """Each output file can be written: not a directory, under a directory (not a file) where a file can be
     created. Checked before long work (a solve), so that a bad -o costs seconds, not the solve."""

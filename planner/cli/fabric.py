@@ -53,6 +53,13 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from topology.atomic import output_set
+
+    with output_set():  # all of the command's files, or none of them (an interruption leaves the old set)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from planner.cli.runtime import busy
     from planner.fabric.bom import spec_figures
     from planner.fabric.spec_file import FABRIC_FIELDS, load_fabric_spec
@@ -63,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     formats = a.formats_of(args)
     files = [f for f in formats if f in a.FABRIC_FILE_FORMATS]
     a.refuse_compact_detail(args.compact, files)
+    if files:
+        a.check_output_dir(args.output)  # before the graph is built: a bad -o costs nothing
     written, failures = {}, {}
     try:
         figures = spec_figures(spec, switch)

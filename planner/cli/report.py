@@ -26,10 +26,12 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planner.cli.args import check_output_dir
     from planner.plan import load_plan
     from planner.report.html import write_report
 
     plan = load_plan(args.plan)
+    check_output_dir(args.output)
     risk, warning = None, None
     if args.sweep is not None:
         from planner.report.risk import check_matches, read_sweep

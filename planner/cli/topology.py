@@ -39,6 +39,13 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from topology.atomic import output_set
+
+    with output_set():  # all of the command's files, or none of them (an interruption leaves the old set)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from planner.fabric.bom import fabric_report
     from planner.fabric.clusters import site_fabrics
     from planner.plan import load_plan
@@ -57,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError([Problem(args.plan, "", str(err))]) from None
     wanted = [f for f in a.formats_of(args) if f in a.FABRIC_FILE_FORMATS]
     a.refuse_compact_detail(args.compact, wanted)
+    if wanted:
+        a.check_output_dir(args.output)  # before any fabric is built
     reports, files = [], []
     for fab in fabrics:
         reports.append(fabric_report(plan, fab, args.racks_per_su))

@@ -30,14 +30,12 @@ def _pyplot():
 
 
 def _save(fig, path: Path) -> None:
-    """A chart written whole or not at all (a temporary file renamed over the old one)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    """A chart written whole or not at all (a temporary file renamed over the old one, with the rest of the
+    report's files when they are written as one set)."""
+    from topology.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _phase_labels(plan: Plan) -> list[str]:
@@ -173,9 +171,17 @@ def write_report(plan: Plan, directory: str | Path, title: str = "", risk=None, 
                  ) -> Path:
     """Charts and index.html into a directory; returns the HTML path. `risk` (planner.report.risk.SweepRisk)
     adds the sweep's risk figures and how often each campus builds; `risk_warning` is shown beside them."""
+    from topology.atomic import output_set
+
+    with output_set():  # every file of the report, or none: an interrupted report leaves the old one whole
+        return _write_report(plan, Path(directory), title, risk, risk_warning)
+
+
+def _write_report(plan: Plan, directory: Path, title: str, risk, risk_warning: str | None) -> Path:
     from planner.fabric.bom import fabric_bom
     from planner.fabric.clusters import site_fabrics
     from planner.files import write_text_atomic
+    from topology.atomic import staged
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -220,10 +226,10 @@ def write_report(plan: Plan, directory: str | Path, title: str = "", risk=None, 
         ("OR-Tools", pv.ortools_version)))
     # images embedded (data URIs): the page alone shows every chart when it is the only file sent; the PNG
     # files stay beside it for slides
-    charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode((out / name).read_bytes()).decode()}" '
+    charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode(staged(out / name).read_bytes()).decode()}" '
                      f'alt="{name.removesuffix(".png")}"></figure>' for name in charts_written if name != RISK_CHART)
     if risk is not None:
-        risk_html += (f'<figure><img src="data:image/png;base64,{base64.b64encode((out / RISK_CHART).read_bytes()).decode()}" '
+        risk_html += (f'<figure><img src="data:image/png;base64,{base64.b64encode(staged(out / RISK_CHART).read_bytes()).decode()}" '
                       f'alt="{RISK_CHART.removesuffix(".png")}"></figure>')
     heading = e(title or f"Rollout plan: {pv.scenario_name}")
     caveat = (f'<p style="border-left:4px solid #d9822b;padding:.5em 1em;background:#fdf3e7"><b>Caveat:</b> '
