@@ -114,6 +114,7 @@ BAD_PLANS = {
     "absurd-racks.yaml": "phases[0].sites[0].racks_added: expected a whole number of at most",
     "no-phases.yaml": "phases: expected at least one phase",
     "duplicate-phase.yaml": "phases[1].id: duplicate id '1'",
+    "duplicate-site.yaml": "phases[0].sites[1].site: site 'north' is listed twice in this phase (also sites[0])",
     "site-without-campus.yaml": "phases[0].sites[1].site: site 'south' has no record in the plan's campuses",
     "unknown-field.yaml": "phases[0].sites[0].colour: unknown field",
     "not-a-plan.yaml": "is not a gwplan plan",

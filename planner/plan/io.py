@@ -174,7 +174,8 @@ def _by_source(f: Fields, key: str) -> tuple[tuple[str, float], ...]:
 
 def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: list,
                            problems: list[Problem]) -> None:
-    """A plan's records refer to each other: unique phases, known platforms, a campus for every site."""
+    """A plan's records refer to each other: unique phases, each site once per phase, known platforms, a
+    campus for every site."""
     if not phases:
         problems.append(Problem(name, "phases", "expected at least one phase"))
     known_platforms = {p.id for p in platforms}
@@ -189,7 +190,12 @@ def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: 
             problems.append(Problem(name, f"phases[{i}].platform", f"platform {phase.platform!r} is not in the "
                                                                    "plan's platforms section"))
         sites = {s.site for s in phase.sites}
+        listed: dict[str, int] = {}
         for j, site in enumerate(phase.sites):
+            if site.site in listed:  # a site twice would double its fabric and its Pulumi resources
+                problems.append(Problem(name, f"phases[{i}].sites[{j}].site", f"site {site.site!r} is listed twice "
+                                                                              f"in this phase (also sites[{listed[site.site]}])"))
+            listed.setdefault(site.site, j)
             if site.site not in campus_ids:
                 problems.append(Problem(name, f"phases[{i}].sites[{j}].site", f"site {site.site!r} has no record "
                                                                               "in the plan's campuses section"))
