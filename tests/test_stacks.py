@@ -176,3 +176,69 @@ def test_the_programs_requirements_install_gwplan():
                          cwd=REPO / "stacks", capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Would install gwplan-" in run.stdout
+
+
+def small_project(tmp_path, phases_in_stack_files: int = 3):
+    """A Pulumi project in a folder: Pulumi.yaml, plans/p.plan.yaml (the corpus' 2-phase plan) and stack
+    files for phases 1..N naming it."""
+    from planner.plan.stack_files import stack_config_text
+
+    root = tmp_path / "project"
+    (root / "plans").mkdir(parents=True)
+    (root / "stacks" / "config").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    plan = root / "plans" / "p.plan.yaml"
+    plan.write_bytes((REPO / "tests" / "bad_inputs" / "plans" / "_base.plan.yaml").read_bytes())
+    for n in range(1, phases_in_stack_files + 1):
+        (root / "stacks" / "config" / f"Pulumi.phase-{n}.yaml").write_text(stack_config_text("plans/p.plan.yaml", str(n)))
+    return root, plan
+
+
+def test_the_plan_stack_files_read_is_protected_from_any_directory(tmp_path, monkeypatch, capsys):
+    """optimize -o onto a plan that stack files read is refused whether gwplan runs in the project, in a
+    folder inside it, or outside it (the guard used to look for stacks/config under the working directory)."""
+    from planner.cli import main as gwplan
+
+    root, plan = small_project(tmp_path)
+    scenario = REPO / "tests" / "bad_inputs" / "scenarios" / "_base.yaml"
+    before = plan.read_bytes()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for cwd in (root, root / "plans", elsewhere):
+        monkeypatch.chdir(cwd)
+        assert gwplan(["-q", "optimize", str(scenario), "-o", str(plan)]) == 2, cwd
+        assert "Pulumi stack file(s) read this plan" in capsys.readouterr().err
+    assert plan.read_bytes() == before
+
+
+def test_stacks_from_a_folder_inside_the_project_write_the_projects_stack_files(tmp_path, monkeypatch, capsys):
+    from planner.cli import main as gwplan
+
+    root, plan = small_project(tmp_path, phases_in_stack_files=0)
+    monkeypatch.chdir(root / "plans")
+    assert gwplan(["-q", "stacks", "p.plan.yaml"]) == 0
+    written = sorted(p.name for p in (root / "stacks" / "config").iterdir())
+    assert written == ["Pulumi.phase-1.yaml", "Pulumi.phase-2.yaml"]
+    doc = yaml.safe_load((root / "stacks" / "config" / "Pulumi.phase-2.yaml").read_text())
+    assert doc["config"]["gwplan:plan"] == "plans/p.plan.yaml"  # relative to the project root, not to plans/
+
+
+def test_stacks_of_phases_a_new_plan_lacks_are_removed_or_stop_the_command(tmp_path, monkeypatch, capsys):
+    """A 2-phase plan over stack files for phases 1-3: phase 3's file goes when only gwplan wrote it; when
+    Pulumi wrote there too (a stack that may be deployed) the command stops and writes nothing."""
+    from planner.cli import main as gwplan
+
+    root, plan = small_project(tmp_path, phases_in_stack_files=3)
+    monkeypatch.chdir(root)
+    config = root / "stacks" / "config"
+    third = config / "Pulumi.phase-3.yaml"
+    third.write_text("encryptionsalt: v1:abc\n" + third.read_text())
+    before = {p.name: p.read_bytes() for p in config.iterdir()}
+    assert gwplan(["-q", "stacks", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert "phase 3 is not in the plan" in err and "pulumi destroy --stack phase-3" in err
+    assert {p.name: p.read_bytes() for p in config.iterdir()} == before  # nothing written, nothing removed
+    third.write_text(third.read_text().replace("encryptionsalt: v1:abc\n", ""))
+    assert gwplan(["-q", "stacks", str(plan)]) == 0
+    assert sorted(p.name for p in config.iterdir()) == ["Pulumi.phase-1.yaml", "Pulumi.phase-2.yaml"]
+    assert "Pulumi.phase-3.yaml removed" in capsys.readouterr().out

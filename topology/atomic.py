@@ -16,6 +16,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+# the open output set: (temporary file, or None to delete, final path) in the order written
 _pending: contextvars.ContextVar[list | None] = contextvars.ContextVar("gwplan_output_set", default=None)
 
 
@@ -46,18 +47,31 @@ def output_set():
         yield
     except BaseException:
         for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         raise
     finally:
         _pending.reset(token)
     for tmp, path in pending:
-        os.replace(tmp, path)
+        if tmp is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
+
+
+def remove(path: str | os.PathLike) -> None:
+    """Delete a file now, or with the rest of the open output set (an interrupted set deletes nothing)."""
+    pending = _pending.get()
+    if pending is None:
+        Path(path).unlink(missing_ok=True)
+    else:
+        pending.append((None, Path(path)))
 
 
 def staged(path: str | os.PathLike) -> Path:
     """Where the newest content of `path` is: its temporary file while an output set holds it back."""
     for tmp, final in reversed(_pending.get() or []):
-        if final == Path(path):
+        if final == Path(path) and tmp is not None:
             return tmp
     return Path(path)
 

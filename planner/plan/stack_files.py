@@ -17,14 +17,46 @@ from planner.plan.types import Plan
 STACK_CONFIG_DIR = Path("stacks") / "config"  # Pulumi.yaml's stackConfigDir, relative to the repository root
 
 
-def plan_reference(plan_path: str | os.PathLike) -> str:
-    """How a stack file names its plan: relative to the working directory (the one holding Pulumi.yaml)
-    when the plan is under it, absolute otherwise."""
-    resolved = Path(plan_path).resolve()
+def project_root(start: str | os.PathLike) -> Path | None:
+    """The nearest directory at or above `start` that holds Pulumi.yaml (the project the stacks belong to)."""
+    here = Path(start).resolve()
+    for directory in (here, *here.parents):
+        if (directory / "Pulumi.yaml").is_file():
+            return directory
+    return None
+
+
+def stack_config_dir(root: Path) -> Path:
+    """The project's stack config directory: Pulumi.yaml's stackConfigDir (default: the project itself)."""
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(resolved)
+        doc = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        doc = None
+    configured = doc.get("stackConfigDir") if isinstance(doc, dict) else None
+    return (root / configured).resolve() if isinstance(configured, str) and configured else root
+
+
+def default_stack_dir() -> Path:
+    """Where `gwplan stacks` writes by default: the stack config directory of the project holding the
+    working directory (from any folder inside it), else stacks/config here."""
+    root = project_root(Path.cwd())
+    return stack_config_dir(root) if root is not None else STACK_CONFIG_DIR
+
+
+def plan_reference(plan_path: str | os.PathLike, stack_dir: str | os.PathLike = STACK_CONFIG_DIR) -> str:
+    """How a stack file names its plan: relative to the project root (the directory holding Pulumi.yaml
+    above the stack files, which the Pulumi program resolves it against; for stack files kept outside a
+    project, the project holding the working directory, or the working directory) when the plan is under
+    it, absolute otherwise."""
+    resolved = Path(plan_path).resolve()
+    root = project_root(stack_dir if Path(stack_dir).exists() else Path(stack_dir).resolve().parent)
+    root = root or project_root(Path.cwd()) or Path.cwd().resolve()  # stack files kept outside a project
+    if root is not None:
+        try:
+            return resolved.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return str(resolved)
 
 
 def stack_config_text(plan_ref: str, phase_id: str) -> str:
@@ -69,18 +101,41 @@ def _read_stack_file(path: Path) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
-def stack_files_reading(plan_path: Path, directory: Path = STACK_CONFIG_DIR) -> list[str]:
-    """Stack files in `directory` whose gwplan:plan is this file (they depend on it)."""
+def stack_files_reading(plan_path: Path) -> list[str]:
+    """Stack files whose gwplan:plan is this file (they depend on it): those of the Pulumi project holding
+    the plan and of the one holding the working directory, each reference resolved against its own
+    project root (as the Pulumi program resolves it), whatever directory gwplan runs from."""
     if not plan_path.exists():
         return []
     target = plan_path.resolve()
+    roots = {r for r in (project_root(target.parent), project_root(Path.cwd())) if r is not None}
     found = []
-    for stack_file in sorted(directory.glob("Pulumi.*.yaml")):
-        try:
-            config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
-        except (OSError, yaml.YAMLError, AttributeError):
-            continue
-        ref = config.get("gwplan:plan") if isinstance(config, dict) else None
-        if isinstance(ref, str) and Path(ref).resolve() == target:
-            found.append(str(stack_file))
+    for root in sorted(roots):
+        for stack_file in sorted(stack_config_dir(root).glob("Pulumi.*.yaml")):
+            ref = _config(stack_file).get("gwplan:plan")
+            if isinstance(ref, str) and ref and (root / ref).resolve() == target:
+                found.append(str(stack_file))
     return found
+
+
+def _config(stack_file: Path) -> dict:
+    doc = _read_stack_file(stack_file)
+    config = doc.get("config") if doc else None
+    return config if isinstance(config, dict) else {}
+
+
+def stale_stack_files(plan: Plan, directory: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """Phase stack files in `directory` for phases the plan does not have: (those holding only gwplan's
+    keys, safe to remove; those holding Pulumi's own settings too, a stack that may be deployed)."""
+    phases = {p.id for p in plan.phases}
+    ours, deployed = [], []
+    for path in sorted(Path(directory).glob("Pulumi.phase-*.yaml")):
+        phase = path.name.removeprefix("Pulumi.phase-").removesuffix(".yaml")
+        if phase in phases:
+            continue
+        doc = _read_stack_file(path)
+        if doc is not None and set(doc) <= {"config"} and set(_config(path)) <= {"gwplan:plan", "gwplan:phase"}:
+            ours.append(path)
+        else:
+            deployed.append(path)
+    return ours, deployed
