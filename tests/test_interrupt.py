@@ -8,11 +8,13 @@ and sends the signal.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -103,3 +105,43 @@ def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenar
     outcome = plan_rollout(scenario, SolveOptions(solver="cp-sat"), interrupter=interrupter)
     assert outcome.result.status == SolveStatus.NO_SOLUTION and outcome.plan is None
     assert outcome.result.detail == "interrupted before any plan was found"
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Process ids whose environment holds `marker` (a sweep's workers inherit it from the command)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
+    """Ctrl-C used to run every remaining sample (57 s) and SIGTERM left workers alive for over a minute:
+    now both end the command within seconds (exit 130) and no worker process survives it."""
+    import uuid
+
+    marker = f"GWPLAN_SWEEP_TEST={uuid.uuid4().hex}"
+    key, value = marker.split("=")
+    scenario = REPO / "scenarios" / "10gw-rollout.yaml"
+    child = subprocess.Popen([sys.executable, "-m", "planner", "-q", "sweep", str(scenario), "--samples", "40",
+                              "--workers", "2", "--time-limit", "30", "-o", str(tmp_path / "s.json")],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, key: value})
+    deadline = time.monotonic() + 60
+    while len(_processes_with(marker)) < 3 and time.monotonic() < deadline:  # the command and its 2 workers
+        time.sleep(0.2)
+    time.sleep(3)  # the workers are solving
+    started = time.monotonic()
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert time.monotonic() - started < 5
+    time.sleep(0.5)
+    assert _processes_with(marker) == []
+    assert "interrupted; nothing was written" in err and not (tmp_path / "s.json").exists()

@@ -127,3 +127,27 @@ def test_samples_out_refuses_other_formats_before_solving(write_scenario, tmp_pa
     path = write_scenario(tiny_doc([site("A")]))
     assert main(["sweep", str(path), "--samples", "2", "--samples-out", str(tmp_path / "s.xlsx")]) == 2
     assert "expected a .csv or .parquet file" in capsys.readouterr().err
+
+
+def test_a_dask_cluster_without_workers_ends_the_sweep_with_a_clear_line(scenario, monkeypatch):
+    """No worker ever comes (or all leave): after WORKER_WAIT_S the sweep stops, naming the cluster and
+    how many samples were done, instead of waiting forever; an address nobody answers is named too."""
+    import socket
+    import time
+
+    from distributed import LocalCluster
+
+    import planner.optimize.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "WORKER_WAIT_S", 2.0)
+    sweep, options = SweepOptions(samples=2, seed=1), SolveOptions(time_limit_s=5)
+    with LocalCluster(processes=False, n_workers=0, dashboard_address=None) as cluster:
+        started = time.monotonic()
+        with pytest.raises(sweep_module.ClusterUnavailable, match="has had no worker for 2 s; 0 of 2 samples"):
+            run_sweep(scenario, sweep, options, "dask", scheduler=cluster.scheduler_address)
+        assert time.monotonic() - started < 30
+    with socket.socket() as probe:  # a free port: nobody listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(sweep_module.ClusterUnavailable, match="cannot reach the Dask scheduler"):
+        run_sweep(scenario, sweep, options, "dask", scheduler=f"tcp://127.0.0.1:{port}")

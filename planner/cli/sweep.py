@@ -44,10 +44,11 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planner.cli.runtime import sigterm_as_ctrl_c
     from planner.fields import InputError, Problem
     from planner.files import write_text_atomic
     from planner.optimize.options import SolveOptions
-    from planner.optimize.sweep import SweepOptions, run_sweep, sample_rows, summarize
+    from planner.optimize.sweep import ClusterUnavailable, SweepOptions, run_sweep, sample_rows, summarize
     from planner.scenario import load_scenario
 
     if args.samples_out and args.samples_out.suffix not in (".csv", ".parquet"):
@@ -60,15 +61,20 @@ def run(args: argparse.Namespace) -> int:
                          price_spread=args.price_spread, capex_spread=args.capex_spread)
     solve_options = SolveOptions(time_limit_s=args.time_limit, relative_gap=args.gap)
     executor = "dask" if args.executor == "process" and args.scheduler else args.executor
-    if sys.stderr.isatty() and not args.json and not args.quiet:
-        from rich.progress import Progress
+    try:
+        with sigterm_as_ctrl_c():  # a batch system's SIGTERM stops the samples as Ctrl-C does, workers too
+            if sys.stderr.isatty() and not args.json and not args.quiet:
+                from rich.progress import Progress
 
-        with Progress(transient=True) as progress:
-            task = progress.add_task(f"{args.samples} samples ({executor})", total=args.samples)
-            results = run_sweep(scenario, sweep, solve_options, executor, args.scheduler, args.workers,
-                                on_done=lambda n: progress.update(task, completed=n))
-    else:
-        results = run_sweep(scenario, sweep, solve_options, executor, args.scheduler, args.workers)
+                with Progress(transient=True) as progress:
+                    task = progress.add_task(f"{args.samples} samples ({executor})", total=args.samples)
+                    results = run_sweep(scenario, sweep, solve_options, executor, args.scheduler, args.workers,
+                                        on_done=lambda n: progress.update(task, completed=n))
+            else:
+                results = run_sweep(scenario, sweep, solve_options, executor, args.scheduler, args.workers)
+    except ClusterUnavailable as err:
+        print(f"gwplan sweep: {err}; nothing was written", file=sys.stderr)
+        return a.EXIT_NO_PLAN
     summary = summarize(results)
     if args.samples_out:
         write_samples(args.samples_out, sample_rows(scenario, sweep, results))

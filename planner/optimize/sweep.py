@@ -113,32 +113,88 @@ def run_sweep(scenario: Scenario, sweep: SweepOptions, solve_options: SolveOptio
             if on_done:
                 on_done(len(results))
     elif executor == "process":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        _run_processes(scenario, sweep, solve_options, workers, results, on_done)
+    elif executor == "dask":
+        _run_dask(scenario, sweep, solve_options, scheduler, workers, results, on_done)
+    else:
+        raise ValueError(f"unknown executor {executor!r}: process, dask or serial")
+    return [results[i] for i in indices]
 
-        # spawn, not fork: the parent may hold solver threads, and forked copies of them can deadlock
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(solve_sample, scenario, sweep, solve_options, i): i for i in indices}
-            for future in as_completed(futures):
+
+class ClusterUnavailable(Exception):
+    """The Dask cluster has no workers to run the samples (none came, or all left and none came back)."""
+
+
+WORKER_WAIT_S = 60.0  # how long a Dask cluster may have no worker before the sweep gives up
+POLL_S = 1.0  # how often a waiting sweep looks at its samples (and for Ctrl-C)
+
+
+def _run_processes(scenario, sweep, solve_options, workers, results, on_done) -> None:
+    """Samples on this machine's cores. Ctrl-C (or SIGTERM, which the command turns into it) cancels the
+    samples not started and ends the running ones at once: no worker process outlives the sweep."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # spawn, not fork: the parent may hold solver threads, and forked copies of them can deadlock
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(solve_sample, scenario, sweep, solve_options, i): i for i in range(sweep.samples)}
+        pending = set(futures)
+        while pending:  # short waits, so that the main thread hears Ctrl-C between them
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
                 results[futures[future]] = future.result()
                 if on_done:
                     on_done(len(results))
-    elif executor == "dask":
-        from distributed import Client, as_completed
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    pool.shutdown(wait=True)
 
-        client = Client(scheduler) if scheduler else Client(processes=False, n_workers=workers or 1)
-        try:
-            futures = [client.submit(solve_sample, scenario, sweep, solve_options, i, pure=False) for i in indices]
-            for future in as_completed(futures):
+
+def _run_dask(scenario, sweep, solve_options, scheduler, workers, results, on_done) -> None:
+    """Samples on a Dask cluster (`scheduler`, or an in-process one). A cluster with no worker for
+    WORKER_WAIT_S (at the start or later) ends the sweep with ClusterUnavailable, instead of a wait
+    without end; Ctrl-C cancels what is queued."""
+    import distributed
+    from distributed import Client
+
+    try:
+        client = (Client(scheduler, timeout=f"{WORKER_WAIT_S}s") if scheduler
+                  else Client(processes=False, n_workers=workers or 1))
+    except (OSError, TimeoutError) as err:
+        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
+    try:
+        futures = {client.submit(solve_sample, scenario, sweep, solve_options, i, pure=False): i
+                   for i in range(sweep.samples)}
+        pending, idle_s = set(futures), 0.0
+        while pending:
+            try:
+                finished = distributed.wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            except (TimeoutError, distributed.TimeoutError):
+                idle_s = idle_s + POLL_S if not client.scheduler_info().get("workers") else 0.0
+                if idle_s >= WORKER_WAIT_S:
+                    where = scheduler or "the in-process cluster"
+                    raise ClusterUnavailable(f"the Dask cluster at {where} has had no worker for {idle_s:.0f} s; "
+                                             f"{len(results)} of {sweep.samples} samples were done") from None
+                continue
+            idle_s = 0.0
+            for future in finished.done:
                 result = future.result()
                 results[result.sample] = result
                 if on_done:
                     on_done(len(results))
-        finally:
-            client.close()
-    else:
-        raise ValueError(f"unknown executor {executor!r}: process, dask or serial")
-    return [results[i] for i in indices]
+            pending = set(finished.not_done)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    finally:
+        client.close()
 
 
 def percentile(values: list[float], q: float) -> float:
