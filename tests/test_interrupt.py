@@ -105,6 +105,14 @@ def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenar
     outcome = plan_rollout(scenario, SolveOptions(solver="cp-sat"), interrupter=interrupter)
     assert outcome.result.status == SolveStatus.NO_SOLUTION and outcome.plan is None
     assert outcome.result.detail == "interrupted before any plan was found"
+    # ... and the command says so with the interrupt's exit code (130), not "no plan within the limit" (4)
+    import argparse
+    from pathlib import Path as P
+
+    from planner.cli.outcome import exit_status
+
+    assert exit_status(outcome.result, SolveOptions(solver="cp-sat"), argparse.Namespace(scenario="s.yaml"),
+                       scenario, P("p.yaml"), P("p.yaml")) == 130
 
 
 def _processes_with(marker: str) -> list[int]:

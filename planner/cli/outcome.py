@@ -13,6 +13,7 @@ from planner.optimize.options import SolveOptions
 def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
     """Say on standard error what the status means for the user, and return the exit code."""
     from planner.optimize.result import SolveStatus
+    from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN
 
     status = result.status
     gap = "no bound yet" if result.gap is None else f"gap {result.gap:.2e}"
@@ -39,6 +40,9 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
             print("  - no single rule explains it: capacity, grid, lead times, funding, diversity and demand are "
                   "each satisfiable alone but not together", file=sys.stderr)
         return a.EXIT_INFEASIBLE
+    if status == SolveStatus.NO_SOLUTION and result.detail == INTERRUPTED_BEFORE_ANY_PLAN:
+        print(f"interrupted before any plan was found; {target} is as it was", file=sys.stderr)
+        return a.EXIT_INTERRUPTED
     if status == SolveStatus.NO_SOLUTION:
         print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
               "No plan was written.", file=sys.stderr)

@@ -24,6 +24,8 @@ _SOLVER_TYPES = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.G
                  "cp-sat": mathopt.SolverType.CP_SAT}
 SOLVERS = {name: _SOLVER_TYPES[name] for name in SOLVER_NAMES}  # every name the options offer has a back end
 
+INTERRUPTED_BEFORE_ANY_PLAN = "interrupted before any plan was found"  # the detail of such a NO_SOLUTION
+
 
 def parameters(options: SolveOptions) -> mathopt.SolveParameters:
     """Translate SolveOptions into MathOpt parameters for the chosen back end."""
@@ -112,7 +114,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     values = _by_id(result.variable_values(), model) if has_solution else []
     detail = (result.termination.detail or reason.name.lower()) + retried
     if interrupter is not None and interrupter.interrupted and not has_solution:
-        detail = "interrupted before any plan was found"
+        detail = INTERRUPTED_BEFORE_ANY_PLAN
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
 
