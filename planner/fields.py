@@ -50,8 +50,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line, always: control characters in a path or a quoted key (a YAML key can hold a newline)
+        are shown escaped, so no input can forge a line of its own in the output."""
         where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.message}"
+        return _one_line(f"{where}: {self.message}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class InputError(Exception):

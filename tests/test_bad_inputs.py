@@ -83,6 +83,7 @@ BAD_SCENARIOS = {
     "share-above-one.yaml": "constraints.max_region_share: expected a number <= 1",
     "extends-missing.yaml": "extends: no-such-base.yaml: no such file",
     "extends-cycle.yaml": "extends: extends-cycle.yaml extends itself",
+    "key-with-newline.yaml": "x\\n/tmp/s.yaml: all good: unknown field",  # escaped: no forged line
     "sexagesimal-number.yaml": "sites[1].lead_time_months: expected a number, got text '1:30'",  # not 90
 }
 
