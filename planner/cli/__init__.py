@@ -1,8 +1,9 @@
 """The `gwplan` command line: parse, load, call one library function, render.
 
 One module per command (`validate`, `optimize`, `fabric`, `topology`, `report`, `sweep`, `diff`, `stacks`,
-`export`, `sync`, `import`, `schema`), each with `add_parser(commands)` and `run(args) -> exit code`; `runtime` holds the worker
-thread, signal handling, spinners and the fd-1 redirect; `args` the exit codes and argument types.
+`export`, `sync`, `import`, `schema`), each with `add_parser(commands)` and `run(args) -> exit code`;
+`runtime` holds the worker thread, signal handling, spinners and the fd-1 redirect; `args` the exit codes
+and argument types; `outputs` the checks of output paths made before any work.
 Commands import heavy libraries (OR-Tools, networkx, rich, matplotlib) inside `run`, so `gwplan --help`
 and `gwplan validate` load none of them.
 

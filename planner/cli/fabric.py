@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from planner.cli import args as a
+from planner.cli import outputs
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -71,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     files = [f for f in formats if f in a.FABRIC_FILE_FORMATS]
     a.refuse_compact_detail(args.compact, files)
     if files:
-        a.check_output_dir(args.output)  # before the graph is built: a bad -o costs nothing
+        outputs.check_output_dir(args.output)  # before the graph is built: a bad -o costs nothing
     written, failures = {}, {}
     try:
         figures = spec_figures(spec, switch)

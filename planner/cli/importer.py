@@ -26,7 +26,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.cli.args import refuse_outputs_that_are_inputs
+    from planner.cli.outputs import refuse_outputs_that_are_inputs
     from planner.fields import InputError, Problem
     from planner.files import dump_yaml, write_text_atomic
     from planner.scenario import load_scenario

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from planner.cli import args as a
+from planner.cli import outputs
 from planner.fields import InputError, Problem
 from planner.optimize.options import (
     AUTO_LP_BOUND_MIN_SITES,
@@ -132,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.overrides)
     target = args.output or default_plan_path(args.scenario)
-    a.refuse_outputs_that_are_inputs([args.scenario], [target, args.summary])  # --commit/--previous: check_target
-    a.check_writable(target, args.summary)
+    outputs.refuse_outputs_that_are_inputs([args.scenario], [target, args.summary])  # --commit/--previous: check_target
+    outputs.check_writable(target, args.summary)
     check_target(target, args)
     commitments, stability = replanning(args, scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,

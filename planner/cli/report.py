@@ -26,7 +26,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.cli.args import check_output_dir
+    from planner.cli.outputs import check_output_dir
     from planner.plan import load_plan
     from planner.report.html import write_report
 

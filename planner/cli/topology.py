@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from planner.cli import args as a
+from planner.cli import outputs
 from planner.fields import InputError, Problem
 
 
@@ -65,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     wanted = [f for f in a.formats_of(args) if f in a.FABRIC_FILE_FORMATS]
     a.refuse_compact_detail(args.compact, wanted)
     if wanted:
-        a.check_output_dir(args.output)  # before any fabric is built
+        outputs.check_output_dir(args.output)  # before any fabric is built
     reports, files = [], []
     for fab in fabrics:
         reports.append(fabric_report(plan, fab, args.racks_per_su))

@@ -109,9 +109,12 @@ def stack_files_reading(plan_path: Path) -> list[str]:
         return []
     target = plan_path.resolve()
     roots = {r for r in (project_root(target.parent), project_root(Path.cwd())) if r is not None}
+    places = {(root, stack_config_dir(root)) for root in roots}
+    if project_root(Path.cwd()) is None:  # stack files written here without a Pulumi.yaml (gwplan stacks' default)
+        places.add((Path.cwd().resolve(), (Path.cwd() / STACK_CONFIG_DIR).resolve()))
     found = []
-    for root in sorted(roots):
-        for stack_file in sorted(stack_config_dir(root).glob("Pulumi.*.yaml")):
+    for root, directory in sorted(places):
+        for stack_file in sorted(directory.glob("Pulumi.*.yaml")):
             ref = _config(stack_file).get("gwplan:plan")
             if isinstance(ref, str) and ref and (root / ref).resolve() == target:
                 found.append(str(stack_file))
