@@ -191,3 +191,59 @@ def test_power_feeds_carry_each_blocks_share_of_facility_power(mini_plan):
             watts = math.sqrt(3) * FEED_VOLTAGE * feed["amperage"] * FEED_MAX_UTILIZATION / 100
             share = s.block_it_mw_added * s.pue * 1e6 / sum(s.blocks_added)
             assert share <= watts < share + math.sqrt(3) * FEED_VOLTAGE  # the smallest whole amperage
+
+
+def test_a_sync_that_fails_half_way_resumes_without_duplicates(nautobot, mini_plan, monkeypatch, capsys):
+    """The network goes after the first bulk create (racks written, devices not): one clear line, exit 2, and
+    the next run creates only what is missing; the phase ends exactly as a clean run leaves it, no record
+    twice, and the token appears nowhere."""
+    plan, path = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    remove_phase(client, "3")
+    for earlier in ("1", "2"):  # phase 3 builds in the campus phase 1 opens
+        reconcile(client, phase_records(plan, earlier))
+    records = phase_records(plan, "3")
+    real = Client.call
+    posts = {"n": 0}
+
+    def flaky(self, method, api_path, body=None, params=None):
+        if method == "POST":
+            posts["n"] += 1
+            if posts["n"] > 3:  # a few kinds written, then the connection drops
+                raise NautobotError(f"cannot reach Nautobot at {self.url} (connection reset)")
+        return real(self, method, api_path, body, params)
+
+    monkeypatch.setenv("NAUTOBOT_TOKEN", nautobot.token)
+    monkeypatch.setattr(Client, "call", flaky)
+    assert main(["-q", "sync", str(path), "--phase", "3", "--nautobot", nautobot.url]) == 2
+    err = capsys.readouterr().err
+    assert "connection reset" in err and nautobot.token not in err and len(err.strip().splitlines()) == 1
+    half = tagged(client, "3")
+    assert sum(half.values()) < sum(tagged_expected(records).values())  # stopped part way
+    monkeypatch.setattr(Client, "call", real)
+    assert main(["-q", "sync", str(path), "--phase", "3", "--nautobot", nautobot.url]) == 0
+    assert tagged(client, "3") == tagged_expected(records)
+    names = [d["name"] for d in client.all("dcim/devices", tags="gwplan-phase-3")]
+    assert len(names) == len(set(names))  # no device twice
+    again = reconcile(client, records)
+    assert again.writes == 0  # and the resumed phase is complete: nothing left to write
+    assert nautobot.token not in capsys.readouterr().out
+
+
+def tagged_expected(records) -> dict[str, int]:
+    return {"devices": len(records.devices), "cables": len(records.cables), "racks": len(records.racks),
+            "power_panels": len(records.power_panels), "power_feeds": len(records.power_feeds),
+            "nvlink_domains": len(records.domains)}
+
+
+def test_a_phase_synced_before_the_phase_that_opens_its_campus_is_refused_before_any_write(nautobot, mini_plan,
+                                                                                          monkeypatch, capsys):
+    plan, path = mini_plan
+    client = Client(nautobot.url, nautobot.token)
+    for phase in ("3", "2", "1"):  # newest first, as a stack set is destroyed
+        remove_phase(client, phase)
+    monkeypatch.setenv("NAUTOBOT_TOKEN", nautobot.token)
+    assert main(["-q", "sync", str(path), "--phase", "2", "--nautobot", nautobot.url]) == 2
+    err = capsys.readouterr().err
+    assert "builds in campus A, which an earlier phase opens" in err and "sync the earlier phases first" in err
+    assert tagged(client, "2") == dict.fromkeys(tagged(client, "2"), 0)  # nothing written

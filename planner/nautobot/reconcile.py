@@ -180,6 +180,7 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
               progress: Callable[[str], None] | None = None) -> SyncReport:
     """Make Nautobot hold exactly `records` for this phase (see the module's rules); returns what changed."""
     client.check()
+    _check_earlier_campuses(client, records)
     report = SyncReport(phase=records.phase, dry_run=dry_run)
     s = Session(client, dry_run, report, progress)
     ensure_shared(s, records)
@@ -222,6 +223,21 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     domain_ids = _sync(s, "nvlink_domains", tag, domains, key="name")
     _sync_memberships(s, records, domain_ids)
     return report
+
+
+def _check_earlier_campuses(client: Client, records: PhaseRecords) -> None:
+    """A phase that builds in a campus an earlier phase opened needs that campus in Nautobot: say so before
+    writing anything (Nautobot would refuse the data hall with a bare HTTP 400 half way)."""
+    from planner.nautobot.client import NautobotError
+
+    needed = set(records.halls.values()) - set(records.campuses)
+    if not needed:
+        return
+    have = {r["name"] for r in client.all("dcim/locations", name=sorted(needed))}
+    missing = sorted(needed - have)
+    if missing:
+        raise NautobotError(f"phase {records.phase} builds in campus {', '.join(missing)}, which an earlier phase "
+                            "opens and Nautobot does not hold yet: sync the earlier phases first (in order)")
 
 
 def _sync(s: Session, kind: str, tag: str, wanted: dict[str, dict], key: str,
