@@ -162,10 +162,13 @@ def make_case(n: int, rng: random.Random) -> tuple[str, list[str], dict[str, byt
                 "sweep": ["-q", "sweep", "{in}/s.yaml", "--samples", "2", "--executor", "serial", "--time-limit", "2",
                           "-o", "{out}/sweep.json"]}[family]
     elif family in ("report", "topology", "export", "stacks", "diff"):
-        files = {"p.yaml": text(rng.choice(["plan", "plan", "big-plan"]))}
+        seed = rng.choice(["plan", "plan", "big-plan"])
+        files = {"p.yaml": text(seed)}
+        # a 1 GW site's whole fabric takes minutes to write (legitimately): detail formats on the small plan
+        formats = ["summary", "bom"] + (["cabling", "graphml"] if seed == "plan" else [])
         argv = {"report": ["report", "{in}/p.yaml", "-o", "{out}/r"],
                 "topology": ["-q", "topology", "{in}/p.yaml", "--phase", rng.choice(["1", "2", "9"]), "--format",
-                             rng.choice(["summary", "cabling", "graphml", "bom"]), "-o", "{out}/t"],
+                             rng.choice(formats), "-o", "{out}/t"],
                 "export": ["export", "{in}/p.yaml", "--format", "csv", "-o", "{out}/e"],
                 "stacks": ["stacks", "{in}/p.yaml", "-o", "{out}/s"],
                 "diff": ["diff", "{in}/p.yaml", str(SEEDS["plan"])]}[family]
@@ -251,6 +254,7 @@ def main() -> int:
             failures.append((n, verdict, code, argv, stderr))
             keep = root / "failures" / f"{n:05d}"
             shutil.copytree(box, keep, dirs_exist_ok=True)
+            (keep / "argv.txt").write_text(" ".join(argv) + "\n")
         shutil.rmtree(box, ignore_errors=True)
 
     box_before: dict[int, dict] = {}

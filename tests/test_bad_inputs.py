@@ -109,6 +109,7 @@ BAD_PLANS = {
     "wrong-format.yaml": "format: expected 'gwplan-plan/1', got 'gwplan-plan/99'",
     "truncated.yaml": "phases[0].sites[1].capex_usd: is required",
     "unknown-platform.yaml": "phases[1].platform: platform 'rubin-nvl999' is not in the plan's platforms",
+    "unknown-switch.yaml": "platforms[0].switch: switch 'q9999' is not in the plan's switches section",
     "negative-racks.yaml": "phases[0].sites[0].racks_added: expected a whole number >= 0",
     "text-racks.yaml": "phases[0].sites[0].racks_added: expected a whole number, got text",
     "nan-it.yaml": "phases[0].sites[0].it_mw_total: expected a finite number",

@@ -152,7 +152,7 @@ def load_plan(path: str | os.PathLike) -> Plan:
     top.done()
     if problems:
         raise InputError(problems)
-    _check_plan_references(name, phases, platforms, campuses, problems)
+    _check_plan_references(name, phases, platforms, campuses, problems, switches)
     if problems:
         raise InputError(problems)
     plan = Plan(provenance=provenance, phases=tuple(phases), platforms=platforms, switches=switches,
@@ -173,12 +173,17 @@ def _by_source(f: Fields, key: str) -> tuple[tuple[str, float], ...]:
 
 
 def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: list,
-                           problems: list[Problem]) -> None:
+                           problems: list[Problem], switches: tuple = ()) -> None:
     """A plan's records refer to each other: unique phases, each site once per phase, known platforms, a
     campus for every site."""
     if not phases:
         problems.append(Problem(name, "phases", "expected at least one phase"))
     known_platforms = {p.id for p in platforms}
+    known_switches = {sw.id for sw in switches}
+    for k, platform in enumerate(platforms):  # the fabric of every phase is sized on its platform's switch
+        if platform.switch and platform.switch not in known_switches:
+            problems.append(Problem(name, f"platforms[{k}].switch", f"switch {platform.switch!r} is not in the "
+                                                                    "plan's switches section"))
     campus_ids = {c.id for c in campuses}
     first: dict[str, int] = {}
     for i, phase in enumerate(phases):
