@@ -222,6 +222,7 @@ def _write_report(plan: Plan, directory: Path, title: str, risk, risk_warning: s
     provenance = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in (
         ("scenario", pv.scenario_name), ("scenario sha256", pv.scenario_sha256), ("status", pv.status),
         ("net present cost", f"${pv.objective_usd / 1e9:,.3f}B"), ("gap", pv.gap), ("solver", pv.solver),
+        ("method", pv.method),
         ("seed", pv.seed), ("time limit (s)", pv.time_limit_s), ("gwplan", pv.gwplan_version),
         ("OR-Tools", pv.ortools_version)))
     # images embedded (data URIs): the page alone shows every chart when it is the only file sent; the PNG
