@@ -129,8 +129,23 @@ def _expanded_size(doc: Any) -> int:
     return size(doc, 1)
 
 
+COUNT_EVENTS_FROM_BYTES = 2 * 2**20  # larger texts are counted before they are built (see parse_yaml_text)
+
+
+def _count_events(text: str) -> None:
+    """Refuse a text of more than MAX_EXPANDED_VALUES values before building it: the parser's events are
+    streamed and counted, stopping at the limit (a 30 MB list of 15 million items is refused in seconds
+    and a few MB, instead of minutes and gigabytes spent building it)."""
+    for n, _ in enumerate(yaml.parse(text, Loader=SafeLoader)):
+        if n > 2 * MAX_EXPANDED_VALUES:  # a value is one event (a collection two)
+            raise ExpansionError(f"it holds more than {MAX_EXPANDED_VALUES:,} values")
+
+
 def parse_yaml_text(text: str) -> Any:
-    """Parse YAML text with the safe loader (no Python objects, ever); refuse cycles and alias bombs."""
+    """Parse YAML text with the safe loader (no Python objects, ever); refuse cycles, alias bombs and texts
+    of more values than any gwplan input has."""
+    if len(text) > COUNT_EVENTS_FROM_BYTES:
+        _count_events(text)
     doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
     _expanded_size(doc)
     return doc

@@ -362,3 +362,19 @@ def test_import_leaves_no_rejected_scenario_behind(tmp_path, capsys):
     assert f"{instance} (imported; {out} not written): demand_regions[0].demand_mw: expected a number > 0" in err
     assert out.read_text() == "# an earlier import\n" and sorted(p.name for p in tmp_path.iterdir()) == [
         "zero.txt", "zero.yaml"]
+
+
+@pytest.mark.parametrize("layout", ["block", "flow"])
+def test_a_file_of_millions_of_items_is_refused_in_seconds_within_1_gib(layout, tmp_path):
+    """30 MB holding 7.5 or 15 million list items: it took 56-125 s and 2.8-5.6 GB to build before it was
+    refused; the parser's events are now counted first. Run under a 1 GiB address-space cap."""
+    import time
+
+    path = tmp_path / "big.yaml"
+    items = "- 1\n" * 7_500_000 if layout == "block" else "[" + "1," * 15_000_000 + "1]\n"
+    path.write_text("name: x\nsites:\n" + items if layout == "block" else "name: x\nsites: " + items)
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "planner", "validate", str(path)], capture_output=True, text=True,
+                         timeout=120, cwd=REPO, preexec_fn=_limit_memory)
+    assert run.returncode == 2 and "holds more than 2,000,000 values" in run.stderr, run.stderr
+    assert time.monotonic() - started < 30
