@@ -378,3 +378,17 @@ def test_a_file_of_millions_of_items_is_refused_in_seconds_within_1_gib(layout, 
                          timeout=120, cwd=REPO, preexec_fn=_limit_memory)
     assert run.returncode == 2 and "holds more than 2,000,000 values" in run.stderr, run.stderr
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("command", ["report", "topology"])
+def test_a_plan_whose_switch_cannot_carry_its_fabric_is_named_not_a_bug(command, tmp_path, capsys):
+    """Found by the fuzz campaign: a plan's switch cut to 14 ports (its platform needs more) stopped report
+    with exit 70; both commands that size fabrics now name the plan and the reason."""
+    plan = tmp_path / "p.yaml"
+    plan.write_text((CORPUS / "plans" / "_base.plan.yaml").read_text().replace("ports: 144", "ports: 14"))
+    argv = {"report": ["report", str(plan), "-o", str(tmp_path / "r")],
+            "topology": ["topology", str(plan), "--phase", "2"]}[command]
+    assert main(["-q", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{plan}: ") and "radix 14" in err and "Traceback" not in err
+    assert not (tmp_path / "r" / "index.html").exists()

@@ -38,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
 
         risk = read_sweep(args.sweep)
         warning = check_matches(risk, plan, args.sweep)
-    path = write_report(plan, args.output, risk=risk, risk_warning=warning)
+    from planner.fields import InputError, Problem
+    from topology.spec import FabricError
+
+    try:
+        path = write_report(plan, args.output, risk=risk, risk_warning=warning)
+    except FabricError as err:  # a plan whose platform's fabric cannot be built (a switch too small for it)
+        raise InputError([Problem(args.plan, "", f"its fabrics cannot be sized: {err}")]) from None
     print(f"report written to {path}")
     return EXIT_OK
