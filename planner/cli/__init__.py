@@ -82,9 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         args.help_parser.print_help()
         return EXIT_INPUT
     from planner.fields import InputError
+    from topology.atomic import output_set
 
     try:
-        return COMMANDS[args.command].run(args)
+        with output_set():  # all of a command's files, or none of them: an interruption leaves the old set
+            return COMMANDS[args.command].run(args)
     except InputError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)

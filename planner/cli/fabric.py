@@ -54,13 +54,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from topology.atomic import output_set
-
-    with output_set():  # all of the command's files, or none of them (an interruption leaves the old set)
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from planner.cli.runtime import busy
     from planner.fabric.bom import spec_figures
     from planner.fabric.spec_file import FABRIC_FIELDS, load_fabric_spec

@@ -26,13 +26,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from topology.atomic import output_set
-
-    with output_set():  # all of the command's files, or none of them (an interruption leaves the old set)
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from planner.fields import InputError, Problem
     from planner.plan import load_plan
     from planner.plan.stack_files import default_stack_dir, plan_reference, stale_stack_files, write_stack_configs

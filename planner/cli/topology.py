@@ -40,13 +40,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from topology.atomic import output_set
-
-    with output_set():  # all of the command's files, or none of them (an interruption leaves the old set)
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from planner.fabric.bom import fabric_report
     from planner.fabric.clusters import site_fabrics
     from planner.plan import load_plan
