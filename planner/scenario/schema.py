@@ -21,7 +21,6 @@ stay with `gwplan validate`: the schema is what an editor can check as you type.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from planner.fields import ID_PATTERN, Fields
@@ -172,7 +171,7 @@ class _Recorder(Fields):
 def _relaxed(schema: Any) -> Any:
     """The same schema with no required fields anywhere (for a file that extends another)."""
     if isinstance(schema, dict):
-        return {k: _relaxed(v) for k, v in schema.items() if k != "required"}
+        return {k: _relaxed(v) for k, v in schema.items() if not (k == "required" and isinstance(v, list))}
     if isinstance(schema, list):
         return [_relaxed(v) for v in schema]
     return schema
@@ -202,14 +201,12 @@ def scenario_schema() -> dict:
                                                                       "(path relative to this file)"}
     for key in ("platforms", "switches"):  # merged by id over the bundled catalog: only the id is needed
         top["properties"][key]["items"]["required"] = ["id"]
-    for key in ("platforms", "switches"):
         top["required"] = [k for k in top["required"] if k != key]
-    strict = copy.deepcopy(top)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
         "title": "gwplan scenario",
         "description": "A gwplan scenario (gwplan validate checks what a schema cannot: references between ids, "
                        "one grid figure per phase, shares adding up to 1, ...).",
         "type": "object",
-        "if": {"required": ["extends"]}, "then": _relaxed(strict), "else": strict,
+        "if": {"required": ["extends"]}, "then": _relaxed(top), "else": top,
     }
