@@ -26,6 +26,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import tempfile
+
     from planner.cli.outputs import refuse_outputs_that_are_inputs
     from planner.fields import InputError, Problem
     from planner.files import dump_yaml, write_text_atomic
@@ -34,20 +36,19 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_outputs_that_are_inputs([args.instance], [args.output])
     instance = read_orlib_cflp(args.instance, capacity=args.capacity)
-    # checked as any scenario before it takes the output's name: a rejected one is never left on disk
+    # checked as any scenario (in a folder of its own) before it takes the output's name: a rejected one is
+    # never left on disk
     output = Path(args.output)
-    draft = output.with_name(f".{output.name}.draft.yaml")
-    write_text_atomic(draft, dump_yaml(cflp_scenario(instance)))
-    try:
-        scenario = load_scenario(draft)
-    except InputError as err:
-        draft.unlink(missing_ok=True)
-        raise InputError([Problem(f"{args.instance} (imported; {output} not written)", p.path, p.message)
-                          for p in err.problems]) from None
-    except BaseException:
-        draft.unlink(missing_ok=True)
-        raise
-    draft.replace(output)
+    text = dump_yaml(cflp_scenario(instance))
+    with tempfile.TemporaryDirectory(prefix="gwplan-import-") as folder:
+        draft = Path(folder) / output.name
+        draft.write_text(text, encoding="utf-8")
+        try:
+            scenario = load_scenario(draft)
+        except InputError as err:
+            raise InputError([Problem(f"{args.instance} (imported; {output} not written)", p.path, p.message)
+                              for p in err.problems]) from None
+    write_text_atomic(output, text)
     print(f"{args.output}: scenario {scenario.name!r} with {len(scenario.sites)} sites and "
           f"{len(scenario.demand_regions)} demand regions")
     return EXIT_OK
