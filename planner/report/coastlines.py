@@ -28,7 +28,7 @@ class Shape:
 
     @property
     def is_land(self) -> bool:
-        return self.level in (1, 3)
+        return self.level in (LAND, LAND + 2)  # land, or an island in a lake
 
 
 def available() -> bool:

@@ -26,7 +26,6 @@ from typing import Any
 from planner.fields import ID_PATTERN, Fields
 
 SCHEMA_ID = "urn:gwplan:scenario"  # a name, not a place: the schema ships with gwplan
-NUMBER = {"type": "number"}
 DATE = {"type": "string", "description": "YYYY-MM-DD, or a period YYYY-H1/H2, YYYY-Q1..Q4 or YYYY-MM (its last day)",
         "pattern": r"^\d{4}-(\d{2}-\d{2}|H[12]|Q[1-4]|\d{2})$"}
 ID = {"type": ["string", "integer"], "pattern": f"^{ID_PATTERN.pattern}$"}
