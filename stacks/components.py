@@ -4,6 +4,12 @@ Each has an Args dataclass, a `gwplan:<module>:<Type>` token, children with `par
 `register_outputs`. Racks, devices and cables stay counts (and exported files from `gwplan topology`),
 not resources: a 1 GW phase has tens of thousands of them, and Pulumi previews slow to minutes past
 ~1,000-2,000 resources.
+
+A resource's URN is its type, name and parent chain; change any of them and Pulumi deletes the old
+resource and creates a new one. So when a component moves or is renamed, its old place goes into its
+`aliases` and a deployed stack keeps it: `Campus` sat at the stack root and held its GPU clusters and
+fabrics directly before `Phase` and `DataHall` existed, and both moves are aliased here. (The resources that
+are real Nautobot records sit at the stack root, apart from this tree: `stacks.nautobot`.)
 """
 
 from __future__ import annotations
@@ -89,9 +95,18 @@ class DataHall(pulumi.ComponentResource):
     def __init__(self, name: str, args: DataHallArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("gwplan:site:DataHall", name, {"site": args.site, "phase": args.phase,
                                                           "it_mw": args.it_mw}, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.clusters = [GpuCluster(f"{name}-{c.platform}", c, child) for c in args.clusters]
-        self.fabrics = [Fabric(f"{name}-{f.platform}-fabric", f, child) for f in args.fabrics]
+        # clusters and fabrics were the children of a campus at the stack root, named after it, before data
+        # halls and phases existed: that URN, spelled out (the engine's parent-alias expansion would put the
+        # data hall in its chain)
+        old = name.removesuffix("-hall")
+        old_campus = pulumi.create_urn(old, "gwplan:site:Campus")
+
+        def child(old_name: str) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=old_name, parent=old_campus)])
+
+        self.clusters = [GpuCluster(f"{name}-{c.platform}", c, child(f"{old}-{c.platform}")) for c in args.clusters]
+        self.fabrics = [Fabric(f"{name}-{f.platform}-fabric", f, child(f"{old}-{f.platform}-fabric"))
+                        for f in args.fabrics]
         self.register_outputs({"it_mw": args.it_mw})
 
 
@@ -120,6 +135,9 @@ class Campus(pulumi.ComponentResource):
                  "opened_this_phase": args.opened_this_phase, "block_it_mw_added": args.block_it_mw_added,
                  "facility_mw": args.facility_mw, "grid_mw": args.grid_mw, "supply_mw": args.supply_mw, "pue": args.pue,
                  "capex_usd": args.capex_usd}
+        # campuses sat at the stack root before phases were components
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]))
         super().__init__("gwplan:site:Campus", name, props, opts)  # props: what policies check
         child = pulumi.ResourceOptions(parent=self)
         self.blocks = [PowerBlocks(f"{name}-blocks-{k}", PowerBlocksArgs(args.site, args.phase, k, n), child)

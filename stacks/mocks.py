@@ -21,6 +21,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self):
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.aliases: dict[str, list] = {}  # urn -> alias specs, filled from the monitor after a run
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         self.resources.append(args)
@@ -36,11 +37,13 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
     def __init__(self, mocks):
         super().__init__(mocks)
         self.registrations: list[tuple[str, str, str]] = []  # (type, urn, parent urn)
+        self.aliases: dict[str, list] = {}  # urn -> the alias specs it was registered with
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.registrations.append((request.type, response.urn, request.parent))
+            self.aliases[response.urn] = list(request.aliases)
         return response
 
 
@@ -69,4 +72,5 @@ def run_under_mocks(stack: str, config: dict[str, str]):
         result.update(main())
 
     program()
+    mocks.aliases = monitor.aliases
     return (monitor.registrations, result), mocks

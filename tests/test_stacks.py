@@ -245,3 +245,42 @@ def test_stacks_of_phases_a_new_plan_lacks_are_removed_or_stop_the_command(tmp_p
     assert gwplan(["-q", "stacks", str(plan)]) == 0
     assert sorted(p.name for p in config.iterdir()) == ["Pulumi.phase-1.yaml", "Pulumi.phase-2.yaml"]
     assert "Pulumi.phase-3.yaml removed" in capsys.readouterr().out
+
+
+def engine_aliases(registrations, aliases, stack: str = "phase-1") -> dict[str, set[str]]:
+    """The URNs the Pulumi engine takes as a resource's earlier names: its own alias specs, and every alias of
+    its parent multiplied out (the step generator's rule), registrations in order (parents first)."""
+    def child(parent_urn: str | None, typ: str, name: str) -> str:
+        chain = parent_urn.split("::")[2] if parent_urn else ""
+        chain = "" if chain.endswith("pulumi:pulumi:Stack") else chain
+        return f"urn:pulumi:{stack}::gwplan::{chain + '$' if chain else ''}{typ}::{name}"
+
+    out: dict[str, set[str]] = {}
+    for typ, urn, parent in registrations:
+        name = urn.rsplit("::", 1)[1]
+        specs = [a.spec for a in aliases[urn]]
+        found = {child(None if s.noParent else s.parentUrn or parent, typ, s.name or name) for s in specs}
+        for parent_alias in out.get(parent, ()):
+            found.add(child(parent_alias, typ, name))
+            found |= {child(parent_alias, typ, s.name or name) for s in specs if not s.noParent and not s.parentUrn}
+        out[urn] = found
+    return out
+
+
+def test_components_keep_the_urns_of_stacks_deployed_before_phases_and_data_halls():
+    """Campuses sat at the stack root and held their clusters and fabrics directly (names `<campus>-<platform>`
+    and `<campus>-<platform>-fabric`) before Phase and DataHall existed: each of those URNs is an alias of the
+    resource now, so `pulumi up` with the new program updates a deployed stack instead of replacing it."""
+    (registrations, _), mocks = run_under_mocks("phase-1", stack_config("phase-1"))
+    known = engine_aliases(registrations, mocks.aliases)
+    old = {"gwplan:site:Campus": lambda n: f"gwplan:site:Campus::{n}",
+           "gwplan:power:PowerBlocks": lambda n: f"gwplan:site:Campus$gwplan:power:PowerBlocks::{n}",
+           "gwplan:compute:GpuCluster": lambda n: f"gwplan:site:Campus$gwplan:compute:GpuCluster::"
+                                                  f"{n.replace('-hall-', '-', 1)}",
+           "gwplan:network:Fabric": lambda n: f"gwplan:site:Campus$gwplan:network:Fabric::{n.replace('-hall-', '-', 1)}"}
+    checked = 0
+    for typ, urn, _ in registrations:
+        if typ in old:
+            assert f"urn:pulumi:phase-1::gwplan::{old[typ](urn.rsplit('::', 1)[1])}" in known[urn], (urn, known[urn])
+            checked += 1
+    assert checked >= 4 * 3  # three campuses build in phase 1, each with all four kinds
