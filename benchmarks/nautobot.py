@@ -3,6 +3,7 @@ production server (uWSGI, `nautobot-server start`) against its development serve
 Nautobot 2.4 + nvdatamodels (tests/nautobot_server.py).
 
     python -m benchmarks.nautobot              # ~10 minutes on 2 cores
+    python -m benchmarks.nautobot --bulk 200000   # cables/s of the bulk-load Job against the API, same run
 
 Devices are compute trays with 8 interfaces (created from their device type's templates, as Nautobot
 does for every device); cables join two interfaces. The gwplan reconcile writes in batches of
@@ -11,7 +12,9 @@ planner.nautobot.client.BATCH.
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
+import json
 import os
 import subprocess
 import sys
@@ -80,11 +83,81 @@ def uwsgi(server, processes: int = 2) -> tuple[str, subprocess.Popen]:
     return url, web
 
 
+BULK_DEVICES = """
+import json, sys
+from nautobot.dcim.models import Device, Interface
+from nautobot.extras.models import Status
+ctx = json.load(open({ctx!r}))
+status = Status.objects.get(pk=ctx["status"])
+iface_status = Status.objects.get_for_model(Interface).get(name="Planned")
+devices = [Device(name=f"{{ctx['prefix']}}-{{i}}", device_type_id=ctx["type"], role_id=ctx["role"],
+                  location_id=ctx["hall"], status=status) for i in range(ctx["count"])]
+Device.objects.bulk_create(devices, batch_size=5000)
+Interface.objects.bulk_create([Interface(device=d, name=f"p{{n}}", type="infiniband-ndr", status=iface_status)
+                               for d in devices for n in range(1, 9)], batch_size=5000)
+"""
+
+
+def bulk(server, client, ctx, cables_wanted: int, workdir) -> None:
+    """The bulk-load Job (nautobot_jobs/gwplan_cables.py) on `cables_wanted` cables, against the API's cables/s
+    measured in the same run on the same server. The devices (8 ports each) are made by bulk ORM inserts, which
+    the benchmark needs only to have enough free ports (through the API they would take hours)."""
+    from pathlib import Path
+
+    count = (cables_wanted + 3) // 4  # 8 ports a device, a cable takes two
+    spec = Path(workdir) / "bench-devices.json"
+    spec.write_text(json.dumps({**ctx, "prefix": "bulk", "count": count}))
+    started = time.perf_counter()
+    made = server.manage("shell", "--command", BULK_DEVICES.format(ctx=str(spec)))
+    if made.returncode:
+        raise RuntimeError(made.stderr[-2000:])
+    print(f"- {count:,} devices with {8 * count:,} interfaces by bulk ORM inserts: {time.perf_counter() - started:.1f} s")
+    tag = "gwplan-phase-bench"
+    lines = [json.dumps({"gwplan_cables": 1, "phase": "bench", "tag": tag, "status": "Planned",
+                         "count": 4 * count})]
+    for d in range(0, count, 2):
+        for n in range(1, 9):
+            lines.append(json.dumps({"a": [f"bulk-{d}", f"p{n}"], "b": [f"bulk-{d + 1}", f"p{n}"], "type": "mmf"}))
+    path = Path(workdir) / "bench-cables.jsonl"
+    path.write_text("\n".join(lines[:1] + lines[1:4 * count + 1]) + "\n")
+    server.enable_jobs()
+    started = time.perf_counter()
+    run = server.run_job("gwplan_cables.LoadCables", {"path": str(path)})
+    job_s = time.perf_counter() - started
+    if "LoadCables: SUCCESS" not in run.stdout:
+        raise RuntimeError(run.stdout[-3000:] + run.stderr[-2000:])
+    cables_n = len(lines) - 1
+    inside = next((line.strip() for line in run.stdout.splitlines() if "info: created" in line), "")
+    seconds, ids = devices(client, ctx, "api", 40, 20, 2)
+    api_s, api_n = cables(client, ctx, ids, 20, 2)
+    print(f"- bulk-load Job: {cables_n:,} cables in {job_s:.1f} s (whole `nautobot-server runjob`, start-up "
+          f"included): {cables_n / job_s:,.0f} cables/s; the Job's own log: {inside}")
+    print(f"- REST API, same server (development server, batches of 20, 2 in flight): {api_n / api_s:,.1f} cables/s")
+    print(f"- ratio: the Job is {(cables_n / job_s) / (api_n / api_s):,.0f}x the API; a 1 GW site's ~2M cables "
+          f"take {2e6 / (cables_n / job_s) / 60:,.1f} min by the Job, {2e6 / (api_n / api_s) / 3600:,.0f} h by the API")
+
+
 def main() -> int:
     from planner.nautobot.client import Client
     from tests.nautobot_server import start, stop
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bulk", type=int, metavar="CABLES",
+                        help="measure the bulk-load Job on this many cables (and the API in the same run) instead")
+    args = parser.parse_args()
     server = start()
+    if args.bulk:
+        import tempfile
+
+        try:
+            with tempfile.TemporaryDirectory() as workdir:
+                os.chmod(workdir, 0o755)
+                client = Client(server.url, server.token)
+                print(f"# gwplan bulk-load Job against the REST API, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+                bulk(server, client, setup(client, "bulk"), args.bulk, workdir)
+        finally:
+            stop(server)
+        return 0
     try:
         dev = Client(server.url, server.token)
         ctx = setup(dev, "a")

@@ -50,7 +50,9 @@ CELERY_BROKER_URL = "redis://127.0.0.1:{redis_port}/1"
 PLUGINS = ["nautobot_nvdatamodels"]
 MEDIA_ROOT = {media!r}
 STATIC_ROOT = {static!r}
+JOBS_ROOT = {jobs!r}
 """
+JOBS = Path(__file__).resolve().parent.parent / "nautobot_jobs"  # gwplan's Nautobot Jobs, served from the clone
 
 
 @dataclass
@@ -76,6 +78,28 @@ class Server:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, self.token, web, 300)
         return url
+
+    def manage(self, *args: str, timeout_s: float = 1800) -> subprocess.CompletedProcess:
+        """`nautobot-server ARGS` against this server's database (output captured, not checked)."""
+        env = {**os.environ, "NAUTOBOT_CONFIG": str(self.root / "nautobot_config.py"), "NAUTOBOT_ROOT": str(self.root)}
+        return subprocess.run([str(self.python), "-m", "nautobot.core.cli", *args], env=env, capture_output=True,
+                              text=True, timeout=timeout_s)
+
+    def enable_jobs(self) -> None:
+        """Register the Jobs of JOBS_ROOT (what `nautobot-server post_upgrade` does on an install; the restored
+        dump predates them) and enable them, as an administrator does once."""
+        done = self.manage("shell", "--command",
+                           "from django.apps import apps\n"
+                           "from nautobot.extras.signals import refresh_job_models\n"
+                           "from nautobot.extras.models import Job\n"
+                           "refresh_job_models(None, apps=apps)\n"
+                           "Job.objects.filter(module_name__startswith='gwplan_').update(enabled=True)\n")
+        if done.returncode:
+            raise RuntimeError(f"registering the Jobs failed:\n{done.stderr[-2000:]}")
+
+    def run_job(self, class_path: str, data: dict) -> subprocess.CompletedProcess:
+        """`nautobot-server runjob --local` as the test user (the way the README runs gwplan's Jobs)."""
+        return self.manage("runjob", "--local", "--username", "gwplan", class_path, "--data", json.dumps(data))
 
 
 def free_port() -> int:
@@ -144,7 +168,7 @@ def start(timeout_s: float = 1200.0) -> Server:
                                            "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL))
         config = root / "nautobot_config.py"
         config.write_text(CONFIG.format(secret=secrets.token_hex(32), pg_port=pg_port, redis_port=redis_port,
-                                        media=str(root / "media"), static=str(root / "static")))
+                                        media=str(root / "media"), static=str(root / "static"), jobs=str(JOBS)))
         env = {**os.environ, "NAUTOBOT_CONFIG": str(config), "NAUTOBOT_ROOT": str(root)}
         server = [str(python), "-m", "nautobot.core.cli"]
         db = [*psql, "-d", "nautobot"]

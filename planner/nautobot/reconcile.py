@@ -177,8 +177,9 @@ def raise_missing(kind: str, name: str):
 
 
 def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
-              progress: Callable[[str], None] | None = None) -> SyncReport:
-    """Make Nautobot hold exactly `records` for this phase (see the module's rules); returns what changed."""
+              progress: Callable[[str], None] | None = None, cables: bool = True) -> SyncReport:
+    """Make Nautobot hold exactly `records` for this phase (see the module's rules); returns what changed.
+    `cables=False` leaves the cables alone (they go in bulk: nautobot_jobs/gwplan_cables.py)."""
     client.check()
     _check_earlier_campuses(client, records)
     report = SyncReport(phase=records.phase, dry_run=dry_run)
@@ -217,7 +218,8 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
                    "rack": rack_ids.get(d["rack"], "(new)"), "status": status}
                for n, d in records.devices.items()}
     _sync(s, "devices", tag, devices, key="name")
-    _sync_cables(s, records, tag, status)
+    if cables:
+        _sync_cables(s, records, tag, status)
     domains = {n: {"name": n, "location": locations.get(d["location"], "(new)"), "rack": rack_ids.get(d["rack"], "(new)"),
                    "status": status} for n, d in records.domains.items()}
     domain_ids = _sync(s, "nvlink_domains", tag, domains, key="name")

@@ -123,6 +123,20 @@ def phase_records(plan: Plan, phase_id: str, site: str | None = None) -> PhaseRe
     return out
 
 
+CABLES_FILE_FORMAT = 1  # the header's gwplan_cables value (nautobot_jobs/gwplan_cables.py reads it)
+
+
+def cables_file_lines(records: PhaseRecords):
+    """The phase's cables as the JSON lines the bulk-load Job reads (nautobot_jobs/gwplan_cables.py): a header,
+    then one cable a line by device and port names, in a stable order."""
+    import json
+
+    yield json.dumps({"gwplan_cables": CABLES_FILE_FORMAT, "phase": records.phase, "tag": records.tag,
+                      "status": STATUS, "count": len(records.cables)}) + "\n"
+    for (a, a_port), (b, b_port, media) in sorted(records.cables.items()):
+        yield json.dumps({"a": [a, a_port], "b": [b, b_port], "type": media}) + "\n"
+
+
 def _nic_type(switch) -> str:
     from topology.ports import interface_type
 
