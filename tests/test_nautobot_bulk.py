@@ -149,3 +149,17 @@ def test_cables_loaded_by_the_job_are_what_nautobot_traces_and_what_sync_expects
     removed = sync_json(capsys, str(path), "--phase", "b1", "--nautobot", jobs.url, "--remove")
     assert removed["code"] == 0 and removed["counts"]["cables"]["delete"] == len(records.cables)
     assert client.all("dcim/cables", tags="gwplan-phase-b1") == []
+
+
+def test_cables_file_is_refused_with_remove_and_where_it_cannot_be_written(bulk_plan, tmp_path, monkeypatch, capsys):
+    """Checked before Nautobot is contacted (the URL here answers nothing)."""
+    _, path = bulk_plan
+    monkeypatch.setenv("NAUTOBOT_TOKEN", "x" * 40)
+    url = "http://127.0.0.1:9"
+    assert main(["-q", "sync", str(path), "--phase", "b1", "--nautobot", url, "--remove",
+                 "--cables-file", str(tmp_path / "c.jsonl")]) == 2
+    assert "does not go with --remove" in capsys.readouterr().err
+    assert main(["-q", "sync", str(path), "--phase", "b1", "--nautobot", url, "--cables-file", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["-q", "sync", str(path), "--phase", "b1", "--nautobot", url, "--cables-file", str(path)]) == 2
+    assert "both the input and an output" in capsys.readouterr().err
