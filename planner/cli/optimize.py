@@ -49,9 +49,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
                    help="cost slack for --alternatives, e.g. 2%% or 0.02 (default 2%%)")
     p.add_argument("--time-limit", metavar="S", type=a.positive_float, default=defaults.time_limit_s,
                    help=f"stop the solver after S seconds, keeping its best plan (default {defaults.time_limit_s:g})")
-    p.add_argument("--gap", metavar="REL", type=a.gap, default=defaults.relative_gap,
-                   help=f"stop when the plan is proven within this relative gap of the optimum "
-                        f"(default {defaults.relative_gap:g})")
+    p.add_argument("--gap", metavar="REL", type=a.gap, default=defaults.relative_gap, help=f"stop when the plan "
+                   f"is proven within this relative gap of the optimum (default {defaults.relative_gap:g})")
     p.add_argument("--threads", metavar="N", type=a.positive_int, default=None,
                    help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers)")
     p.add_argument("--seed", metavar="N", type=a.seed, default=defaults.seed,
@@ -59,11 +58,12 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")
     p.add_argument("--start", choices=STARTS, default=defaults.start,
-                   help="restricted: first solve the model on a screened subset of sites, prove its plan against the "
-                        "full model's LP relaxation (solved by pricing sites in), and branch from that plan only when "
-                        "the gap asked for is not yet proven; lp-bound: that plan and that bound, no branch and bound; "
-                        f"none; auto (default, HiGHS): restricted from {AUTO_START_MIN_SITES} candidate sites, "
-                        f"lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
+                   help="restricted: solve a screened subset of sites, prove its plan against the full model's LP "
+                        "(by pricing sites in), branch from it only when the gap is not yet proven; lp-bound: that "
+                        "plan and bound, no branching; lagrangean: kernel search for one-phase facility location (a "
+                        "Lagrangean relaxation of the demand rows picks the sites and gives the bound); none; auto "
+                        f"(default, HiGHS): lagrangean where it applies, restricted from {AUTO_START_MIN_SITES} "
+                        f"sites, lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
     p.add_argument("--non-deterministic", action="store_true",
                    help="let CP-SAT's parallel workers race (faster, results may vary run to run)")
     p.add_argument("--json", action="store_true",

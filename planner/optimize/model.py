@@ -62,6 +62,7 @@ Constraints
                    latency exceeds training_max_latency_ms: a direct route (great circle x
                    fiber_route_factor, 5 us/km), or the shortest path over the scenario's fiber_routes
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= live_sp, for p in P_r
+    demand_cover   sum_s M_s Y_sp >= sum_{r: p in P_r} D_r     (implied; a knapsack cover on the openings)
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
                                                            up to STRONG_LINKING_MAX_PAIRS pairs)
     carbon_cap     sum_s emissions_sp <= cap_p             (tonnes a year at phase p's run rate)
@@ -111,6 +112,7 @@ class RolloutModel:
     live: dict[tuple[int, int], Lin] = field(default_factory=dict)  # live_sp: standing at t_p
     running: dict[tuple[int, int], Lin] = field(default_factory=dict)  # run_sp: through period p
     serve: dict[tuple[int, int, int], Lin] = field(default_factory=dict)
+    demand_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (region, phase) -> row id
     upgrades: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # U_usp
     onsite: dict[tuple[int, int, int], Lin] = field(default_factory=dict)  # G_skp
     energy: dict[tuple[int, int], dict[int, Lin]] = field(default_factory=dict)  # E^k_sp
@@ -396,7 +398,9 @@ def add_demand_constraints(rm: RolloutModel) -> None:
     # serve_open (x_rsp <= Y_sp) is implied by demand_capacity, but the per-pair form is the classic strong
     # linking of facility location and tightens the LP. It costs one row per serving pair: measured, it
     # speeds up 50 x 50 instances and slows 100 x 1,000 ones (the root LP grows by 100,000 rows).
-    pairs = sum(len(r.serve_cost_usd_per_year) * (len(s_.phases) - phase_index[r.from_phase]) for r in s_.demand_regions)
+    pairs = sum(1 for r in s_.demand_regions for sid, _ in r.serve_cost_usd_per_year
+                for p in range(phase_index[r.from_phase], len(s_.phases))
+                if rm.eligible[site_index[sid]] and rm.eligible[site_index[sid]][0] <= p)  # forbidden sites: none
     strong = pairs <= STRONG_LINKING_MAX_PAIRS
     for r, region in enumerate(s_.demand_regions):
         for p in range(phase_index[region.from_phase], len(s_.phases)):
@@ -410,6 +414,14 @@ def add_demand_constraints(rm: RolloutModel) -> None:
                     rm.serve[r, i, p] = x
                     shares.append(x)
                     load.setdefault((i, p), []).append(region.demand_mw * x)
-            b.eq(lin_sum(shares), 1.0, name=f"demand[{region.id},{s_.phases[p].id}]")
+            rm.demand_rows[r, p] = b.eq(lin_sum(shares), 1.0, name=f"demand[{region.id},{s_.phases[p].id}]")
     for (i, p), terms in sorted(load.items()):
         b.le(lin_sum(terms) - series[i][2][p], 0.0, name=f"demand_capacity[{s_.sites[i].id},{s_.phases[p].id}]")
+    # demand_cover: the sites open in a phase can hold its demand (sum_s M_s Y_sp >= sum_r D_r; implied by the
+    # demand rows, demand_capacity and site_share, and a knapsack cover that cuts off fractional openings)
+    for p, phase in enumerate(s_.phases):
+        demand = sum(r.demand_mw for r in s_.demand_regions if phase_index[r.from_phase] <= p)
+        opened = [max_it_mw(s_.sites[i]) * series[i][0][p] for i in range(len(s_.sites))
+                  if isinstance(series[i][0][p], Lin)]
+        if demand > 0 and opened:
+            b.ge(lin_sum(opened), demand, name=f"demand_cover[{phase.id}]")

@@ -15,7 +15,7 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
-STARTS = ("auto", "restricted", "lp-bound", "none")  # how the solve starts: see planner.optimize.start
+STARTS = ("auto", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts: planner.optimize.start
 AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" starts from a restricted plan ...
 AUTO_LP_BOUND_MIN_SITES = 5000  # ... and from this many takes the LP relaxation's bound instead of branching
 
@@ -33,4 +33,6 @@ class SolveOptions:
     start: str = "auto"  # restricted: solve a screened subset of sites first, prove its plan against the LP
     #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
-    #   auto: with HiGHS, restricted from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES
+    #   lagrangean: kernel search for single-phase facility location (planner.optimize.lagrange);
+    #   auto: with HiGHS, restricted from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES,
+    #   lagrangean where it applies (one phase, demand regions, too many serving pairs for serve_open rows)

@@ -36,7 +36,12 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     model = rm.model  # loaded into MathOpt here, so that build_s covers it
     build_s = time.perf_counter() - started
     hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
-    mode = start_mode(scenario, options)
+    mode = start_mode(scenario, options, rm)
+    if mode == "lagrangean":
+        outcome = kernel_search(rm, options, build_s, commitments, stability, on_log, interrupter)
+        if outcome is not None:
+            return outcome
+        mode = "none"  # the kernel had no plan within its share of the time: the full model decides
     if mode != "none":
         values, info = restricted_start(scenario, options, commitments, stability, on_log, interrupter)
         method = describe_start(info)
@@ -65,15 +70,68 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=extract_s, model_size=rm.size)
 
 
-def start_mode(scenario: Scenario, options: SolveOptions) -> str:
-    """none, restricted or lp-bound (SolveOptions.start). "auto" chooses by size, for HiGHS only (where the
-    start was measured to help): restricted from AUTO_START_MIN_SITES candidate sites, lp-bound from
-    AUTO_LP_BOUND_MIN_SITES (where branch and bound does not finish its root in minutes)."""
+def start_mode(scenario: Scenario, options: SolveOptions, rm=None) -> str:
+    """none, restricted, lp-bound or lagrangean (SolveOptions.start). "auto" chooses by shape and size, for
+    HiGHS only (where the starts were measured to help): lagrangean for single-phase facility location whose
+    model lacks serve_open rows (`lagrange.applies`), restricted from AUTO_START_MIN_SITES candidate sites,
+    lp-bound from AUTO_LP_BOUND_MIN_SITES (where branch and bound does not finish its root in minutes)."""
+    from planner.optimize import lagrange
+
     if options.start != "auto":
+        if options.start == "lagrangean" and rm is not None and not (len(scenario.phases) == 1 and rm.demand_rows):
+            return "none"  # the method needs one phase and demand regions
         return options.start
+    if options.solver == "highs" and rm is not None and lagrange.applies(rm):
+        return "lagrangean"
     if options.solver != "highs" or len(scenario.sites) < AUTO_START_MIN_SITES:
         return "none"
     return "lp-bound" if len(scenario.sites) >= AUTO_LP_BOUND_MIN_SITES else "restricted"
+
+
+RELAX_SHARE = 0.4  # of the time limit, the most the Lagrangean relaxation may use (it stops on its own sooner)
+CORE_SHARE = 0.25  # of the time left, the most the core's restricted model may use
+
+
+def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
+                  interrupter) -> Outcome | None:
+    """The plan of the model restricted to the sites a Lagrangean relaxation of the demand rows opens, proven
+    against that relaxation's bound evaluated on the model (planner.optimize.lagrange); None when the
+    restricted model has no plan in time."""
+    from planner.optimize import lagrange
+    from planner.optimize.start import solve_restricted
+
+    started = time.perf_counter()
+    relaxation = lagrange.relax(rm, options.time_limit_s * RELAX_SHARE, on_log)
+    bound = lagrange.integer_site_bound(rm, relaxation.multipliers)
+    kept = {rm.scenario.sites[i].id for i in relaxation.kernel}
+    core = {rm.scenario.sites[i].id for i in relaxation.core}
+    left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
+    first, _ = solve_restricted(rm.scenario, core, dataclasses.replace(options, time_limit_s=left * CORE_SHARE),
+                                commitments, stability, on_log, interrupter)
+    left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
+    values, restricted = solve_restricted(rm.scenario, kept, dataclasses.replace(options, time_limit_s=left),
+                                          commitments, stability, on_log, interrupter, start=first)
+    values = values or first
+    if not values:
+        return None
+    hint = [values.get(name, 0.0) for name in rm.builder.names]
+    objective = rm.builder.objective.value(hint)
+    gap = relative_gap(objective, bound) if bound is not None else None
+    status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
+    how = (f"a Lagrangean relaxation of the demand rows ({relaxation.iterations} iterations, "
+           f"{relaxation.wall_s:.1f} s) chose {len(kept)} of {len(rm.scenario.sites)} sites, "
+           f"started from the plan on the {len(core)} opened most often")
+    result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
+                         wall_s=time.perf_counter() - started, solver=options.solver,
+                         detail=f"kernel plan ({restricted.status.value} on the kernel); bound from the Lagrangean",
+                         values=hint)
+    method = (f"kernel search: {how}; the plan of the model restricted to them ({restricted.status.value}, "
+              f"{restricted.wall_s:.1f} s); bound from that relaxation with every site's opening integer, "
+              "evaluated on the full model; no branch and bound on the full model")
+    extracted = time.perf_counter()
+    plan = extract_plan(rm, result, options, method)
+    return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - extracted,
+                   model_size=rm.size)
 
 
 def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:

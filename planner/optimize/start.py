@@ -102,8 +102,6 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
     found within the time given to it (or it was interrupted). `on_log` and `interrupter` as for solve."""
     import time
 
-    from planner.optimize.model import build_model
-    from planner.optimize.solve import solve
 
     started = time.perf_counter()
     scale = 1.0
@@ -113,20 +111,35 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
         kept = screen(scenario, scale) | committed
         if len(kept) >= len(scenario.sites):
             return {}, StartInfo(len(kept), len(scenario.sites), None, "screening kept every site", 0.0)
-        others = tuple(s.id for s in scenario.sites if s.id not in kept)
-        small = dataclasses.replace(scenario, constraints=dataclasses.replace(
-            scenario.constraints, forbidden_sites=tuple(scenario.constraints.forbidden_sites) + others))
-        rm = build_model(small, commitments, stability)
         left = budget - (time.perf_counter() - started)
         if left <= 0:
             return {}, StartInfo(len(kept), len(scenario.sites), None, "no time left", time.perf_counter() - started)
-        result = solve(rm.model, dataclasses.replace(options, time_limit_s=left), on_log, interrupter)
-        if result.status.has_plan and not (interrupter is not None and interrupter.interrupted):
-            names = rm.builder.names
-            values = {names[j]: v for j, v in enumerate(result.values) if v != 0.0 and names[j]}
+        values, result = solve_restricted(scenario, kept, dataclasses.replace(options, time_limit_s=left),
+                                          commitments, stability, on_log, interrupter)
+        if values:
             return values, StartInfo(len(kept), len(scenario.sites), result.objective, result.status.value,
                                      time.perf_counter() - started, tuple(sorted(kept)))
         if result.status.value != "infeasible":
             return {}, StartInfo(len(kept), len(scenario.sites), None, result.status.value,
                                  time.perf_counter() - started)
         scale *= 2  # until the subset has a plan, or holds every site (then the full solve needs no start)
+
+
+def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, commitments=(), stability=None,
+                     on_log=None, interrupter=None, start: dict[str, float] | None = None):
+    """(variable values by name, SolveResult) of the model with every site outside `kept` forbidden; the
+    values are empty when the solve found no plan (or was interrupted). `start`: values by name of a plan
+    to start from (a MathOpt hint; names absent from it are 0)."""
+    from planner.optimize.model import build_model
+    from planner.optimize.solve import solve
+
+    others = tuple(s.id for s in scenario.sites if s.id not in kept)
+    small = dataclasses.replace(scenario, constraints=dataclasses.replace(
+        scenario.constraints, forbidden_sites=tuple(scenario.constraints.forbidden_sites) + others))
+    rm = build_model(small, commitments, stability)
+    hint = [start.get(name, 0.0) for name in rm.builder.names] if start else None
+    result = solve(rm.model, options, on_log, interrupter, hint=hint)
+    if not result.status.has_plan or (interrupter is not None and interrupter.interrupted):
+        return {}, result
+    names = rm.builder.names
+    return {names[j]: v for j, v in enumerate(result.values) if v != 0.0 and names[j]}, result
