@@ -26,22 +26,26 @@ MINI = {"platforms": [{"id": "mini", "name": "Mini", "available_from": "2020-01-
                       "protocol": "infiniband", "port_names": "p{n}"}]}
 
 
-@pytest.fixture(scope="module")
-def mini_plan(tmp_path_factory):
-    """Three phases of 2 MW (2 racks each) at one site."""
+def mini_rollout(folder, site_id: str, phase_ids: list[str]):
+    """(plan, plan file) of 2 MW phases (2 racks each) of the MINI platform at one site, written in `folder`."""
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
     from planner.scenario import load_scenario
 
-    doc = tiny_doc([site("A", block_mw=1.0)], phases=[
-        {"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 2.0, "platform": "mini",
-         "funding_usd": 1e12} for i in range(3)], **copy.deepcopy(MINI))
-    folder = tmp_path_factory.mktemp("mini")
+    doc = tiny_doc([site(site_id, block_mw=1.0)], phases=[
+        {"id": pid, "online_date": f"{2027 + i}-01-01", "it_mw_required": 2.0, "platform": "mini",
+         "funding_usd": 1e12} for i, pid in enumerate(phase_ids)], **copy.deepcopy(MINI))
     write_text_atomic(folder / "s.yaml", dump_yaml(doc))
     plan = plan_rollout(load_scenario(folder / "s.yaml"), SolveOptions()).plan
     dump_plan(plan, folder / "plan.yaml")
     return plan, folder / "plan.yaml"
+
+
+@pytest.fixture(scope="module")
+def mini_plan(tmp_path_factory):
+    """Three phases of 2 MW (2 racks each) at one site."""
+    return mini_rollout(tmp_path_factory.mktemp("mini"), "A", ["1", "2", "3"])
 
 
 def tagged(client: Client, phase: str) -> dict[str, int]:

@@ -6,7 +6,6 @@ own cable save writes: the same peers and paths as cables traced through the API
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -14,8 +13,7 @@ import pytest
 from planner.cli import main
 from planner.nautobot.client import Client
 from planner.nautobot.records import phase_records
-from tests.helpers import site, tiny_doc
-from tests.test_nautobot import MINI
+from tests.test_nautobot import mini_rollout
 
 JOB = "gwplan_cables.LoadCables"
 
@@ -24,20 +22,7 @@ JOB = "gwplan_cables.LoadCables"
 def bulk_plan(tmp_path_factory):
     """Two phases of 2 MW at site K, with phase ids of their own (b1, b2), so their tags are apart from
     the other Nautobot tests' phases (b1 is the one loaded)."""
-    from planner.files import dump_yaml, write_text_atomic
-    from planner.optimize.options import SolveOptions
-    from planner.optimize.rollout import plan_rollout
-    from planner.plan import dump_plan
-    from planner.scenario import load_scenario
-
-    doc = tiny_doc([site("K", block_mw=1.0)], phases=[
-        {"id": f"b{i + 1}", "online_date": f"{2027 + i}-01-01", "it_mw_required": 2.0, "platform": "mini",
-         "funding_usd": 1e12} for i in range(2)], **copy.deepcopy(MINI))
-    folder = tmp_path_factory.mktemp("bulk")
-    write_text_atomic(folder / "s.yaml", dump_yaml(doc))
-    plan = plan_rollout(load_scenario(folder / "s.yaml"), SolveOptions()).plan
-    dump_plan(plan, folder / "plan.yaml")
-    return plan, folder / "plan.yaml"
+    return mini_rollout(tmp_path_factory.mktemp("bulk"), "K", ["b1", "b2"])
 
 
 @pytest.fixture
