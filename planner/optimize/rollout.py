@@ -111,7 +111,9 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
     left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
     values, restricted = solve_restricted(rm.scenario, kept, dataclasses.replace(options, time_limit_s=left),
                                           commitments, stability, on_log, interrupter, start=first)
-    values = values or first
+    kernel_status = restricted.status.value
+    if not values and first:  # the kernel found nothing in its time: the core's plan stands
+        values, kernel_status = first, f"the core's plan; the kernel: {kernel_status}"
     if not values:
         return None
     hint = [values.get(name, 0.0) for name in rm.builder.names]
@@ -123,9 +125,9 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
            f"started from the plan on the {len(core)} opened most often")
     result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
                          wall_s=time.perf_counter() - started, solver=options.solver,
-                         detail=f"kernel plan ({restricted.status.value} on the kernel); bound from the Lagrangean",
+                         detail=f"kernel plan ({kernel_status}); bound from the Lagrangean",
                          values=hint)
-    method = (f"kernel search: {how}; the plan of the model restricted to them ({restricted.status.value}, "
+    method = (f"kernel search: {how}; the plan of the model restricted to them ({kernel_status}, "
               f"{restricted.wall_s:.1f} s); bound from that relaxation with every site's opening integer, "
               "evaluated on the full model; no branch and bound on the full model")
     extracted = time.perf_counter()

@@ -102,7 +102,6 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
     found within the time given to it (or it was interrupted). `on_log` and `interrupter` as for solve."""
     import time
 
-
     started = time.perf_counter()
     scale = 1.0
     committed = {c.site for c in commitments}
