@@ -62,6 +62,7 @@ class Server:
     root: Path
     processes: list
     python: Path | None = None
+    jobs_enabled: bool = False
 
     def without_app(self) -> str:
         """A second web process on the same database whose configuration does not enable NVIDIA's app
@@ -87,7 +88,9 @@ class Server:
 
     def enable_jobs(self) -> None:
         """Register the Jobs of JOBS_ROOT (what `nautobot-server post_upgrade` does on an install; the restored
-        dump predates them) and enable them, as an administrator does once."""
+        dump predates them) and enable them, as an administrator does once (once per server)."""
+        if self.jobs_enabled:
+            return
         done = self.manage("shell", "--command",
                            "from django.apps import apps\n"
                            "from nautobot.extras.signals import refresh_job_models\n"
@@ -96,6 +99,7 @@ class Server:
                            "Job.objects.filter(module_name__startswith='gwplan_').update(enabled=True)\n")
         if done.returncode:
             raise RuntimeError(f"registering the Jobs failed:\n{done.stderr[-2000:]}")
+        self.jobs_enabled = True
 
     def run_job(self, class_path: str, data: dict) -> subprocess.CompletedProcess:
         """`nautobot-server runjob --local` as the test user (the way the README runs gwplan's Jobs)."""

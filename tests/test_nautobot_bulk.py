@@ -28,9 +28,7 @@ def bulk_plan(tmp_path_factory):
 @pytest.fixture
 def jobs(nautobot, monkeypatch):
     """The server with gwplan's Jobs registered and enabled, and its token where gwplan sync reads it."""
-    if not getattr(nautobot, "jobs_enabled", False):
-        nautobot.enable_jobs()
-        nautobot.jobs_enabled = True
+    nautobot.enable_jobs()
     monkeypatch.setenv("NAUTOBOT_TOKEN", nautobot.token)
     return nautobot
 

@@ -28,13 +28,14 @@ Used for two things, on single-phase scenarios with demand regions:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from planner.optimize.parameters import max_it_mw
-from planner.optimize.pricing import _whole_minimum, lagrangean_terms, solve_lp, split_by_site
+from planner.optimize.pricing import lagrangean_terms, solve_lp, split_by_site, whole_minimum
 
 SETTLE_ITERATIONS = 100  # the first iterations the kernel ignores (multipliers still far off)
 KERNEL_SHARE = 0.05  # a site joins the kernel when opened in at least this share of the counted iterations
@@ -51,8 +52,6 @@ class Relaxation:
     core: tuple[int, ...]  # site indexes: the sites opened most often (and the best cover's)
     kernel: tuple[int, ...]  # site indexes: every site opened in at least KERNEL_SHARE of the counted iterations
     multipliers: dict[int, float]  # demand row id -> lambda
-    steering_bound: float  # the approximation's own Lagrangean value (not proven: for the log)
-    best_cover_cost: float  # of the best plan made from openings (approximate)
     iterations: int
     wall_s: float
 
@@ -82,13 +81,13 @@ def _facility_data(rm, arrays):
     return sites, opening, capacity, demand, cost, [rm.demand_rows[r, 0] for r in regions]
 
 
-def relax(rm, time_limit_s: float, on_log=None) -> Relaxation:
+def relax(rm, time_limit_s: float, on_log=None, arrays=None) -> Relaxation:
     """Subgradient optimization of the demand rows' multipliers on the facility-location reading of the model."""
     import scipy.sparse as sparse
     from scipy.optimize import linprog
 
     started = time.perf_counter()
-    arrays = rm.builder.arrays()
+    arrays = arrays if arrays is not None else rm.builder.arrays()
     sites, f, s, d, cost, rows = _facility_data(rm, arrays)
     n, m = cost.shape
     total = d.sum()
@@ -172,16 +171,16 @@ def relax(rm, time_limit_s: float, on_log=None) -> Relaxation:
         on_log([f"lagrangean: {iterations} iterations, steering bound {best_bound:.6g}, best cover {best_plan:.6g}, "
                 f"kernel {len(kernel)} of {n} sites ({time.perf_counter() - started:.1f} s)"])
     return Relaxation(core=tuple(sorted(core)), kernel=tuple(sorted(kernel)), multipliers=dict(zip(rows, lam.tolist())),
-                      steering_bound=float(best_bound), best_cover_cost=float(best_plan), iterations=iterations,
+                      iterations=iterations,
                       wall_s=time.perf_counter() - started)
 
 
-def integer_site_bound(rm, multipliers: dict[int, float]) -> float | None:
+def integer_site_bound(rm, multipliers: dict[int, float], arrays=None) -> float | None:
     """A proven lower bound on the model (single phase) from multipliers of its demand rows (any values):
     L = sum lambda + the capacity cover over the sites' best values, each the better of the site's own LP
     with its opening fixed shut and fixed open, + the model-wide variables at their bounds. None when a
-    site's LP has no solution (no bound is claimed then)."""
-    arrays = rm.builder.arrays()
+    site's LP has no solution (no bound is claimed then). `arrays`: rm.builder.arrays(), if already made."""
+    arrays = arrays if arrays is not None else rm.builder.arrays()
     n_sites = len(rm.scenario.sites)
     split = split_by_site(arrays, n_sites)
     link = split.linking
@@ -191,7 +190,7 @@ def integer_site_bound(rm, multipliers: dict[int, float]) -> float | None:
         duals[position[row]] = value
     reduced, constant = lagrangean_terms(arrays, link, duals)
     scale = max(1.0, float(np.abs(arrays.cost).sum()))
-    whole = _whole_minimum(arrays, split.whole_cols, reduced, scale)
+    whole = whole_minimum(arrays, split.whole_cols, reduced, scale)
     if whole is None:
         return None
     sites = np.array([i for i in range(n_sites) if rm.eligible[i] and (i, 0) in rm.opened], dtype=np.int64)
@@ -203,7 +202,7 @@ def integer_site_bound(rm, multipliers: dict[int, float]) -> float | None:
         if fixed == 1.0 and np.any(upper[opening] < 1.0):
             return None
         lower[opening] = upper[opening] = fixed
-        lp = solve_lp(_with_bounds(arrays, lower, upper), rows, cols, reduced)
+        lp = solve_lp(dataclasses.replace(arrays, lower=lower, upper=upper), rows, cols, reduced)
         if not lp.ok:
             return None
         per_col = np.zeros(len(arrays.cost))
@@ -228,8 +227,3 @@ def integer_site_bound(rm, multipliers: dict[int, float]) -> float | None:
         return None  # not even every site could hold the demand: the model has no plan
     return float(constant + arrays.offset + whole + base.sum() + cover)
 
-
-def _with_bounds(arrays, lower, upper):
-    import dataclasses
-
-    return dataclasses.replace(arrays, lower=lower, upper=upper)

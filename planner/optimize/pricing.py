@@ -158,7 +158,7 @@ def lagrangean_terms(arrays, rows: np.ndarray, duals: np.ndarray) -> tuple[np.nd
     return reduced, float(np.dot(y, np.where(y != 0, beta, 0.0)))
 
 
-def _whole_minimum(arrays, cols: np.ndarray, reduced: np.ndarray, scale: float) -> float | None:
+def whole_minimum(arrays, cols: np.ndarray, reduced: np.ndarray, scale: float) -> float | None:
     """min over the bounds of the model-wide variables (None: unbounded below beyond the tolerance)."""
     d, lo, hi = reduced[cols], arrays.lower[cols], arrays.upper[cols]
     low_side = np.where(d >= 0, d * np.where(np.isfinite(lo), lo, 0.0), 0.0)
@@ -183,7 +183,7 @@ def lagrangean_bound(arrays, split: _Split, sites: np.ndarray, link_duals: np.nd
     if not minima.ok:  # some site's own rows cannot be met (a required site that can never be built)
         return None, values
     np.add.at(values, arrays.site[cols], reduced[cols] * minima.x)
-    whole = _whole_minimum(arrays, split.whole_cols, reduced, scale)
+    whole = whole_minimum(arrays, split.whole_cols, reduced, scale)
     if whole is None:
         return None, values
     return priced_rhs + minima.objective + whole + arrays.offset, values

@@ -101,8 +101,9 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
     from planner.optimize.start import solve_restricted
 
     started = time.perf_counter()
-    relaxation = lagrange.relax(rm, options.time_limit_s * RELAX_SHARE, on_log)
-    bound = lagrange.integer_site_bound(rm, relaxation.multipliers)
+    arrays = rm.builder.arrays()  # made once for both
+    relaxation = lagrange.relax(rm, options.time_limit_s * RELAX_SHARE, on_log, arrays)
+    bound = lagrange.integer_site_bound(rm, relaxation.multipliers, arrays)
     kept = {rm.scenario.sites[i].id for i in relaxation.kernel}
     core = {rm.scenario.sites[i].id for i in relaxation.core}
     left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
