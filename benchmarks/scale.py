@@ -6,7 +6,10 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
     python -m benchmarks.scale --sites 1000 --starts auto   # only the default method
 
 Shapes: seedN (the generator's seed N), tight-funding (seed 1, every phase funded at 90 %: the funding
-rows bind). The build time is the model's formulation and loading; the solve includes the start.
+rows bind), early-scarce (seed 1, only one site in ten has grid before phase 4), early-plentiful (seed 1,
+every site has grid from phase 1), many-demand (seed 1 with 16 more inference demand regions, centred on
+random sites). The build time is the model's formulation and loading; the solve includes the start. The
+first start listed is the baseline of the ratio column.
 """
 
 from __future__ import annotations
@@ -20,21 +23,53 @@ import tempfile
 import time
 from pathlib import Path
 
-SHAPES = ("seed1", "seed2", "seed3", "tight-funding")
+SHAPES = ("seed1", "seed2", "seed3", "tight-funding", "early-scarce", "early-plentiful", "many-demand")  # any seedN
+
+
+def shaped_doc(sites: int, shape: str) -> dict:
+    """The generated scenario of a shape (see the module's docstring)."""
+    import random
+
+    from benchmarks.synthetic import REGIONS, _km, scenario_doc
+
+    seed = int(shape.removeprefix("seed")) if shape.startswith("seed") else 1
+    doc = scenario_doc(sites, seed)
+    anchors = doc["sites"][:len(REGIONS)]
+    if shape == "tight-funding":
+        for phase in doc["phases"]:
+            phase["funding_usd"] *= 0.9
+    elif shape in ("early-scarce", "early-plentiful"):
+        for site in doc["sites"][len(REGIONS):]:
+            grid = site["grid_mw_by_phase"]
+            first = next((g for g in grid if g > 0), 100.0)
+            if shape == "early-scarce" and int(site["id"][1:]) % 10:  # one site in ten keeps its early grid
+                site["grid_mw_by_phase"] = [0.0] * 3 + [g or first for g in grid[3:]]
+            else:
+                site["grid_mw_by_phase"] = [g or first for g in grid]
+    elif shape == "many-demand":
+        rng = random.Random(sites)
+        for k, centre in enumerate(rng.sample(doc["sites"], 16)):
+            near = sorted(doc["sites"], key=lambda s: _km(centre["lat"], centre["lon"], s["lat"], s["lon"]))
+            near = near[:max(4, sites // 16)]
+            anchor = min(anchors, key=lambda s: _km(centre["lat"], centre["lon"], s["lat"], s["lon"]))
+            near += [] if anchor in near else [anchor]
+            mw = rng.choice([20, 40, 60])
+            doc["demand_regions"].append({
+                "id": f"metro{k + 1}", "demand_mw": mw, "from_phase": str(rng.randint(2, 6)),
+                "serve_cost_usd_per_year": {s["id"]: round(mw * _km(centre["lat"], centre["lon"], s["lat"], s["lon"])
+                                                           * 3000, -3) for s in near}})
+    elif not shape.startswith("seed"):
+        raise ValueError(f"unknown shape {shape!r}")
+    return doc
 
 
 def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float) -> dict:
-    from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
     from planner.scenario import load_scenario
 
-    seed = int(shape.removeprefix("seed")) if shape.startswith("seed") else 1
-    doc = scenario_doc(sites, seed)
-    if shape == "tight-funding":
-        for phase in doc["phases"]:
-            phase["funding_usd"] *= 0.9
+    doc = shaped_doc(sites, shape)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
         write_text_atomic(path, dump_yaml(doc))
@@ -52,14 +87,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
-    parser.add_argument("--starts", nargs="+", default=["none", "auto"],
-                        choices=["none", "auto", "restricted", "lp-bound"])
+    parser.add_argument("--starts", nargs="+", default=["restricted", "auto"],
+                        choices=["none", "auto", "reduced", "restricted", "lp-bound"])
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
     print(f"# {args.sites} sites, gap {args.gap:g}, limit {args.time_limit:g} s; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print("| shape | start | status | gap | NPV $B | build s | total s | ratio to none | peak MiB |")
+    print(f"| shape | start | status | gap | NPV $B | build s | total s | ratio to {args.starts[0]} | peak MiB |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     context = multiprocessing.get_context("spawn")
     for shape in args.shapes:
@@ -68,7 +103,7 @@ def main() -> int:
             print(f"  running {shape}, start {start} ...", file=sys.stderr, flush=True)
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
                 r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit).result()
-            base = r["seconds"] if start == "none" else base
+            base = r["seconds"] if start == args.starts[0] else base
             ratio = f"{r['seconds'] / base:.2f}x" if base else "-"
             npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"
             gap = f"{r['gap']:.1e}" if r["gap"] is not None else "-"

@@ -58,11 +58,11 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
                    help=f"MathOpt back end (default {DEFAULT_SOLVER})")
     p.add_argument("--start", choices=STARTS, default=defaults.start,
-                   help="restricted: solve a screened subset of sites, prove its plan against the full model's LP "
-                        "(by pricing sites in), branch from it only when the gap is not yet proven; lp-bound: that "
-                        "plan and bound, no branching; lagrangean: kernel search for one-phase facility location (a "
-                        "Lagrangean relaxation of the demand rows picks the sites and gives the bound); none; auto "
-                        f"(default, HiGHS): lagrangean where it applies, restricted from {AUTO_START_MIN_SITES} "
+                   help="reduced: rule out the sites and early openings a Lagrangean bound (each site's own problem "
+                        "a MIP) proves too costly, branch and bound on the rest; restricted: a screened subset's plan, "
+                        "proven against the full LP (pricing sites in), branched from if needed; lp-bound: that plan "
+                        "and bound, no branching; lagrangean: kernel search for one-phase facility location; none; "
+                        f"auto (default, HiGHS): lagrangean where it applies, reduced from {AUTO_START_MIN_SITES} "
                         f"sites, lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
     p.add_argument("--non-deterministic", action="store_true",
                    help="let CP-SAT's parallel workers race (faster, results may vary run to run)")

@@ -144,6 +144,15 @@ class Builder:
     def eq(self, expr, rhs: float = 0.0, name: str = "") -> int:
         return self.row(expr, lb=rhs, ub=rhs, name=name)
 
+    def shut(self, names: set[str] | frozenset[str]) -> int:
+        """Fix the named variables at 0 (their upper bound; each must allow 0); returns how many it found."""
+        found = 0
+        for j, name in enumerate(self._names):
+            if name in names:
+                self._upper[j] = 0.0
+                found += 1
+        return found
+
     @property
     def names(self) -> list[str]:
         """Variable names by id."""

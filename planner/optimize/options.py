@@ -15,8 +15,8 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
-STARTS = ("auto", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts: planner.optimize.start
-AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" starts from a restricted plan ...
+STARTS = ("auto", "reduced", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts: planner.optimize.start
+AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" reduces the model by Lagrangean fixing ...
 AUTO_LP_BOUND_MIN_SITES = 5000  # ... and from this many takes the LP relaxation's bound instead of branching
 
 
@@ -34,5 +34,7 @@ class SolveOptions:
     #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
     #   lagrangean: kernel search for single-phase facility location (planner.optimize.lagrange);
-    #   auto: with HiGHS, restricted from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES,
+    #   reduced: branch and bound on the model less the sites and openings a Lagrangean bound rules out
+    #   (planner.optimize.fixing), from an incumbent on the sites that bound ranks best;
+    #   auto: with HiGHS, reduced from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES,
     #   lagrangean where it applies (one phase, demand regions, too many serving pairs for serve_open rows)

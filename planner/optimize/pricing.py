@@ -35,7 +35,7 @@ reached through scipy because the method slices the matrix, which MathOpt's mode
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sparse
@@ -57,6 +57,7 @@ class PricedBound:
     converged: bool  # no site priced in: the bound is the full LP's optimum
     status: str  # "converged", "time limit", "interrupted", "infeasible"
     wall_s: float
+    duals: np.ndarray | None = field(default=None, compare=False, repr=False)  # of the linking rows, last round
 
     def describe(self) -> str:
         """The provenance's words for the bound."""
@@ -189,17 +190,19 @@ def lagrangean_bound(arrays, split: _Split, sites: np.ndarray, link_duals: np.nd
     return priced_rhs + minima.objective + whole + arrays.offset, values
 
 
-def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupter=None) -> PricedBound:
+def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupter=None, arrays=None) -> PricedBound:
     """Price sites into the LP relaxation of `rm` from the `working` set of site indexes (a set whose
-    restricted LP is feasible: e.g. the sites of a restricted plan), within about `time_limit_s`."""
+    restricted LP is feasible: e.g. the sites of a restricted plan), within about `time_limit_s`.
+    `arrays`: rm.builder.arrays(), if already made."""
     started = time.perf_counter()
-    arrays = rm.builder.arrays()
+    arrays = arrays if arrays is not None else rm.builder.arrays()
     n_sites = len(rm.scenario.sites)
     split = split_by_site(arrays, n_sites)
     buildable = np.array([i for i in range(n_sites) if rm.eligible[i]], dtype=np.int64)
     inside = np.zeros(n_sites, dtype=bool)
     inside[[i for i in working if rm.eligible[i]]] = True
     best, last_lp, rounds, converged, status, round_s = None, None, 0, False, "time limit", 0.0
+    link_duals = None
 
     def log(line: str) -> None:
         if on_log is not None:
@@ -243,4 +246,4 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
         inside[entering[np.argsort(values[entering], kind="stable")][:ENTER_PER_ROUND]] = True
     return PricedBound(bound=best, lp_objective=last_lp, sites_in=int(inside[buildable].sum()),
                        sites_total=len(buildable), rounds=rounds, converged=converged, status=status,
-                       wall_s=time.perf_counter() - started)
+                       wall_s=time.perf_counter() - started, duals=link_duals)

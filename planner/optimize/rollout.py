@@ -37,6 +37,11 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     build_s = time.perf_counter() - started
     hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     mode = start_mode(scenario, options, rm)
+    if mode == "reduced":
+        outcome = reduced_search(rm, options, build_s, commitments, stability, on_log, interrupter)
+        if outcome is not None:
+            return outcome
+        mode = "restricted"  # no LP duals or no kernel plan: the restricted start and the full model decide
     if mode == "lagrangean":
         outcome = kernel_search(rm, options, build_s, commitments, stability, on_log, interrupter)
         if outcome is not None:
@@ -71,9 +76,9 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
 
 
 def start_mode(scenario: Scenario, options: SolveOptions, rm=None) -> str:
-    """none, restricted, lp-bound or lagrangean (SolveOptions.start). "auto" chooses by shape and size, for
-    HiGHS only (where the starts were measured to help): lagrangean for single-phase facility location whose
-    model lacks serve_open rows (`lagrange.applies`), restricted from AUTO_START_MIN_SITES candidate sites,
+    """none, restricted, reduced, lp-bound or lagrangean (SolveOptions.start). "auto" chooses by shape and size,
+    for HiGHS only (where the starts were measured to help): lagrangean for single-phase facility location
+    whose model lacks serve_open rows (`lagrange.applies`), reduced from AUTO_START_MIN_SITES candidate sites,
     lp-bound from AUTO_LP_BOUND_MIN_SITES (where branch and bound does not finish its root in minutes)."""
     from planner.optimize import lagrange
 
@@ -85,7 +90,7 @@ def start_mode(scenario: Scenario, options: SolveOptions, rm=None) -> str:
         return "lagrangean"
     if options.solver != "highs" or len(scenario.sites) < AUTO_START_MIN_SITES:
         return "none"
-    return "lp-bound" if len(scenario.sites) >= AUTO_LP_BOUND_MIN_SITES else "restricted"
+    return "lp-bound" if len(scenario.sites) >= AUTO_LP_BOUND_MIN_SITES else "reduced"
 
 
 RELAX_SHARE = 0.4  # of the time limit, the most the Lagrangean relaxation may use (it stops on its own sooner)
@@ -131,6 +136,117 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
     method = (f"kernel search: {how}; the plan of the model restricted to them ({kernel_status}, "
               f"{restricted.wall_s:.1f} s); bound from that relaxation with every site's opening integer, "
               "evaluated on the full model; no branch and bound on the full model")
+    extracted = time.perf_counter()
+    plan = extract_plan(rm, result, options, method)
+    return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - extracted,
+                   model_size=rm.size)
+
+
+KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least bound first ...
+KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
+KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (measured: 1x took 9 s, 3x 3-4 s)
+GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2-3.5e-4 below the optimum)
+GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
+REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
+ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean
+
+
+def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
+                   interrupter) -> Outcome | None:
+    """Branch and bound on the model reduced by Lagrangean fixing (planner.optimize.fixing).
+
+    1. The LP's duals, by pricing sites in; from them, by a stabilized ascent, the multipliers of the
+       Lagrangean bound L whose site subproblems are MIPs.
+    2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
+       opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
+       give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
+    3. HiGHS proves on everything kept at the lower of the guess and the plan's own cost (less half the gap
+       asked), from that plan. A plan above the threshold then moves the threshold to its cost and the rest
+       is solved again; a reduced model with no plan widens the guess (GUESS_WIDEN).
+    The bound is the reduced model's, or the least bound ruled out, whichever is lower (and never below L).
+    None when pricing gives no duals or no plan is found (the caller falls back to the restricted start)."""
+    from planner.optimize import fixing
+    from planner.optimize.pricing import split_by_site
+    from planner.optimize.start import screen, solve_restricted
+
+    started = time.perf_counter()
+    scenario = rm.scenario
+    n_sites = len(scenario.sites)
+    index = {site.id: i for i, site in enumerate(scenario.sites)}
+    arrays = rm.builder.arrays()
+    split = split_by_site(arrays, n_sites)
+    always = set(scenario.constraints.required_sites) | {c.site for c in commitments}
+    working = {index[sid] for sid in screen(scenario, 2.0) | always}
+    priced = lp_bound(rm, working, options.time_limit_s * REDUCED_PRICING_SHARE, on_log, interrupter, arrays)
+    if priced.duals is None or priced.lp_objective is None:
+        return None
+    scale = max(1.0, abs(priced.lp_objective))
+    lag, _ = fixing.stabilized_ascent(rm, arrays, split, priced.duals, scale,
+                                      options.time_limit_s * ASCENT_SHARE, on_log)
+    if lag is None:
+        return None
+    sites = fixing.buildable(rm)
+    log = on_log or (lambda lines: None)
+    log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; LP {priced.lp_objective:,.3f}, "
+         f"{time.perf_counter() - started:.1f} s)"])
+    always_index = {index[sid] for sid in always if sid in index}
+    threshold = lag.bound + GUESS_GAP * abs(lag.bound)  # a first guess at the optimum's cost, above the bound
+    values: dict[str, float] = {}
+    passes, proving = [], False  # the first pass only looks for a plan, on the best-ranked kept sites
+    while True:
+        used = {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name)
+                and arrays.site[j] >= 0}
+        reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index)
+        chosen = reduction.kept if proving else reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept))
+        proving = proving or len(chosen) >= len(reduction.kept)
+        kept = {scenario.sites[i].id for i in chosen}
+        shut = frozenset(rm.builder.names[j] for j in reduction.shut)
+        log([f"fixing: {len(sites) - len(reduction.kept):,} of {len(sites):,} sites and {len(shut):,} early openings "
+             f"ruled out above {threshold:,.3f} (least bound ruled out {reduction.bound_outside:,.3f}); "
+             + ("branch and bound on the rest" if proving else f"a plan from the best {len(kept)} of the rest")])
+        left = max(1.0, options.time_limit_s - (time.perf_counter() - started)) * (1.0 if proving else KERNEL_TIME_SHARE)
+        gap_asked = options.relative_gap * (1.0 if proving else KERNEL_GAP_FACTOR)
+        found, result = solve_restricted(scenario, kept, dataclasses.replace(
+            options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
+            start=values or None, shut=shut)
+        passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings ruled "
+                      f"out above {threshold:,.1f}, " + ("branch and bound on the rest" if proving else
+                                                         f"a plan from the best {len(kept)} sites left")
+                      + f" ({result.status.value}, {result.wall_s:.1f} s)")
+        values = found or values
+        out_of_time = time.perf_counter() - started >= options.time_limit_s or (
+            interrupter is not None and interrupter.interrupted)
+        if not values:
+            if out_of_time:
+                return None
+            if not proving:  # the best-ranked sites alone have no plan: all that is left
+                proving = True
+                continue
+            if result.status == SolveStatus.INFEASIBLE and len(reduction.kept) < len(sites):
+                threshold = lag.bound + GUESS_WIDEN * (threshold - lag.bound)  # the guess was too low: widen it
+                continue
+            return None
+        hint = [values.get(name, 0.0) for name in rm.builder.names]
+        objective = rm.builder.objective.value(hint)
+        at_plan = objective - 0.5 * options.relative_gap * abs(objective)
+        if not proving:  # rule out by the plan's own cost where that is below the guess; solve the rest from it
+            threshold, proving = min(threshold, at_plan), True
+            continue
+        inside = result.best_bound if found and result.best_bound is not None else lag.bound
+        bound = max(lag.bound, min(inside, reduction.bound_outside))
+        gap = relative_gap(objective, bound)
+        if gap <= options.relative_gap or threshold >= at_plan or out_of_time:
+            break
+        threshold = at_plan  # the plan costs more than the guess: rule out by its own cost, and solve from it
+    status = SolveStatus.OPTIMAL if gap <= options.relative_gap else SolveStatus.FEASIBLE
+    method = (f"reduced-cost fixing: the LP relaxation by pricing sites in ({priced.sites_in} of "
+              f"{priced.sites_total} sites, {priced.wall_s:.1f} s); a Lagrangean bound with each site's own problem "
+              f"solved as a MIP, its multipliers from the LP's duals by a stabilized ascent ({lag.bound:,.1f}); "
+              + "; then ".join(passes) + "; bound: the reduced model's, or the least bound ruled out, whichever "
+              "is lower")
+    result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
+                         wall_s=time.perf_counter() - started, solver=options.solver,
+                         detail=f"reduced model: {result.status.value}; {result.detail}", values=hint)
     extracted = time.perf_counter()
     plan = extract_plan(rm, result, options, method)
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - extracted,

@@ -125,10 +125,11 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
 
 
 def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, commitments=(), stability=None,
-                     on_log=None, interrupter=None, start: dict[str, float] | None = None):
+                     on_log=None, interrupter=None, start: dict[str, float] | None = None,
+                     shut: frozenset[str] = frozenset()):
     """(variable values by name, SolveResult) of the model with every site outside `kept` forbidden; the
     values are empty when the solve found no plan (or was interrupted). `start`: values by name of a plan
-    to start from (a MathOpt hint; names absent from it are 0)."""
+    to start from (a MathOpt hint; names absent from it are 0); `shut`: names of variables fixed at 0."""
     from planner.optimize.model import build_model
     from planner.optimize.solve import solve
 
@@ -136,6 +137,8 @@ def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, 
     small = dataclasses.replace(scenario, constraints=dataclasses.replace(
         scenario.constraints, forbidden_sites=tuple(scenario.constraints.forbidden_sites) + others))
     rm = build_model(small, commitments, stability)
+    if shut:
+        rm.builder.shut(shut)
     hint = [start.get(name, 0.0) for name in rm.builder.names] if start else None
     result = solve(rm.model, options, on_log, interrupter, hint=hint)
     if not result.status.has_plan or (interrupter is not None and interrupter.interrupted):

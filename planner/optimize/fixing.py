@@ -1,0 +1,233 @@
+"""Sites and openings ruled out before branch and bound: reduced-cost fixing by a Lagrangean bound whose site
+subproblems are solved as the integer programs they are.
+
+On the generated multi-phase scenarios the LP relaxation is ~0.16 % below the optimum (the gap is the
+sites' own integrality together: when a site opens, power blocks in 50/200 MW steps, at least 100 MW when
+a site adds capacity), too weak to rule out any site, so branch and bound carries all 1,000 sites through
+a root LP of ~20 s. With the LP's duals y on the rows that link sites (`planner.optimize.pricing`), the
+model falls apart by site, and each site's own problem is small (a few dozen variables): solved as a MIP
+(HiGHS through scipy, ~7 ms), it gives a Lagrangean bound
+    L(y) = y.beta + sum_sites min_site (c - A^T y) x + min_whole (c - A^T y) x + offset
+about twice as close to the optimum (a MIP only for the sites whose LP minimum is negative: for the others
+0 is the minimum, since an unused site meets its own rows). L(y) holds for any y (Geoffrion 1974), so it is
+also a bound on every plan that opens site s by phase p, with s's own minimum taken under that condition:
+    L_sp = L(y) - best_s + min_site{(c - A^T y) x : Y_sp = 1}      (the last term an LP: a lower bound).
+A site (or its opening by p) whose L_sp exceeds the threshold (an incumbent's cost, less half the gap
+asked for) cannot be in a plan that beats the threshold; the model without it is smaller, and its
+optimum, or its proven bound, together with the least L_sp ruled out, is a proven answer for the whole
+model (Nemhauser and Wolsey, "Integer and Combinatorial Optimization", II.6.2, on reduced-cost fixing).
+A site never opened holds nothing: its other variables are forced to zero by its own rows or are
+cost-free flags (the contract `planner.optimize.pricing` relies on too), so forbidding it loses no plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from planner.optimize.pricing import lagrangean_terms, solve_lp, whole_minimum
+
+SITE_MIP_TIME_S = 2.0  # the most one site's own MIP may take (its dual bound counts either way)
+NEGATIVE = 1e-9  # of the objective's magnitude: a site's LP minimum below -this gets its MIP
+MAX_ROUNDS = 30  # of the stabilized ascent
+COLUMNS_PER_ROUND = 60  # site plans that enter its master per round, most negative first
+BOX_RELATIVE = 2e-3  # the box around the centre: this share of each multiplier ...
+BOX_ABSOLUTE = 1e-5  # ... plus this share of the largest (measured: 0.3 left the first rounds' L at -5e6)
+CANDIDATE_MARGIN = 3e-4  # of the objective: sites priced during the ascent (measured: ~60 of 1,000 sites)
+BOX_SLACK_CAP = 1e7  # the most a linking row may be missed by in the master (row units)
+
+
+@dataclass(frozen=True)
+class SiteLagrangean:
+    """L(y) with integer site subproblems, and what ruling out needs of it."""
+
+    bound: float  # L(y), in the model's units: a proven lower bound on the model
+    best: np.ndarray  # per site: a lower bound on its own minimum under y (its LP's, or its MIP's dual bound)
+    reduced: np.ndarray  # c - A^T y, per variable
+    integer_sites: int  # sites whose minimum came from their own MIP
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """What the bound rules out at a threshold."""
+
+    kept: tuple[int, ...]  # site indexes the reduced model holds, least bound first
+    shut: tuple[int, ...]  # variable ids of openings Y_sp fixed at 0 on kept sites
+    bound_outside: float  # the least bound among everything ruled out (inf: nothing was)
+
+
+def site_lagrangean(rm, arrays, split, link_duals: np.ndarray, scale: float,
+                    plans: dict | None = None, sites: np.ndarray | None = None) -> SiteLagrangean | None:
+    """L(y) for multipliers `link_duals` of the linking rows (None when a site's own rows have no solution or a
+    model-wide variable is unbounded under y). `scale`: the objective's magnitude, for tolerances. `plans`, if
+    given, receives each site MIP's plan: site -> (its variable ids, their values, its value under y). `sites`:
+    only these (the value is then no bound, only a guide)."""
+    reduced, priced_rhs = lagrangean_terms(arrays, split.linking, link_duals)
+    whole = whole_minimum(arrays, split.whole_cols, reduced, scale)
+    sites = buildable(rm) if sites is None else sites
+    if whole is None or not len(sites):
+        return None
+    cols = split.cols_of(sites)
+    lp = solve_lp(arrays, split.rows_of(sites), cols, reduced)
+    if not lp.ok:
+        return None
+    best = np.bincount(arrays.site[cols], weights=reduced[cols] * lp.x, minlength=len(rm.scenario.sites))
+    integer = 0
+    for i in sites[best[sites] < -NEGATIVE * scale]:
+        rows, own = split.rows_of(np.array([i])), split.cols_of(np.array([i]))
+        if not arrays.integer[own].any():
+            continue
+        res = milp(reduced[own], integrality=arrays.integer[own].astype(int),
+                   bounds=Bounds(arrays.lower[own], arrays.upper[own]),
+                   constraints=LinearConstraint(arrays.matrix[rows][:, own], arrays.row_lower[rows],
+                                                arrays.row_upper[rows]),
+                   options={"time_limit": SITE_MIP_TIME_S})
+        dual = getattr(res, "mip_dual_bound", None)
+        if dual is not None and np.isfinite(dual) and dual > best[i]:
+            best[i] = dual
+            integer += 1
+        if plans is not None and res.x is not None:
+            plans[int(i)] = (own, res.x, float(res.fun))
+    return SiteLagrangean(bound=float(priced_rhs + whole + best[sites].sum() + arrays.offset), best=best,
+                          reduced=reduced, integer_sites=integer)
+
+
+def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, time_limit_s: float,
+                      on_log=None) -> tuple[SiteLagrangean | None, np.ndarray]:
+    """Better multipliers than the LP's: column generation over the sites' integer plans (Dantzig-Wolfe), in a
+    box around the best multipliers so far (boxstep stabilization: Marsten, Hogan and Blankenship 1975).
+
+    The master LP picks a convex combination of each site's plans found so far (the site MIPs' solutions),
+    with the linking rows; each linking row may be missed at a price, the box's edge, which keeps the
+    master's duals within BOX_RELATIVE of the centre (without it, the first rounds' duals are wild: every
+    site is near break-even under the LP's duals, and a few per cent more on the requirement makes all of
+    them build). Each round prices the candidate sites only: those within CANDIDATE_MARGIN of break-even when
+    forced open under the LP's duals (the others stay shut for the small steps the box allows). The best
+    multipliers by that guide become the centre; L is then evaluated over every site, a proven bound.
+    Returns the better (SiteLagrangean, multipliers) of the centre's and the LP's own."""
+    started = time.perf_counter()
+    link = split.linking
+    rows_of_link = arrays.matrix[link].tocsc()
+    lo, hi = arrays.row_lower[link], arrays.row_upper[link]
+    whole = split.whole_cols
+    plans: dict = {}
+    first = site_lagrangean(rm, arrays, split, link_duals, scale, plans)
+    centre = link_duals
+    if first is None:
+        return None, centre
+    all_sites = buildable(rm)
+    forced = opening_bounds(rm, arrays, split, first, all_sites, -1) - first.bound + first.best[all_sites]
+    candidates = all_sites[forced <= CANDIDATE_MARGIN * scale]
+    best = site_lagrangean(rm, arrays, split, link_duals, scale, sites=candidates)
+    columns = [(i, own, x) for i, (own, x, _) in plans.items()]
+    for round_ in range(1, MAX_ROUNDS + 1):
+        if time.perf_counter() - started > time_limit_s or not columns:
+            break
+        width = BOX_RELATIVE * np.abs(centre) + BOX_ABSOLUTE * max(1e-12, float(np.abs(centre).max()))
+        duals, prices = _master(arrays, rows_of_link, lo, hi, whole, columns, centre, width)
+        if duals is None:
+            break
+        plans = {}
+        lag = site_lagrangean(rm, arrays, split, duals, scale, plans, candidates)
+        if lag is None:
+            break
+        if lag.bound > best.bound:
+            best, centre = lag, duals
+        entering = sorted((value - prices.get(i, 0.0), i) for i, (_, _, value) in plans.items()
+                          if value < prices.get(i, 0.0) - NEGATIVE * scale)[:COLUMNS_PER_ROUND]
+        columns += [(i, plans[i][0], plans[i][1]) for _, i in entering]
+        if on_log is not None:
+            on_log([f"ascent round {round_}: L {lag.bound:,.3f}, best {best.bound:,.3f}, {len(entering)} plans "
+                    f"enter ({time.perf_counter() - started:.1f} s)"])
+        if not entering:
+            break
+    if centre is link_duals:
+        return first, link_duals
+    final = site_lagrangean(rm, arrays, split, centre, scale)
+    if final is not None and final.bound > first.bound:
+        return final, centre
+    return first, link_duals
+
+
+def _master(arrays, rows_of_link, lo, hi, whole, columns, centre, width):
+    """The boxed master LP: (linking-row duals, each site's convexity dual), or (None, None) if it fails."""
+    import scipy.sparse as sparse
+
+    from planner.optimize.linear import ModelArrays
+
+    n_link = len(lo)
+    sites = sorted({i for i, _, _ in columns})
+    row_of = {i: k for k, i in enumerate(sites)}
+    activity = sparse.csc_matrix(np.column_stack([rows_of_link[:, own] @ x for _, own, x in columns]))
+    cost = np.array([float(arrays.cost[own] @ x) for _, own, x in columns])
+    convexity = sparse.csr_matrix((np.ones(len(columns)), ([row_of[i] for i, _, _ in columns],
+                                                            np.arange(len(columns)))), shape=(len(sites), len(columns)))
+    box = sparse.identity(n_link, format="csr")
+    n_box = 2 * n_link
+    matrix = sparse.vstack([
+        sparse.hstack([activity, rows_of_link[:, whole], box, -box]),
+        sparse.hstack([convexity, sparse.csr_matrix((len(sites), len(whole) + n_box))]),
+    ]).tocsr()
+    n = matrix.shape[1]
+    master = ModelArrays(
+        cost=np.concatenate([cost, arrays.cost[whole], centre + width, width - centre]), offset=0.0, matrix=matrix,
+        lower=np.concatenate([np.zeros(len(columns)), arrays.lower[whole], np.zeros(n_box)]),
+        upper=np.concatenate([np.full(len(columns), np.inf), arrays.upper[whole], np.full(n_box, BOX_SLACK_CAP)]),
+        integer=np.zeros(n, dtype=bool), row_lower=np.concatenate([lo, np.full(len(sites), -np.inf)]),
+        row_upper=np.concatenate([hi, np.ones(len(sites))]), site=np.full(n, -1))
+    lp = solve_lp(master, np.arange(matrix.shape[0]), np.arange(n), master.cost)
+    if not lp.ok:
+        return None, None
+    return lp.duals[:n_link], {i: float(lp.duals[n_link + k]) for i, k in row_of.items()}
+
+
+def buildable(rm) -> np.ndarray:
+    """Indexes of the sites that can hold capacity (the others have no variables)."""
+    return np.array([i for i in range(len(rm.scenario.sites)) if rm.eligible[i]], dtype=np.int64)
+
+
+def opening_bounds(rm, arrays, split, lag: SiteLagrangean, sites: np.ndarray, k: int) -> np.ndarray:
+    """Per site of `sites` (each with more than k eligible phases, or any when k = -1): the bound on plans that
+    open it by its k-th eligible phase (k = -1: by its last, i.e. at all). -inf throughout when that LP has
+    no solution (nothing is ruled out then)."""
+    lower = arrays.lower.copy()
+    openings = np.array([_opening(rm, i, rm.eligible[i][k]) for i in sites], dtype=np.int64)
+    lower[openings] = np.maximum(lower[openings], 1.0)
+    cols = split.cols_of(sites)
+    lp = solve_lp(dataclasses.replace(arrays, lower=lower), split.rows_of(sites), cols, lag.reduced)
+    if not lp.ok:
+        return np.full(len(sites), -np.inf)
+    forced = np.bincount(arrays.site[cols], weights=lag.reduced[cols] * lp.x, minlength=len(rm.scenario.sites))
+    return lag.bound - lag.best[sites] + forced[sites]
+
+
+def _opening(rm, i: int, p: int) -> int:
+    return next(iter(rm.opened[i, p].terms))
+
+
+def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[int]) -> Reduction:
+    """Rule out every site, and every opening by an early phase, whose bound exceeds `threshold`; the sites
+    in `keep` (an incumbent's, required, committed) are kept whatever their bound."""
+    sites = buildable(rm)
+    at_all = opening_bounds(rm, arrays, split, lag, sites, -1)
+    order = np.argsort(at_all, kind="stable")
+    kept = np.array([i for i, b in zip(sites[order], at_all[order]) if b <= threshold or i in keep], dtype=np.int64)
+    outside = [b for i, b in zip(sites, at_all) if b > threshold and i not in keep]
+    shut = []
+    longest = max((len(rm.eligible[i]) for i in kept), default=0)
+    for k in range(longest - 1):  # by the k-th eligible phase (the last is the site at all, above)
+        group = np.array([i for i in kept if len(rm.eligible[i]) > k + 1 and i not in keep], dtype=np.int64)
+        if not len(group):
+            continue
+        by_k = opening_bounds(rm, arrays, split, lag, group, k)
+        for i, b in zip(group, by_k):
+            if b > threshold:
+                shut.append(_opening(rm, i, rm.eligible[i][k]))
+                outside.append(b)
+    return Reduction(kept=tuple(int(i) for i in kept), shut=tuple(shut),
+                     bound_outside=min(outside, default=np.inf))
+

@@ -1,0 +1,119 @@
+"""Reduced-cost fixing by a Lagrangean bound with integer site subproblems (planner.optimize.fixing) and the
+search it drives (`--start reduced`, auto from 150 sites).
+
+Known answers: a scenario whose optimum is worked out by hand; the optimum of branch and bound on the full
+model proven to 1e-7; the full model's LP optimum (GLOP); Lagrangean duality (any multipliers give a bound
+at or below the optimum)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ortools.math_opt.python import mathopt
+
+from benchmarks.synthetic import scenario_doc
+from planner.optimize import fixing, pricing, rollout
+from planner.optimize.model import build_model
+from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout, start_mode
+from planner.scenario import load_scenario
+from tests.helpers import site, tiny_doc
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """60 generated sites over 10 phases, its model, the LP duals of its linking rows, and its optimum."""
+    from planner.files import dump_yaml, write_text_atomic
+
+    path = tmp_path_factory.mktemp("fixing") / "s.yaml"
+    write_text_atomic(path, dump_yaml(scenario_doc(60, seed=1)))
+    scenario = load_scenario(path)
+    rm = build_model(scenario)
+    arrays = rm.builder.arrays()
+    split = pricing.split_by_site(arrays, len(scenario.sites))
+    priced = pricing.lp_bound(rm, set(range(len(scenario.sites))), 60, arrays=arrays)
+    exact = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-7))
+    assert exact.result.status.value == "optimal"
+    return scenario, rm, arrays, split, priced, exact.result
+
+
+def test_the_site_bound_is_above_the_lp_and_below_the_optimum(generated):
+    scenario, rm, arrays, split, priced, exact = generated
+    lp = mathopt.solve(rm.builder.model(relax=True), mathopt.SolverType.GLOP).objective_value()
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(lp))
+    assert lag.integer_sites > 0  # some site's own MIP was solved ...
+    assert lag.bound > lp + 1.0  # ... and it raised the bound above the LP's (by more than 1 M$)
+    assert lag.bound <= exact.best_bound * (1 + 1e-9)
+
+
+def test_any_multipliers_give_a_bound_below_the_optimum(generated):
+    scenario, rm, arrays, split, priced, exact = generated
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        scattered = priced.duals * rng.uniform(0.3, 1.7, size=len(priced.duals))
+        lag = fixing.site_lagrangean(rm, arrays, split, scattered, abs(exact.objective))
+        assert lag is not None and lag.bound <= exact.best_bound * (1 + 1e-9)
+
+
+def test_the_stabilized_ascent_raises_the_bound_and_keeps_it_below_the_optimum(generated):
+    scenario, rm, arrays, split, priced, exact = generated
+    at_lp_duals = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    lines = []
+    lag, duals = fixing.stabilized_ascent(rm, arrays, split, priced.duals, abs(exact.objective), 30.0, lines.extend)
+    assert lag.bound > at_lp_duals.bound and lines  # it moved, and said so round by round
+    assert lag.bound <= exact.best_bound * (1 + 1e-9)
+    again = fixing.site_lagrangean(rm, arrays, split, duals, abs(exact.objective))
+    assert again.bound == pytest.approx(lag.bound, rel=1e-9)  # the multipliers it returns give the bound it reports
+
+
+def test_nothing_the_optimum_uses_is_ruled_out_and_something_is(generated):
+    """At the optimum's cost as the threshold, the optimal plan survives the reduction: each of its sites
+    is kept and none of its openings is shut; every site and opening ruled out has a bound above it."""
+    scenario, rm, arrays, split, priced, exact = generated
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    reduction = fixing.reduce(rm, arrays, split, lag, exact.objective, keep=set())
+    values = np.array(exact.values)
+    used = {int(arrays.site[j]) for j in np.flatnonzero(values) if arrays.site[j] >= 0}
+    assert used <= set(reduction.kept)
+    assert all(values[j] == 0 for j in reduction.shut)
+    assert reduction.bound_outside > exact.objective
+    assert len(reduction.kept) < len(fixing.buildable(rm)) and reduction.shut
+
+
+def test_the_reduced_search_reaches_the_proven_optimum_and_says_how(generated):
+    scenario, rm, arrays, split, priced, exact = generated
+    out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-6))
+    r = out.result
+    assert r.status.value == "optimal" and r.gap <= 1e-6
+    assert r.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert r.best_bound <= exact.objective * (1 + 1e-9)
+    method = out.plan.provenance.method
+    assert method.startswith("reduced-cost fixing") and "branch and bound on the rest" in method
+
+
+def test_a_site_dearer_than_the_plan_is_ruled_out_by_hand(write_scenario):
+    """100 MW needed; a: 1 M$/MW; b: 2 M$/MW and 1 M$ to open; c: as a, but 100 B$ to open. The optimum is a
+    alone at 100 M$; any plan with b or c costs more than that, so both are ruled out before branch and bound
+    (b has an open cost so that no plan opens it for nothing: a site an incumbent touches is always kept)."""
+    doc = tiny_doc([site("a", grid=[100.0]), site("b", grid=[100.0], capex_per_mw=2e6, open_cost=1e6),
+                    site("c", grid=[100.0], open_cost=1e11)])
+    scenario = load_scenario(write_scenario(doc))
+    out = plan_rollout(scenario, SolveOptions(start="reduced"))
+    assert out.result.status.value == "optimal"
+    assert out.plan.npv_usd == pytest.approx(100e6)
+    assert "2 of 3 sites and 0 early openings ruled out above 100.0, branch and bound" in out.plan.provenance.method
+
+
+def test_auto_reduces_multi_phase_scenarios_from_150_sites_with_highs(generated, monkeypatch):
+    scenario, rm, *_ = generated
+    assert start_mode(scenario, SolveOptions(), rm) == "none"  # 60 sites: below the threshold
+    monkeypatch.setattr(rollout, "AUTO_START_MIN_SITES", 50)
+    assert start_mode(scenario, SolveOptions(), rm) == "reduced"
+    assert start_mode(scenario, SolveOptions(solver="scip"), rm) == "none"
+    assert start_mode(scenario, SolveOptions(start="restricted"), rm) == "restricted"
+
+
+def test_an_infeasible_scenario_is_reported_as_such(write_scenario):
+    doc = tiny_doc([site("a", grid=[50.0]), site("b", grid=[30.0])])  # 80 MW of grid for 100 MW
+    out = plan_rollout(load_scenario(write_scenario(doc)), SolveOptions(start="reduced"))
+    assert out.result.status.value == "infeasible" and out.plan is None
