@@ -190,10 +190,12 @@ def lagrangean_bound(arrays, split: _Split, sites: np.ndarray, link_duals: np.nd
     return priced_rhs + minima.objective + whole + arrays.offset, values
 
 
-def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupter=None, arrays=None) -> PricedBound:
+def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupter=None, arrays=None,
+             widen=None) -> PricedBound:
     """Price sites into the LP relaxation of `rm` from the `working` set of site indexes (a set whose
     restricted LP is feasible: e.g. the sites of a restricted plan), within about `time_limit_s`.
-    `arrays`: rm.builder.arrays(), if already made."""
+    `arrays`: rm.builder.arrays(), if already made. `widen()`, if given, returns a larger working set when
+    the restricted LP has no solution (empty: none larger); otherwise, or then, every site is taken in."""
     started = time.perf_counter()
     arrays = arrays if arrays is not None else rm.builder.arrays()
     n_sites = len(rm.scenario.sites)
@@ -218,6 +220,12 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
         restricted = solve_lp(arrays, rows, cols, arrays.cost)
         if not restricted.ok:
             if restricted.status == "infeasible" and len(outside):
+                wider = {i for i in (widen() if widen is not None else ()) if rm.eligible[i]}
+                if wider - set(members.tolist()):
+                    log(f"pricing round {rounds}: the LP over {len(members):,} sites has no solution; "
+                        f"widening to {len(wider):,}")
+                    inside[list(wider)] = True
+                    continue
                 log(f"pricing round {rounds}: the LP over {len(members):,} sites has no solution; "
                     "taking every site in")
                 inside[:] = True  # no duals to price with: the full LP decides

@@ -147,6 +147,7 @@ KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
 KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (measured: 1x took 9 s, 3x 3-4 s)
 GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2-3.5e-4 below the optimum)
 GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
+SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
 ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean
 
@@ -160,8 +161,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
        give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
-    3. HiGHS proves on everything kept at the lower of the guess and the plan's own cost (less half the gap
-       asked), from that plan. A plan above the threshold then moves the threshold to its cost and the rest
+    3. HiGHS proves on everything kept at the plan's own cost (less half the gap asked), or at the guess when
+       the plan is far above it (twice the guess's distance from L), from that plan. A plan above the threshold then moves the threshold to its cost and the rest
        is solved again; a reduced model with no plan widens the guess (GUESS_WIDEN).
     The bound is the reduced model's, or the least bound ruled out, whichever is lower (and never below L).
     None when pricing gives no duals or no plan is found (the caller falls back to the restricted start)."""
@@ -176,8 +177,14 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     arrays = rm.builder.arrays()
     split = split_by_site(arrays, n_sites)
     always = set(scenario.constraints.required_sites) | {c.site for c in commitments}
-    working = {index[sid] for sid in screen(scenario, 2.0) | always}
-    priced = lp_bound(rm, working, options.time_limit_s * REDUCED_PRICING_SHARE, on_log, interrupter, arrays)
+    scales = iter(SCREEN_SCALES)  # the screen, widened while the LP over it has no solution
+
+    def screened() -> set[int]:
+        scale = next(scales, None)
+        return set() if scale is None else {index[sid] for sid in screen(scenario, scale) | always}
+
+    priced = lp_bound(rm, screened(), options.time_limit_s * REDUCED_PRICING_SHARE, on_log, interrupter, arrays,
+                      widen=screened)
     if priced.duals is None or priced.lp_objective is None:
         return None
     scale = max(1.0, abs(priced.lp_objective))
@@ -229,8 +236,9 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         hint = [values.get(name, 0.0) for name in rm.builder.names]
         objective = rm.builder.objective.value(hint)
         at_plan = objective - 0.5 * options.relative_gap * abs(objective)
-        if not proving:  # rule out by the plan's own cost where that is below the guess; solve the rest from it
-            threshold, proving = min(threshold, at_plan), True
+        if not proving:  # rule out by the plan's own cost, unless it is far above the guess; solve the rest from it
+            far = at_plan > threshold + (threshold - lag.bound)  # measured: such a plan is a poor one, not a sign
+            threshold, proving = (threshold if far else at_plan), True  # that the guess was low
             continue
         inside = result.best_bound if found and result.best_bound is not None else lag.bound
         bound = max(lag.bound, min(inside, reduction.bound_outside))
