@@ -22,7 +22,10 @@ cost-free flags (the contract `planner.optimize.pricing` relies on too), so forb
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -81,11 +84,8 @@ def site_lagrangean(rm, arrays, split, link_duals: np.ndarray, scale: float,
         rows, own = split.rows_of(np.array([i])), split.cols_of(np.array([i]))
         if not arrays.integer[own].any():
             continue
-        res = milp(reduced[own], integrality=arrays.integer[own].astype(int),
-                   bounds=Bounds(arrays.lower[own], arrays.upper[own]),
-                   constraints=LinearConstraint(arrays.matrix[rows][:, own], arrays.row_lower[rows],
-                                                arrays.row_upper[rows]),
-                   options={"time_limit": SITE_MIP_TIME_S})
+        with _quiet_stdout():
+            res = _site_mip(arrays, reduced, rows, own)
         dual = getattr(res, "mip_dual_bound", None)
         if dual is not None and np.isfinite(dual) and dual > best[i]:
             best[i] = dual
@@ -94,6 +94,30 @@ def site_lagrangean(rm, arrays, split, link_duals: np.ndarray, scale: float,
             plans[int(i)] = (own, res.x, float(res.fun))
     return SiteLagrangean(bound=float(priced_rhs + whole + best[sites].sum() + arrays.offset), best=best,
                           reduced=reduced, integer_sites=integer)
+
+
+def _site_mip(arrays, reduced, rows, own):
+    """One site's own problem under reduced costs: HiGHS through scipy (its dual bound counts, optimal or not)."""
+    return milp(reduced[own], integrality=arrays.integer[own].astype(int),
+                bounds=Bounds(arrays.lower[own], arrays.upper[own]),
+                constraints=LinearConstraint(arrays.matrix[rows][:, own], arrays.row_lower[rows],
+                                             arrays.row_upper[rows]),
+                options={"time_limit": SITE_MIP_TIME_S})
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS (through scipy) now and then prints a debugging line to the process's stdout from C++; it is not the
+    plan's output, so file descriptor 1 goes to /dev/null while a site MIP runs."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, time_limit_s: float,
@@ -123,6 +147,8 @@ def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, t
     forced = opening_bounds(rm, arrays, split, first, all_sites, -1) - first.bound + first.best[all_sites]
     candidates = all_sites[forced <= CANDIDATE_MARGIN * scale]
     best = site_lagrangean(rm, arrays, split, link_duals, scale, sites=candidates)
+    if best is None:  # no site near break-even: nothing to steer by
+        return first, link_duals
     columns = [(i, own, x) for i, (own, x, _) in plans.items()]
     for round_ in range(1, MAX_ROUNDS + 1):
         if time.perf_counter() - started > time_limit_s or not columns:
