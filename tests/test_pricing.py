@@ -122,6 +122,21 @@ def test_an_infeasible_working_set_takes_every_site_in(generated):
     assert priced.bound == pytest.approx(optimum, rel=1e-7)
 
 
+def test_a_working_set_whose_lp_has_no_solution_is_widened_before_every_site_is_taken_in(generated):
+    rm, optimum = generated
+    asked, lines = [], []
+    wider = screened(rm, 2.0)
+
+    def widen() -> set[int]:
+        asked.append(len(asked))
+        return wider if len(asked) == 1 else set()
+
+    priced = pricing.lp_bound(rm, set(), time_limit_s=120, on_log=lines.extend, widen=widen)
+    assert asked == [0] and any("widening to" in line for line in lines)
+    assert priced.converged and priced.sites_in < priced.sites_total  # it never needed every site
+    assert priced.bound == pytest.approx(optimum, rel=1e-7)
+
+
 def test_a_loose_gap_is_proven_by_pricing_without_branch_and_bound(write_scenario):
     scenario = load_scenario(write_scenario(scenario_doc(160, seed=3)))
     outcome = plan_rollout(scenario, SolveOptions(start="restricted", relative_gap=0.02))

@@ -146,9 +146,9 @@ def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, t
     all_sites = buildable(rm)
     forced = opening_bounds(rm, arrays, split, first, all_sites, -1) - first.bound + first.best[all_sites]
     candidates = all_sites[forced <= CANDIDATE_MARGIN * scale]
-    best = site_lagrangean(rm, arrays, split, link_duals, scale, sites=candidates)
-    if best is None:  # no site near break-even: nothing to steer by
+    if not len(candidates):  # no site near break-even: nothing to steer by
         return first, link_duals
+    best = dataclasses.replace(first, bound=first.bound - first.best[all_sites].sum() + first.best[candidates].sum())
     columns = [(i, own, x) for i, (own, x, _) in plans.items()]
     for round_ in range(1, MAX_ROUNDS + 1):
         if time.perf_counter() - started > time_limit_s or not columns:
