@@ -145,7 +145,8 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
 KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least bound first ...
 KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
 KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (measured: 1x took 9 s, 3x 3-4 s)
-GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2-3.5e-4 below the optimum)
+GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2.3-6e-4 below
+#   the optimum)
 GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
 SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
@@ -162,8 +163,9 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
        give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
     3. HiGHS proves on everything kept at the plan's own cost (less half the gap asked), or at the guess when
-       the plan is far above it (twice the guess's distance from L), from that plan. A plan above the threshold then moves the threshold to its cost and the rest
-       is solved again; a reduced model with no plan widens the guess (GUESS_WIDEN).
+       the plan is far above it (twice the guess's distance from L), from that plan. A plan above the
+       threshold then moves the threshold to its cost and the rest is solved again; a reduced model with no
+       plan widens the guess (GUESS_WIDEN).
     The bound is the reduced model's, or the least bound ruled out, whichever is lower (and never below L).
     None when pricing gives no duals or no plan is found (the caller falls back to the restricted start)."""
     from planner.optimize import fixing
@@ -204,14 +206,16 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         used = {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name)
                 and arrays.site[j] >= 0}
         reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index)
-        chosen = reduction.kept if proving else reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept))
+        chosen = (reduction.kept if proving else
+                  reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
         kept = {scenario.sites[i].id for i in chosen}
         shut = frozenset(rm.builder.names[j] for j in reduction.shut)
         log([f"fixing: {len(sites) - len(reduction.kept):,} of {len(sites):,} sites and {len(shut):,} early openings "
              f"ruled out above {threshold:,.3f} (least bound ruled out {reduction.bound_outside:,.3f}); "
              + ("branch and bound on the rest" if proving else f"a plan from the best {len(kept)} of the rest")])
-        left = max(1.0, options.time_limit_s - (time.perf_counter() - started)) * (1.0 if proving else KERNEL_TIME_SHARE)
+        left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
+        left *= 1.0 if proving else KERNEL_TIME_SHARE
         gap_asked = options.relative_gap * (1.0 if proving else KERNEL_GAP_FACTOR)
         found, result = solve_restricted(scenario, kept, dataclasses.replace(
             options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
