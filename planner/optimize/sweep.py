@@ -151,6 +151,9 @@ def _run_processes(scenario, sweep, solve_options, workers, results, on_done) ->
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        call_queue = getattr(pool, "_call_queue", None)
+        if call_queue is not None:  # its feeder thread may be stuck writing a sample (the whole scenario, more
+            call_queue.cancel_join_thread()  # than a pipe holds) to a terminated worker: exit must not join it
         for process in processes:
             process.join(timeout=5)
         raise
