@@ -14,6 +14,31 @@ from planner.plan import dump_plan
 from planner.scenario import load_scenario
 from tests.helpers import site, tiny_doc
 
+SERVER_MODULES = "test_nautobot"  # the modules whose tests use the Nautobot server start with this
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """The suite runs in two processes (pytest-xdist, `-n 2` in pyproject.toml). Each module of Nautobot tests
+    is one unit of work, run in order by one process (its tests build on what the earlier ones wrote, and
+    the server starts once per process); every other test is a unit of its own. The Nautobot tests mostly
+    wait on the server while the other process runs the rest."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ServerModulesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if Path(module).name.startswith(SERVER_MODULES) else nodeid
+
+    return ServerModulesTogether(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the Nautobot server outside those modules would be scheduled apart from them."""
+    for item in items:
+        if "nautobot" in getattr(item, "fixturenames", ()) and not item.path.name.startswith(SERVER_MODULES):
+            raise pytest.UsageError(f"{item.nodeid} uses the Nautobot server: it belongs in a module named "
+                                    f"{SERVER_MODULES}*.py (see pytest_xdist_make_scheduler)")
+
 
 @pytest.fixture
 def write_scenario(tmp_path):
