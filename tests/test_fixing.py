@@ -91,6 +91,18 @@ def test_the_reduced_search_reaches_the_proven_optimum_and_says_how(generated):
     assert method.startswith("reduced-cost fixing") and "branch and bound on the rest" in method
 
 
+@pytest.mark.parametrize("solver", ["scip", "cp-sat"])
+def test_the_reduced_search_proves_the_same_optimum_on_the_other_back_ends(generated, solver):
+    """The bound, the ascent and the ruling out use scipy's HiGHS whatever the back end; branch and bound on
+    what is left is the chosen back end's, on the model with the ruled-out variables fixed at 0."""
+    scenario, rm, arrays, split, priced, exact = generated
+    out = plan_rollout(scenario, SolveOptions(solver=solver, start="reduced", relative_gap=1e-6))
+    assert out.result.status.value == "optimal" and out.result.solver == solver
+    assert out.result.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert out.result.best_bound <= exact.objective * (1 + 1e-9)
+    assert out.plan.provenance.method.startswith("reduced-cost fixing")
+
+
 def test_a_site_dearer_than_the_plan_is_ruled_out_by_hand(write_scenario):
     """100 MW needed; a: 1 M$/MW; b: 2 M$/MW and 1 M$ to open; c: as a, but 100 B$ to open. The optimum is a
     alone at 100 M$; any plan with b or c costs more than that, so both are ruled out before branch and bound
