@@ -57,17 +57,38 @@ def test_the_relaxations_bound_is_close_and_well_above_the_weak_lp(cap131):
 
 
 def _lp_without_serve_open(scenario) -> float:
-    from planner.optimize import model as model_module
     from planner.optimize.pricing import solve_lp
 
-    saved = model_module.STRONG_LINKING_MAX_PAIRS
-    model_module.STRONG_LINKING_MAX_PAIRS = 0
-    try:
-        arrays = build_model(scenario).builder.arrays()
-    finally:
-        model_module.STRONG_LINKING_MAX_PAIRS = saved
+    rm = build_model(scenario, strong_linking_max_pairs=0)
+    assert _serve_open_rows(rm) == 0
+    arrays = rm.builder.arrays()
     lp = solve_lp(arrays, np.arange(arrays.matrix.shape[0]), np.arange(len(arrays.cost)), arrays.cost)
     return lp.objective + arrays.offset
+
+
+def _serve_open_rows(rm) -> int:
+    return sum(1 for name in rm.builder._row_names if name.startswith("serve_open["))
+
+
+def test_serve_open_rows_follow_the_pair_limit_and_the_kernel_gets_them_where_the_full_model_does_not(
+        cap131, monkeypatch):
+    """cap131's 2,500 serving pairs get a row each under the default limit. With the model's own limit lowered
+    below them (as capa's 100,000 pairs are above it), a restricted model gets its rows only under the
+    kernel's limit, as kernel search asks for."""
+    from planner.optimize import model as model_module
+    from planner.optimize import rollout, start
+
+    scenario, rm, _ = cap131
+    assert _serve_open_rows(rm) == 2500
+    built = []
+    monkeypatch.setattr(model_module, "STRONG_LINKING_MAX_PAIRS", 10)
+    real = model_module.build_model
+    monkeypatch.setattr(model_module, "build_model", lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    kept = {s.id for s in scenario.sites[:10]}
+    start.solve_restricted(scenario, kept, SolveOptions(time_limit_s=5))
+    start.solve_restricted(scenario, kept, SolveOptions(time_limit_s=5),
+                           strong_linking_max_pairs=rollout.KERNEL_STRONG_LINKING_MAX_PAIRS)
+    assert [_serve_open_rows(m) for m in built] == [0, 500]  # 10 sites x 50 customers
 
 
 @pytest.mark.parametrize("name", ["cap71", "cap101", "cap131"])

@@ -14,7 +14,8 @@ Subgradient steps move lambda (Held, Wolfe and Crowder 1974).
 Used for two things, on single-phase scenarios with demand regions:
 - **a kernel of sites** (kernel search: Guastaroba and Speranza 2012): every site the relaxation opens
   once it has settled, and the sites of the best plan its openings gave. The model restricted to the
-  kernel (planner.optimize.start) is small enough for the serve_open rows and is solved by HiGHS, started
+  kernel (planner.optimize.start) is small enough for the serve_open rows (added up to
+  rollout.KERNEL_STRONG_LINKING_MAX_PAIRS serving pairs there) and is solved by HiGHS, started
   from the plan of the model restricted to the core (the sites opened at least half the time): its plan
   is the answer. Steering reads costs and capacities from the model as an approximation (open cost, serving
   costs, M_s); nothing proven rests on it.

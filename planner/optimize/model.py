@@ -141,12 +141,14 @@ class RolloutModel:
 # ---------------------------------------------------------------------------------------------
 
 def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
-                stability: Stability | None = None) -> RolloutModel:
+                stability: Stability | None = None,
+                strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS) -> RolloutModel:
     """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it.
 
     `commitments` fix what earlier phases already built (every site of a committed phase: a site
     without a commitment in that phase has nothing there); later phases are optimized around them.
-    `stability` penalizes moving installed IT away from a previous plan.
+    `stability` penalizes moving installed IT away from a previous plan. serve_open rows are added up to
+    `strong_linking_max_pairs` serving pairs.
     """
     rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"))
     add_site_variables(rm)
@@ -157,7 +159,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     costs.add_funding_constraints(rm)
     add_diversity_constraints(rm)
     add_build_rate_constraints(rm)
-    add_demand_constraints(rm)
+    add_demand_constraints(rm, strong_linking_max_pairs)
     add_training_latency_constraints(rm)
     supply.add_energy_dispatch(rm)
     costs.add_objective(rm, stability)
@@ -386,7 +388,7 @@ def add_training_latency_constraints(rm: RolloutModel) -> None:
                                   name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},{phase.id}]")
 
 
-def add_demand_constraints(rm: RolloutModel) -> None:
+def add_demand_constraints(rm: RolloutModel, strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS) -> None:
     """demand: every active demand region fully served (split allowed) within each site's installed IT."""
     s_, b = rm.scenario, rm.builder
     if not s_.demand_regions:
@@ -401,7 +403,7 @@ def add_demand_constraints(rm: RolloutModel) -> None:
     pairs = sum(1 for r in s_.demand_regions for sid, _ in r.serve_cost_usd_per_year
                 for p in range(phase_index[r.from_phase], len(s_.phases))
                 if rm.eligible[site_index[sid]] and rm.eligible[site_index[sid]][0] <= p)  # forbidden sites: none
-    strong = pairs <= STRONG_LINKING_MAX_PAIRS
+    strong = pairs <= strong_linking_max_pairs
     for r, region in enumerate(s_.demand_regions):
         for p in range(phase_index[region.from_phase], len(s_.phases)):
             shares = []

@@ -126,17 +126,19 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
 
 def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, commitments=(), stability=None,
                      on_log=None, interrupter=None, start: dict[str, float] | None = None,
-                     shut: frozenset[str] = frozenset()):
+                     shut: frozenset[str] = frozenset(), strong_linking_max_pairs: int | None = None):
     """(variable values by name, SolveResult) of the model with every site outside `kept` forbidden; the
     values are empty when the solve found no plan (or was interrupted). `start`: values by name of a plan
-    to start from (a MathOpt hint; names absent from it are 0); `shut`: names of variables fixed at 0."""
-    from planner.optimize.model import build_model
+    to start from (a MathOpt hint; names absent from it are 0); `shut`: names of variables fixed at 0;
+    `strong_linking_max_pairs`: the model's own limit for serve_open rows unless given."""
+    from planner.optimize.model import STRONG_LINKING_MAX_PAIRS, build_model
     from planner.optimize.solve import solve
 
     others = tuple(s.id for s in scenario.sites if s.id not in kept)
     small = dataclasses.replace(scenario, constraints=dataclasses.replace(
         scenario.constraints, forbidden_sites=tuple(scenario.constraints.forbidden_sites) + others))
-    rm = build_model(small, commitments, stability)
+    pairs = STRONG_LINKING_MAX_PAIRS if strong_linking_max_pairs is None else strong_linking_max_pairs
+    rm = build_model(small, commitments, stability, pairs)
     if shut:
         rm.builder.shut(shut)
     hint = [start.get(name, 0.0) for name in rm.builder.names] if start else None
