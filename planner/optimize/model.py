@@ -74,6 +74,8 @@ Money is carried in millions of USD inside the model (`USD_SCALE`) to keep coeff
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 from dataclasses import dataclass, field
 
@@ -127,6 +129,7 @@ class RolloutModel:
 
     @property
     def model(self) -> mathopt.Model:
+        """The model loaded into MathOpt (on first use: the searches that never solve the full model skip it)."""
         if self._model is None:
             self._model = self.builder.model()
         return self._model
@@ -140,6 +143,20 @@ class RolloutModel:
 # Building
 # ---------------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while the model is built. The build allocates ~400,000 small
+    expressions at 1,000 sites, none of them in a reference cycle (reference counting frees them), and the
+    collector would scan the growing heap again and again: ~20 % of the build, measured."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
                 stability: Stability | None = None,
                 strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS) -> RolloutModel:
@@ -150,20 +167,21 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     `stability` penalizes moving installed IT away from a previous plan. serve_open rows are added up to
     `strong_linking_max_pairs` serving pairs.
     """
-    rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"))
-    add_site_variables(rm)
-    supply.add_supply_variables(rm)
-    add_commitments(rm, commitments)
-    add_capacity_constraints(rm)
-    add_requirement_constraints(rm)
-    costs.add_funding_constraints(rm)
-    add_diversity_constraints(rm)
-    add_build_rate_constraints(rm)
-    add_demand_constraints(rm, strong_linking_max_pairs)
-    add_training_latency_constraints(rm)
-    supply.add_energy_dispatch(rm)
-    costs.add_objective(rm, stability)
-    return rm
+    with _collector_paused():
+        rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"))
+        add_site_variables(rm)
+        supply.add_supply_variables(rm)
+        add_commitments(rm, commitments)
+        add_capacity_constraints(rm)
+        add_requirement_constraints(rm)
+        costs.add_funding_constraints(rm)
+        add_diversity_constraints(rm)
+        add_build_rate_constraints(rm)
+        add_demand_constraints(rm, strong_linking_max_pairs)
+        add_training_latency_constraints(rm)
+        supply.add_energy_dispatch(rm)
+        costs.add_objective(rm, stability)
+        return rm
 
 
 def add_site_variables(rm: RolloutModel) -> None:
