@@ -70,25 +70,25 @@ def _serve_open_rows(rm) -> int:
     return sum(1 for name in rm.builder._row_names if name.startswith("serve_open["))
 
 
-def test_serve_open_rows_follow_the_pair_limit_and_the_kernel_gets_them_where_the_full_model_does_not(
-        cap131, monkeypatch):
-    """cap131's 2,500 serving pairs get a row each under the default limit. With the model's own limit lowered
-    below them (as capa's 100,000 pairs are above it), a restricted model gets its rows only under the
-    kernel's limit, as kernel search asks for."""
+def test_the_kernels_models_get_serve_open_rows_above_the_full_models_limit(cap131, monkeypatch):
+    """cap131's 2,500 serving pairs get a row each under the default limit. With that limit lowered below
+    them (as capa's 100,000 pairs are above it), kernel search still builds the core's and the kernel's
+    models with their rows (KERNEL_STRONG_LINKING_MAX_PAIRS); a restricted model not asking for them has none."""
     from planner.optimize import model as model_module
-    from planner.optimize import rollout, start
+    from planner.optimize import start
 
     scenario, rm, _ = cap131
     assert _serve_open_rows(rm) == 2500
     built = []
-    monkeypatch.setattr(model_module, "STRONG_LINKING_MAX_PAIRS", 10)
     real = model_module.build_model
+    monkeypatch.setattr(model_module, "STRONG_LINKING_MAX_PAIRS", 10)
     monkeypatch.setattr(model_module, "build_model", lambda *a, **k: built.append(real(*a, **k)) or built[-1])
-    kept = {s.id for s in scenario.sites[:10]}
-    start.solve_restricted(scenario, kept, SolveOptions(time_limit_s=5))
-    start.solve_restricted(scenario, kept, SolveOptions(time_limit_s=5),
-                           strong_linking_max_pairs=rollout.KERNEL_STRONG_LINKING_MAX_PAIRS)
-    assert [_serve_open_rows(m) for m in built] == [0, 500]  # 10 sites x 50 customers
+    out = plan_rollout(scenario, SolveOptions(start="lagrangean", time_limit_s=30))
+    assert out.plan.provenance.method.startswith("kernel search")
+    assert len(built) == 2 and all(_serve_open_rows(m) > 0 for m in built)  # the core's and the kernel's
+    built.clear()
+    start.solve_restricted(scenario, {s.id for s in scenario.sites[:10]}, SolveOptions(time_limit_s=5))
+    assert [_serve_open_rows(m) for m in built] == [0]
 
 
 @pytest.mark.parametrize("name", ["cap71", "cap101", "cap131"])

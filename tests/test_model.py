@@ -286,3 +286,30 @@ def test_alternatives_time_the_build_and_the_extraction_apart_from_the_solve(wri
     assert len(found) == 2
     alternative = found[1]
     assert 0 < alternative.build_s < 0.5 and 0 < alternative.extract_s < 0.5
+
+
+def test_the_build_leaves_the_garbage_collector_as_it_found_it(write_scenario, monkeypatch):
+    """The build pauses Python's cyclic collector; after it, on success or on an error inside, the collector
+    is on again if it was on, and stays off if the caller had turned it off."""
+    import gc
+
+    from planner.optimize import model as model_module
+
+    scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
+    seen = []
+    real = model_module.add_site_variables
+    monkeypatch.setattr(model_module, "add_site_variables", lambda rm: seen.append(gc.isenabled()) or real(rm))
+    assert gc.isenabled()
+    model_module.build_model(scenario)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(model_module, "add_site_variables", lambda rm: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        model_module.build_model(scenario)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(model_module, "add_site_variables", real)
+        model_module.build_model(scenario)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
