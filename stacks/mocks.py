@@ -3,7 +3,8 @@
 For tests and benchmarks on machines without the CLI. Two things the CLI would do are done here:
 Pulumi.yaml's config defaults are merged with the stack file (`stack_config`), and, because mocks
 keep duplicate URNs silently and `MockResourceArgs` carries neither URN nor parent, a recording
-monitor keeps each registration's type, URN and parent URN so callers can check them.
+monitor keeps each registration's type, URN and parent URN so callers can check them. Each run gets a
+root Stack resource of its own stack (the SDK keeps the first one a process made).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def run_under_mocks(stack: str, config: dict[str, str]):
     """((registrations, stack outputs), mocks) of one run of the program for a stack."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
+    # set_mocks makes a root Stack resource only when the process has none yet: without this, every run after
+    # the first would hang its resources under the first run's stack (another stack's URN as their parent)
+    pulumi.runtime.settings.set_root_resource(None)
     pulumi.runtime.set_mocks(mocks, project="gwplan", stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
     from stacks.program import main

@@ -142,6 +142,15 @@ def test_with_a_nautobot_url_each_data_hall_is_a_real_resource_with_a_stable_urn
     assert hashes == sorted(i["content_hash"] for i in inputs)  # same plan, same hash: no update
 
 
+def test_each_run_hangs_its_resources_under_its_own_stack():
+    """The SDK keeps the first root Stack resource a process makes; run_under_mocks gives every run its own,
+    so a stack run after another (as tests run in any order) names itself as its resources' parent."""
+    for stack in ("phase-2", "phase-1"):
+        registrations, _ = run_under_mocks(stack, stack_config(stack))[0]
+        tops = [parent for typ, _, parent in registrations if typ == "gwplan:rollout:Phase"]
+        assert tops and all(parent.endswith(f"pulumi:pulumi:Stack::gwplan-{stack}") for parent in tops)
+
+
 def test_without_a_token_the_nautobot_config_is_named(monkeypatch):
     monkeypatch.delenv("NAUTOBOT_TOKEN", raising=False)
     config = {**stack_config("phase-1"), "gwplan:nautobotUrl": "http://127.0.0.1:9"}
