@@ -67,7 +67,7 @@ def _lp_without_serve_open(scenario) -> float:
 
 
 def _serve_open_rows(rm) -> int:
-    return sum(1 for name in rm.builder._row_names if name.startswith("serve_open["))
+    return sum(1 for name in rm.builder.row_names if name.startswith("serve_open["))
 
 
 def test_the_kernels_models_get_serve_open_rows_above_the_full_models_limit(cap131, monkeypatch):

@@ -159,6 +159,11 @@ class Builder:
         return self._names
 
     @property
+    def row_names(self) -> list[str]:
+        """Row names by id."""
+        return self._row_names
+
+    @property
     def sites(self) -> list[int]:
         """The candidate site of each variable by id (-1: the model as a whole)."""
         return self._sites

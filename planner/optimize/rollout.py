@@ -34,8 +34,8 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     started = time.perf_counter()
     rm = build_model(scenario, commitments, stability)
     mode = start_mode(scenario, options, rm)
-    model = rm.model if mode not in ("reduced", "lagrangean") else None  # loaded here, so that build_s covers
-    #   it; those two searches never hand the full model to a solver (a fallback from them loads it later)
+    if mode not in ("reduced", "lagrangean"):  # those two never hand the full model to a solver
+        _ = rm.model  # loaded into MathOpt here (once: it is kept), so that build_s covers it
     build_s = time.perf_counter() - started
     hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     if mode == "reduced":
@@ -67,7 +67,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
                 return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
                                model_size=rm.size)
         solve_options = dataclasses.replace(options, time_limit_s=max(1.0, left_s))
-    result = solve(model if model is not None else rm.model, solve_options, on_log, interrupter, hint=hint)
+    result = solve(rm.model, solve_options, on_log, interrupter, hint=hint)
     if priced is not None:
         result = stronger_bound(result, priced, options)
     started = time.perf_counter()
