@@ -298,11 +298,11 @@ def test_the_build_leaves_the_garbage_collector_as_it_found_it(write_scenario, m
     scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
     seen = []
     real = model_module.add_site_variables
-    monkeypatch.setattr(model_module, "add_site_variables", lambda rm: seen.append(gc.isenabled()) or real(rm))
+    monkeypatch.setattr(model_module, "add_site_variables", lambda rm, **kw: seen.append(gc.isenabled()) or real(rm, **kw))
     assert gc.isenabled()
     model_module.build_model(scenario)
     assert seen == [False] and gc.isenabled()
-    monkeypatch.setattr(model_module, "add_site_variables", lambda rm: 1 / 0)
+    monkeypatch.setattr(model_module, "add_site_variables", lambda rm, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         model_module.build_model(scenario)
     assert gc.isenabled()
@@ -313,3 +313,54 @@ def test_the_build_leaves_the_garbage_collector_as_it_found_it(write_scenario, m
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _block_variables(scenario, site_id, commitments=()):
+    from planner.optimize.model import build_model
+
+    names = build_model(scenario, commitments).builder.names
+    return [n for n in names if n.startswith(f"blocks_total[{site_id},")]
+
+
+def test_free_blocks_are_built_whole_as_the_site_opens(solve_doc, write_scenario):
+    """A site whose one block kind is free and always fits its grid builds every block as it opens: the count
+    is no decision (no variable), the cost is unchanged. A priced block stays a decision."""
+    doc = tiny_doc([site("A", grid=[35.0], capex_per_mw=0.0, open_cost=5 * M), site("B", capex_per_mw=3 * M)],
+                   phases=phases((20, 1e12), (10, 1e12)))
+    scenario = load_scenario(write_scenario(doc))
+    assert _block_variables(scenario, "A") == [] and len(_block_variables(scenario, "B")) == 2
+    _, out = solve_doc(doc)
+    # A's 35 MW grid takes three 10 MW blocks, all free: A serves both phases for its open cost alone.
+    assert out.plan.npv_usd == pytest.approx(5 * M, rel=1e-9)
+    assert set(it_by_site(out.plan, 0)) == set(it_by_site(out.plan, 1)) == {"A"}
+    a1, a2 = (next(s for s in ph.sites if s.site == "A") for ph in out.plan.phases)
+    assert a1.blocks_added == (3,) and a1.block_it_mw_total == pytest.approx(30.0) and a2.blocks_added == (0,)
+
+
+@pytest.mark.parametrize("why", ["grid ramps up", "block lead time", "two block kinds", "committed"])
+def test_free_blocks_stay_a_decision_when_building_them_whole_could_lose_a_plan(why, write_scenario):
+    """Each condition of the substitution, broken on its own, keeps the block count a variable."""
+    from planner.optimize.replan import Commitment
+
+    a = site("A", capex_per_mw=0.0, grid=[40.0])
+    commitments = ()
+    if why == "grid ramps up":  # phase 1's grid takes one 10 MW block of the four phase 2's does
+        a["grid_mw_by_phase"] = [15.0, 40.0]
+    elif why == "block lead time":
+        a["power_blocks"][0]["lead_time_months"] = 18
+    elif why == "two block kinds":
+        a["power_blocks"].append({"it_mw": 5.0, "capex_usd_per_it_mw": 0.0})
+    else:
+        commitments = (Commitment(site="A", phase="1", opened=True, blocks_total=(1,), it_mw_total=10.0),)
+    scenario = load_scenario(write_scenario(tiny_doc([a, site("B")], phases=phases((10, 1e12), (30, 1e12)))))
+    assert _block_variables(scenario, "A", commitments)
+
+
+def test_a_grid_that_ramps_up_still_limits_the_blocks_of_a_free_site(solve_doc):
+    # 15 MW of grid in phase 1 holds one 10 MW block at A; B covers the rest of phase 1 at 2 M/MW, and A's
+    # grid of 40 MW takes phase 2's 10 MW more for free.
+    a = site("A", capex_per_mw=0.0, grid=[15.0, 40.0])
+    _, out = solve_doc(tiny_doc([a, site("B", capex_per_mw=2 * M)], phases=phases((30, 1e12), (10, 1e12))))
+    assert it_by_site(out.plan, 0) == pytest.approx({"A": 10.0, "B": 20.0})
+    assert it_by_site(out.plan, 1)["A"] >= 20.0 - 1e-6
+    assert out.plan.npv_usd == pytest.approx(40 * M, rel=1e-9)
