@@ -27,8 +27,7 @@ Parameters
 Variables (totals by phase, never decreasing: branching on totals proves optimality much faster than
 on per-phase additions; what a phase adds is the difference)
     Y_sp in {0,1} (only where e_sp = 1 and s is not forbidden): s is open by phase p;
-    N_skp in Z+: power blocks of kind k built at s by phase p (a site's one block kind, when it is free and
-    its grid takes floor(M_s / B_sk) of them whenever it may be open: that many times Y_sp, no variable);
+    N_skp in Z+: power blocks of kind k built at s by phase p (parameters.free_blocks: floor(M_s/B_sk) Y_sp);
     IT_sp >= 0: IT MW of GPU systems bought at s up to phase p (the plan counts the whole racks of the
     phase's platform that fit in what the phase adds);
     x_rsp in [0, 1]: share of r served from s in phase p; short_p >= 0 (only with a shortfall price);
@@ -88,6 +87,7 @@ from planner.optimize.parameters import (
     alive_weight,
     cumulative,
     eligible_phases,
+    free_blocks,
     max_it_mw,
     reachable_phases,
     retired_by,
@@ -187,8 +187,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
 
 def add_site_variables(rm: RolloutModel, committed: bool = False) -> None:
     """Y_sp, N_skp, IT_sp (totals by phase), the additions they imply (open_sp, blk_skp, it_sp) and the IT
-    standing (live_sp) and running (run_sp) in each phase. `committed`: earlier phases are fixed (their
-    block counts too, so none is substituted)."""
+    standing (live_sp) and running (run_sp) in each phase. `committed`: block counts fixed, none substituted."""
     s_, b = rm.scenario, rm.builder
     forbidden = set(s_.constraints.forbidden_sites)
     for i, site in enumerate(s_.sites):
@@ -196,16 +195,14 @@ def add_site_variables(rm: RolloutModel, committed: bool = False) -> None:
         phases = [] if site.id in forbidden or cap <= 0 else eligible_phases(s_, site)
         rm.eligible[i] = phases
         block_phases = [set(reachable_phases(s_, site.block_lead_time_months(b))) for b in site.power_blocks]
-        free_blocks = not committed and _free_blocks(s_, site, phases, cap, block_phases)
+        whole = not committed and free_blocks(site, phases, cap, block_phases)
         for p in phases:
             tag = f"{site.id},{s_.phases[p].id}"
             rm.opened[i, p] = b.binary(name=f"opened[{tag}]", site=i)
             for k, block in enumerate(site.power_blocks):
                 top = math.floor(cap / block.it_mw + 1e-9) if p in block_phases[k] else 0  # block lead time
-                if free_blocks:  # built whole as the site opens: no variable of their own
-                    rm.blocks_total[i, k, p] = float(top) * rm.opened[i, p]
-                else:
-                    rm.blocks_total[i, k, p] = b.var(0.0, float(top), True, name=f"blocks_total[{tag},{k}]", site=i)
+                rm.blocks_total[i, k, p] = float(top) * rm.opened[i, p] if whole else \
+                    b.var(0.0, float(top), True, name=f"blocks_total[{tag},{k}]", site=i)  # whole: no variable
                 rm.blocks[i, k, p] = _added(rm.blocks_total, (i, k, p), (i, k, p - 1))
             rm.it_total[i, p] = b.var(0.0, cap, name=f"it_total[{tag}]", site=i)
             rm.it[i, p] = _added(rm.it_total, (i, p), (i, p - 1))
@@ -222,22 +219,6 @@ def add_site_variables(rm: RolloutModel, committed: bool = False) -> None:
             else:
                 rm.running[i, p] = lin_sum(alive_weight(s_, q, p) * rm.it[i, q] for q in phases if q <= p)
     rm.series = [_site_series(rm, i) for i in range(len(s_.sites))]
-
-
-def _free_blocks(s_: Scenario, site, phases: list[int], cap: float, block_phases: list[set[int]]) -> bool:
-    """True when N_s,p = floor(M_s / B_s) Y_sp loses no plan: one block kind, free (no capex), online
-    whenever the site is, on a site without supply options whose grid takes that many blocks in every
-    phase it may be open. Any plan can then build the blocks whole as the site opens, at the same cost:
-    the grid row still holds, racks fit in no less than before, and nothing else reads the blocks. The
-    count stops being a decision, and branch and bound no longer branches on it (OR-Library sites are
-    such sites: one free block of the facility's capacity)."""
-    if len(site.power_blocks) != 1 or supply.has_options(site) or not phases:
-        return False
-    block = site.power_blocks[0]
-    if block.capex_usd_per_it_mw != 0 or not set(phases) <= block_phases[0]:
-        return False
-    built_mw = math.floor(cap / block.it_mw + 1e-9) * block.it_mw
-    return all(built_mw <= site.grid_mw_by_phase[p] / site.pue + 1e-9 for p in phases)
 
 
 def add_commitments(rm: RolloutModel, commitments: tuple[Commitment, ...]) -> None:

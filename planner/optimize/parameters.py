@@ -217,3 +217,19 @@ def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]
     """(IT MW, system capex USD) of one rack of the phase's platform."""
     platform = scenario.platform(phase.platform)
     return platform.rack_it_mw, platform.system_capex_usd_per_rack.default
+
+
+def free_blocks(site: Site, phases: list[int], cap: float, block_phases: list[set[int]]) -> bool:
+    """True when N_s,p = floor(M_s / B_s) Y_sp loses no plan: one block kind, free (no capex), online
+    whenever the site is, on a site without supply options whose grid takes that many blocks in every
+    phase it may be open. Any plan can then build the blocks whole as the site opens, at the same cost:
+    the grid row still holds, racks fit in no less than before, and nothing else reads the blocks. The
+    count stops being a decision, and branch and bound no longer branches on it (OR-Library sites are
+    such sites: one free block of the facility's capacity)."""
+    if len(site.power_blocks) != 1 or (site.grid_upgrades or site.onsite_power) or not phases:
+        return False
+    block = site.power_blocks[0]
+    if block.capex_usd_per_it_mw != 0 or not set(phases) <= block_phases[0]:
+        return False
+    built_mw = math.floor(cap / block.it_mw + 1e-9) * block.it_mw
+    return all(built_mw <= site.grid_mw_by_phase[p] / site.pue + 1e-9 for p in phases)
