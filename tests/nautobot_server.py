@@ -116,12 +116,35 @@ def log(message: str) -> None:
     print(f"[nautobot] {message}", file=sys.stderr, flush=True)
 
 
+@contextlib.contextmanager
+def one_time_setup():
+    """Held while the machine-wide setup is checked or made (packages, virtualenv, migrated dump): two test
+    processes starting servers at once on a fresh machine would otherwise run apt-get side by side (the
+    second fails on dpkg's lock, exit 100) and write the same virtualenv and dump. The second one waits here
+    and then finds everything made."""
+    import fcntl
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def ensure_system_packages() -> None:
-    """PostgreSQL and Redis from the Debian packages (apt-get works as root here)."""
+    """PostgreSQL and Redis from the Debian packages (apt-get works as root here); the package lists are
+    refreshed once if the first attempt fails (a fresh machine may have none)."""
     if (PG_BIN / "postgres").exists() and shutil.which("redis-server"):
         return
     log("installing " + " ".join(PACKAGES) + " with apt-get")
-    subprocess.run(["apt-get", "install", "-y", "-q", *PACKAGES], check=True, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", *PACKAGES]
+    if subprocess.run(install, stdout=subprocess.DEVNULL, env=env).returncode:
+        log("apt-get install failed; refreshing the package lists and trying once more")
+        subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL, env=env)
+        subprocess.run(install, check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def ensure_venv() -> Path:
@@ -147,8 +170,9 @@ def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def start(timeout_s: float = 1200.0) -> Server:
-    ensure_system_packages()
-    python = ensure_venv()
+    with one_time_setup():
+        ensure_system_packages()
+        python = ensure_venv()
     root = Path(tempfile.mkdtemp(prefix="gwplan-nautobot-"))
     os.chmod(root, 0o755)
     processes: list = []
@@ -176,17 +200,18 @@ def start(timeout_s: float = 1200.0) -> Server:
         env = {**os.environ, "NAUTOBOT_CONFIG": str(config), "NAUTOBOT_ROOT": str(root)}
         server = [str(python), "-m", "nautobot.core.cli"]
         db = [*psql, "-d", "nautobot"]
-        if DUMP.exists():
-            log(f"restoring the migrated database from {DUMP}")
-            subprocess.run([*db, "-f", str(DUMP)], check=True, stdout=subprocess.DEVNULL)
-        else:
-            log(f"migrating a fresh database (Nautobot {NAUTOBOT}; ~6-8 minutes, once per machine)")
-            subprocess.run([*server, "migrate", "--no-input"], check=True, env=env, stdout=subprocess.DEVNULL)
-            CACHE.mkdir(parents=True, exist_ok=True)
-            with open(DUMP.with_suffix(".tmp"), "w") as out:
-                subprocess.run([str(PG_BIN / "pg_dump"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres",
-                                "--no-owner", "nautobot"], check=True, stdout=out)
-            DUMP.with_suffix(".tmp").replace(DUMP)
+        with one_time_setup():  # the first server on a machine migrates and dumps; the others wait, then restore
+            if DUMP.exists():
+                log(f"restoring the migrated database from {DUMP}")
+                subprocess.run([*db, "-f", str(DUMP)], check=True, stdout=subprocess.DEVNULL)
+            else:
+                log(f"migrating a fresh database (Nautobot {NAUTOBOT}; ~6-8 minutes, once per machine)")
+                subprocess.run([*server, "migrate", "--no-input"], check=True, env=env, stdout=subprocess.DEVNULL)
+                CACHE.mkdir(parents=True, exist_ok=True)
+                with open(DUMP.with_suffix(".tmp"), "w") as out:
+                    subprocess.run([str(PG_BIN / "pg_dump"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres",
+                                    "--no-owner", "nautobot"], check=True, stdout=out)
+                DUMP.with_suffix(".tmp").replace(DUMP)
         token = secrets.token_hex(20)
         subprocess.run([*server, "shell", "--command",
                         "from nautobot.users.models import User, Token\n"
