@@ -23,6 +23,14 @@ from benchmarks.synthetic import scenario_doc
 from planner.plan import load_plan
 from tests.helpers import REPO
 
+
+def _as_from_a_terminal() -> None:
+    """In the child before it runs: Ctrl-C's default disposition. A test run started in the background (`cmd &`
+    in a script, nohup) hands its children SIGINT ignored, and Python then installs no handler for it; a user
+    at a terminal has it delivered, which is what these tests are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 PREVIOUS = "format: gwplan-plan/1\n# the previous plan: must survive the interruption byte for byte\n"
 
 
@@ -33,7 +41,8 @@ def _start(tmp_path, solver: str, *extra: str) -> tuple[subprocess.Popen, object
     plan.write_text(PREVIOUS)
     child = subprocess.Popen([sys.executable, "-m", "planner", "optimize", str(scenario), "-o", str(plan),
                               "--solver", solver, "--time-limit", "300", "--log", *extra],
-                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_as_from_a_terminal)
     return child, plan
 
 
@@ -140,7 +149,7 @@ def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
     child = subprocess.Popen([sys.executable, "-m", "planner", "-q", "sweep", str(scenario), "--samples", "40",
                               "--workers", "2", "--time-limit", "30", "-o", str(tmp_path / "s.json")],
                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, key: value})
+                             env={**os.environ, key: value}, preexec_fn=_as_from_a_terminal)
     deadline = time.monotonic() + 60
     while len(_processes_with(marker)) < 3 and time.monotonic() < deadline:  # the command and its 2 workers
         time.sleep(0.2)
