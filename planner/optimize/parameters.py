@@ -219,6 +219,11 @@ def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]
     return platform.rack_it_mw, platform.system_capex_usd_per_rack.default
 
 
+def has_supply_options(site: Site) -> bool:
+    """Whether the site may buy a grid upgrade or on-site power (planner.optimize.supply models them)."""
+    return bool(site.grid_upgrades or site.onsite_power)
+
+
 def free_blocks(site: Site, phases: list[int], cap: float, block_phases: list[set[int]]) -> bool:
     """True when N_s,p = floor(M_s / B_s) Y_sp loses no plan: one block kind, free (no capex), online
     whenever the site is, on a site without supply options whose grid takes that many blocks in every
@@ -226,7 +231,7 @@ def free_blocks(site: Site, phases: list[int], cap: float, block_phases: list[se
     the grid row still holds, racks fit in no less than before, and nothing else reads the blocks. The
     count stops being a decision, and branch and bound no longer branches on it (OR-Library sites are
     such sites: one free block of the facility's capacity)."""
-    if len(site.power_blocks) != 1 or (site.grid_upgrades or site.onsite_power) or not phases:
+    if len(site.power_blocks) != 1 or has_supply_options(site) or not phases:
         return False
     block = site.power_blocks[0]
     if block.capex_usd_per_it_mw != 0 or not set(phases) <= block_phases[0]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from planner.optimize.linear import lin_sum
 from planner.optimize.parameters import HOURS_PER_YEAR, reachable_phases
+from planner.optimize.parameters import has_supply_options as has_options  # the model asks supply.has_options
 from planner.scenario.types import Site
 
 TONNES_PER_KG = 1e-3
@@ -81,10 +82,6 @@ def grid_energy_limit_mw(rm, i: int, p: int):
     terms += [upgrade_gain_mw(site, k, p) * rm.upgrades[i, k, p]
               for k in range(len(site.grid_upgrades)) if (i, k, p) in rm.upgrades]
     return lin_sum(terms)
-
-
-def has_options(site: Site) -> bool:
-    return bool(site.grid_upgrades or site.onsite_power)
 
 
 def add_supply_constraints(rm, i: int, p: int, blocks, cap: float) -> None:
