@@ -8,6 +8,7 @@ from pathlib import Path
 
 from planner.cli import args as a
 from planner.cli import outputs
+from planner.cli.replanning import replanning
 from planner.fields import InputError, Problem
 from planner.optimize.options import (
     AUTO_LP_BOUND_MIN_SITES,
@@ -69,6 +70,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
     p.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")
+    p.add_argument("--write-models", metavar="DIR", type=Path,
+                   help="also write each model handed to the back end into DIR (new or empty), NN-NAME.mps, with "
+                        "NN-NAME.mst for the plan it starts from: to try another solver on the same models")
     p.add_argument("--force", action="store_true",
                    help="overwrite a plan that Pulumi stack files (stacks/config) point at, or the --commit / "
                         "--previous plan this run reads")
@@ -97,29 +101,8 @@ def check_target(target: Path, args: argparse.Namespace) -> None:
                                                        "or pass --force to replace it")])
 
 
-def _paired(args: argparse.Namespace, first: str, second: str, words: str) -> bool:
-    """Whether a pair of flags that go together is given; InputError when only one of them is."""
-    given = (getattr(args, first) is not None, getattr(args, second) is not None)
-    if given[0] != given[1]:
-        raise InputError([Problem("gwplan optimize", "", f"{words} go together")])
-    return given[0]
-
-
-def replanning(args: argparse.Namespace, scenario):
-    """(commitments, stability) from --commit/--phases and --previous/--stability."""
-    from planner.optimize.replan import commitments_from_plan, phase_selection, stability_from_plan
-    from planner.plan import load_plan
-
-    commitments, stability = (), None
-    if _paired(args, "commit", "phases", "--commit PLAN and --phases IDS"):
-        committed = load_plan(args.commit)
-        try:
-            commitments = commitments_from_plan(committed, scenario, phase_selection(committed, args.phases))
-        except KeyError as err:
-            raise InputError([Problem(str(args.commit), "", err.args[0])]) from None
-    if _paired(args, "previous", "stability", "--previous PLAN and --stability USD_PER_MW"):
-        stability = stability_from_plan(load_plan(args.previous), args.stability)
-    return commitments, stability
+def written_models(args) -> dict:
+    return {"model_files": outputs.files_in(args.write_models, (".mps", ".mst"))} if args.write_models else {}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,11 +118,12 @@ def run(args: argparse.Namespace) -> int:
     target = args.output or default_plan_path(args.scenario)
     outputs.refuse_outputs_that_are_inputs([args.scenario], [target, args.summary])  # --commit/--previous: check_target
     outputs.check_writable(target, args.summary)
+    outputs.check_new_or_empty_dir(args.write_models, "--write-models")
     check_target(target, args)
     commitments, stability = replanning(args, scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic,
-                           start=args.start)
+                           start=args.start, write_models=str(args.write_models) if args.write_models else None)
     if args.alternatives:
         from planner.cli.alternatives import run_alternatives
 
@@ -159,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(summary_path, summary_text(outcome, scenario.name))
     if args.json:
         print(json.dumps({**outcome.as_json(), "seed": options.seed, "plan_path": str(plan_path) if written else None,
-                          "summary_path": str(summary_path) if written else None}))
+                          "summary_path": str(summary_path) if written else None, **written_models(args)}))
     else:
         out = console(140)
         if written:
@@ -167,4 +151,7 @@ def run(args: argparse.Namespace) -> int:
         out.print(status_line(outcome), highlight=False)
         if written:
             out.print(f"plan written to {plan_path}; summary to {summary_path}", highlight=False)
+        if args.write_models:
+            out.print(f"models written to {args.write_models}: {len(written_models(args)['model_files'])} files",
+                      highlight=False)
     return exit_status(outcome.result, options, args, scenario, target, plan_path)

@@ -41,6 +41,21 @@ def check_output_dir(directory) -> None:
         raise UsageError(f"{path}: cannot write in {ancestor} ({why})")
 
 
+def check_new_or_empty_dir(directory, flag: str) -> None:
+    """An output directory as check_output_dir, which also holds nothing yet (numbered files from an earlier
+    run would mix with this run's)."""
+    if directory is None:
+        return
+    check_output_dir(directory)
+    if directory.is_dir() and any(directory.iterdir()):
+        raise UsageError(f"{directory} is not empty; {flag} needs a new or empty directory")
+
+
+def files_in(directory, suffixes: tuple[str, ...]) -> list[str]:
+    """The paths of the files in `directory` with one of `suffixes`, sorted (none if it does not exist)."""
+    return sorted(str(f) for f in directory.glob("*") if f.suffix in suffixes) if directory.is_dir() else []
+
+
 def _read_only(path) -> bool:
     import os
 

@@ -9,6 +9,7 @@ import datetime
 import math
 import re
 import time
+from pathlib import Path
 from typing import Callable, Sequence
 
 from ortools.math_opt.python import mathopt
@@ -66,6 +67,8 @@ def solve(model: mathopt.Model, options: SolveOptions,
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
+    if options.write_models:
+        write_model(model, hint, options.write_models)
     params = parameters(options)
     if interior_point and options.solver == "highs":
         params.highs = highs_pb2.HighsOptionsProto(string_options={"solver": "ipm"})
@@ -117,6 +120,26 @@ def solve(model: mathopt.Model, options: SolveOptions,
         detail = INTERRUPTED_BEFORE_ANY_PLAN
     return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
                        solver=options.solver, detail=detail, values=values)
+
+
+def write_model(model: mathopt.Model, hint: Sequence[float] | None, directory: str) -> Path:
+    """Write `model` to `directory` as free-format MPS, numbered in the order the back end receives models
+    (01-NAME.mps, 02-NAME.mps, ...), and its starting plan, if any, beside it in Gurobi's MIP start format
+    (NN-NAME.mst: one "variable value" line per nonzero value). The objective is the net present cost in millions
+    of USD, as in the back end's own log. Returns the MPS path."""
+    from ortools.math_opt.io.python import mps_converter
+
+    from planner.files import write_text_atomic
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{len(list(folder.glob('*.mps'))) + 1:02d}-{re.sub(r'[^A-Za-z0-9._-]+', '_', model.name) or 'model'}"
+    path = folder / f"{stem}.mps"
+    write_text_atomic(path, mps_converter.model_proto_to_mps(model.export_model()))
+    if hint is not None:
+        lines = [f"{model.get_variable(j).name} {float(v)!r}" for j, v in enumerate(hint) if v]
+        write_text_atomic(folder / f"{stem}.mst", "\n".join(["# MIP start", *lines]) + "\n")
+    return path
 
 
 def _hinted(model: mathopt.Model, hint: Sequence[float] | None) -> mathopt.ModelSolveParameters | None:
