@@ -52,3 +52,21 @@ def test_the_fuzz_campaign_runs_cases_and_reports_every_verdict():
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr  # no exit 70, no hang, no write outside the output folder
     assert "# fuzz campaign: 30 cases, seed 4" in run.stdout and "verdicts: {'answer': 30}" in run.stdout
+
+
+def test_the_proof_peers_benchmark_solves_a_written_model_from_its_start(write_scenario, tmp_path):
+    """The peer runner reads what --write-models writes (MPS and .mst) and reaches the model's known optimum."""
+    from benchmarks.proof_peers import solve_one
+    from planner.optimize.model import build_model
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.solve import solve
+    from planner.scenario import load_scenario
+    from tests.helpers import site, tiny_doc
+
+    doc = tiny_doc([site("A", grid=[60.0], pue=1.2), site("B", capex_per_mw=2e6, open_cost=3e6)],
+                   constraints={"min_sites_per_phase": 2, "diversity_min_it_mw": 10})
+    rm = build_model(load_scenario(write_scenario(doc)), (), None)
+    first = solve(rm.model, SolveOptions(relative_gap=0.0))
+    solve(rm.model, SolveOptions(relative_gap=0.0, write_models=str(tmp_path)), hint=first.values)
+    r = solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 0)
+    assert r["status"] == "optimal" and abs(r["objective"] - 153.0) < 1e-6 and r["seconds"] >= 0
