@@ -30,8 +30,6 @@ class SolveOptions:
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
     seed: int = 0
     deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
-    write_models: str | None = None  # a directory: every model handed to the back end is also written there (MPS,
-    #   its starting plan as .mst), numbered in order, for trying another solver on it; steers nothing
     start: str = "auto"  # restricted: solve a screened subset of sites first, prove its plan against the LP
     #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
@@ -40,3 +38,5 @@ class SolveOptions:
     #   (planner.optimize.fixing), from an incumbent on the sites that bound ranks best;
     #   auto: with HiGHS, reduced from AUTO_START_MIN_SITES sites, lp-bound from AUTO_LP_BOUND_MIN_SITES,
     #   lagrangean where it applies (one phase, demand regions, too many serving pairs for serve_open rows)
+    write_models: str | None = None  # a directory: every model handed to the back end is also written there (MPS,
+    #   its starting plan as .mst), numbered in order, for trying another solver on it; steers nothing
