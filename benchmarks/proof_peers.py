@@ -35,7 +35,6 @@ def _start(mst: Path) -> dict[str, float]:
 def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed: int) -> dict:
     """One solve of the written model by one peer (run in its own process)."""
     start = _start(mst)
-    began = time.perf_counter()
     if peer == "ortools-highs":
         import datetime
 
