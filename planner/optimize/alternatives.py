@@ -33,7 +33,7 @@ def alternatives(scenario: Scenario, options: SolveOptions, count: int, within: 
     budget = first.result.objective * (1.0 + within)
     while len(found) <= count:
         started = time.perf_counter()
-        rm = build_model(scenario)
+        rm = build_model(scenario, round_grid=options.round_grid)
         b = rm.builder
         last = len(scenario.phases) - 1
         b.le(b.objective, budget, name="within_slack")

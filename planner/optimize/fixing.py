@@ -1,12 +1,13 @@
 """Sites and openings ruled out before branch and bound: reduced-cost fixing by a Lagrangean bound whose site
 subproblems are solved as the integer programs they are.
 
-On the generated multi-phase scenarios the LP relaxation is ~0.16 % below the optimum (the gap is the
-sites' own integrality together: when a site opens, power blocks in 50/200 MW steps, at least 100 MW when
-a site adds capacity), too weak to rule out any site, so branch and bound carries all 1,000 sites through
-a root LP of ~20 s. With the LP's duals y on the rows that link sites (`planner.optimize.pricing`), the
-model falls apart by site, and each site's own problem is small (a few dozen variables): solved as a MIP
-(HiGHS through scipy, ~7 ms), it gives a Lagrangean bound
+On the generated multi-phase scenarios the plain LP relaxation is 0.13-0.21 % below the optimum (the gap is
+the sites' own integrality together: when a site opens, power blocks in 50/200 MW steps, at least 100 MW when a
+site adds capacity), too weak to rule out any site, so branch and bound carries all 1,000 sites through a root
+LP of ~20 s. (The grid rounded to whole blocks, `planner.optimize.grid`, brings it to 0.02-0.06 %, about where
+the bound below stands without those rows.) With the LP's duals y on the rows that link sites
+(`planner.optimize.pricing`), the model falls apart by site, and each site's own problem is small (a few dozen
+variables): solved as a MIP (HiGHS through scipy, ~7 ms), it gives a Lagrangean bound
     L(y) = y.beta + sum_sites min_site (c - A^T y) x + min_whole (c - A^T y) x + offset
 about twice as close to the optimum (a MIP only for the sites whose LP minimum is negative: for the others
 0 is the minimum, since an unused site meets its own rows). L(y) holds for any y (Geoffrion 1974), so it is

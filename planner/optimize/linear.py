@@ -43,7 +43,12 @@ class Lin:
         return Lin({j: -c for j, c in self.terms.items()}, -self.constant)
 
     def __sub__(self, other) -> Lin:
-        return self + (-other)
+        if isinstance(other, Lin):  # one new dictionary, not two (a build's rows are mostly differences)
+            terms = dict(self.terms)
+            for j, c in other.terms.items():
+                terms[j] = terms.get(j, 0.0) - c
+            return Lin(terms, self.constant - other.constant)
+        return Lin(dict(self.terms), self.constant - other)
 
     def __rsub__(self, other) -> Lin:
         return (-self) + other
@@ -124,12 +129,11 @@ class Builder:
         """lb <= expr <= ub (the expression's constant moves to the bounds); returns the row's id."""
         expr = expr if isinstance(expr, Lin) else Lin(constant=float(expr))
         r = len(self._row_lower)
-        for j in sorted(expr.terms):
-            c = expr.terms[j]
-            if c != 0.0:
-                self._row_ids.append(r)
-                self._column_ids.append(j)
-                self._coefficients.append(c)
+        terms = expr.terms
+        columns = sorted(j for j, c in terms.items() if c != 0.0)  # MathOpt takes a row's entries in column order
+        self._row_ids.extend([r] * len(columns))
+        self._column_ids.extend(columns)
+        self._coefficients.extend([terms[j] for j in columns])
         self._row_lower.append(lb - expr.constant)
         self._row_upper.append(ub - expr.constant)
         self._row_names.append(name)
@@ -143,6 +147,11 @@ class Builder:
 
     def eq(self, expr, rhs: float = 0.0, name: str = "") -> int:
         return self.row(expr, lb=rhs, ub=rhs, name=name)
+
+    def upper(self, variable: Lin) -> float:
+        """The upper bound of a variable (an expression of one variable with coefficient 1, as `var` returns)."""
+        (j,) = variable.terms
+        return self._upper[j]
 
     def shut(self, names: set[str] | frozenset[str]) -> int:
         """Fix the named variables at 0 (their upper bound; each must allow 0); returns how many it found."""

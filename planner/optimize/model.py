@@ -47,6 +47,7 @@ Constraints
     grid           BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp  (facility MW within the grid's supply, and
                                                            no power blocks before the site opens; with
                                                            supply options: supply.add_supply_constraints)
+    grid_round     the grid row rounded down to whole blocks (planner.optimize.grid; not for CP-SAT)
     racks_fit      live_sp <= BLK_sp                       (racks go into built power blocks)
     requirement    sum_s live_sp >= R_p (- short_p)        (capacity standing meets each phase)
     funding        capex paid in (t_{p-1}, t_p] <= Phi_p (cumulatively with carry-over): construction is
@@ -81,7 +82,7 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
-from planner.optimize import costs, supply
+from planner.optimize import costs, grid, supply
 from planner.optimize.linear import Builder, Lin, lin_sum
 from planner.optimize.parameters import (
     alive_weight,
@@ -122,6 +123,7 @@ class RolloutModel:
     shortfall: dict[int, Lin] = field(default_factory=dict)  # short_p
     eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
     series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, live_sp)
+    round_grid: bool = True  # grid_round rows (planner.optimize.grid)
     _model: mathopt.Model | None = None
 
     def opening(self, i: int, p: int):
@@ -160,16 +162,16 @@ def _collector_paused():
 
 def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
                 stability: Stability | None = None,
-                strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS) -> RolloutModel:
+                strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS, round_grid: bool = True) -> RolloutModel:
     """Build the rollout MIP for a checked scenario. Reads the scenario, never changes it.
 
     `commitments` fix what earlier phases already built (every site of a committed phase: a site
     without a commitment in that phase has nothing there); later phases are optimized around them.
     `stability` penalizes moving installed IT away from a previous plan. serve_open rows are added up to
-    `strong_linking_max_pairs` serving pairs.
+    `strong_linking_max_pairs` serving pairs; `round_grid`: the grid_round rows (off for CP-SAT).
     """
     with _collector_paused():
-        rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"))
+        rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"), round_grid=round_grid)
         add_site_variables(rm, committed=bool(commitments))
         supply.add_supply_variables(rm)
         add_commitments(rm, commitments)
@@ -293,10 +295,7 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
             if supply.has_options(site):
                 supply.add_supply_constraints(rm, i, p, blocks[p], cap)
             else:
-                # One row is both the grid limit once open and "no blocks before opening", with the
-                # tightest big-M the data allows: BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp.
-                limit = min(site.grid_mw_by_phase[p] / site.pue, cap)
-                b.le(blocks[p] - limit * opened[p], 0.0, name=f"grid[{tag}]")
+                grid.add_grid_rows(rm, i, p, blocks[p], cap, tag)
             b.le(its[p] - blocks[p], 0.0, name=f"racks_fit[{tag}]")
 
 

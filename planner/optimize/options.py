@@ -40,3 +40,9 @@ class SolveOptions:
     #   lagrangean where it applies (one phase, demand regions, too many serving pairs for serve_open rows)
     write_models: str | None = None  # a directory: every model handed to the back end is also written there (MPS,
     #   its starting plan as .mst), numbered in order, for trying another solver on it; steers nothing
+
+    @property
+    def round_grid(self) -> bool:
+        """Whether the models carry the grid_round rows (planner.optimize.grid): for the back ends that branch
+        on an LP relaxation (HiGHS, SCIP), not for CP-SAT."""
+        return self.solver != "cp-sat"

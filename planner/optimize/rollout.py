@@ -32,7 +32,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     `planner.optimize.replan`); `stability` keeps the plan close to a previous one.
     """
     started = time.perf_counter()
-    rm = build_model(scenario, commitments, stability)
+    rm = build_model(scenario, commitments, stability, round_grid=options.round_grid)
     mode = start_mode(scenario, options, rm)
     if mode not in ("reduced", "lagrangean"):  # those two never hand the full model to a solver
         _ = rm.model  # loaded into MathOpt here (once: it is kept), so that build_s covers it

@@ -138,7 +138,7 @@ def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, 
     small = dataclasses.replace(scenario, constraints=dataclasses.replace(
         scenario.constraints, forbidden_sites=tuple(scenario.constraints.forbidden_sites) + others))
     pairs = STRONG_LINKING_MAX_PAIRS if strong_linking_max_pairs is None else strong_linking_max_pairs
-    rm = build_model(small, commitments, stability, pairs)
+    rm = build_model(small, commitments, stability, pairs, round_grid=options.round_grid)
     if shut:
         rm.builder.shut(shut)
     hint = [start.get(name, 0.0) for name in rm.builder.names] if start else None
