@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner.optimize import supply
-from planner.optimize.linear import lin_sum
+from planner.optimize.linear import lin_combination
 from planner.optimize.parameters import (
     HOURS_PER_YEAR,
     discount,
@@ -65,9 +65,9 @@ def add_funding_constraints(rm: RolloutModel) -> None:
                                    for p, (after, until) in enumerate(windows[: q + 1])]
             for p, share in shares[q, lead]:
                 if share > 0:
-                    spend[p].append(share * usd / USD_SCALE * units)
+                    spend[p].append((share * usd / USD_SCALE, units))
         rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[q])
-        spend[q].append(rack_capex / rack_mw / USD_SCALE * rm.it[i, q])
+        spend[q].append((rack_capex / rack_mw / USD_SCALE, rm.it[i, q]))
     carry = s_.economics.carry_over_unspent_funding
     unspent = None  # with carry-over: what is left of the funds released so far (a variable per phase keeps
     # each row to its own window's payments; running sums of the payments would repeat them in every row)
@@ -78,9 +78,9 @@ def add_funding_constraints(rm: RolloutModel) -> None:
         released += phase.funding_usd / USD_SCALE
         if carry:
             unspent = rm.builder.var(0.0, released, name=f"unspent[{phase.id}]")
-            rm.builder.le(lin_sum(terms) + unspent - available, 0.0, name=f"funding[{phase.id}]")
+            rm.builder.le(lin_combination(terms) + unspent - available, 0.0, name=f"funding[{phase.id}]")
         else:
-            rm.builder.le(lin_sum(terms) - available, 0.0, name=f"funding[{phase.id}]")
+            rm.builder.le(lin_combination(terms) - available, 0.0, name=f"funding[{phase.id}]")
 
 
 def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
@@ -102,23 +102,23 @@ def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
                 if (p, lead) not in built_usd:
                     salvage = d_horizon * salvage_fraction(s_, years[p], econ.facility_life_years)
                     built_usd[p, lead] = pay_weight(s_, years[p], lead) - salvage
-                terms.append(built_usd[p, lead] * usd / USD_SCALE * units)
-        terms.append(gpu_usd[p] * rm.it[i, p])
+                terms.append((built_usd[p, lead] * usd / USD_SCALE, units))
+        terms.append((gpu_usd[p], rm.it[i, p]))
     carbon_usd = econ.carbon_usd_per_tonne
     for (i, p), running in rm.running.items():
         site = s_.sites[i]
         grid_usd = energy_weights[p] * site.energy_usd_per_mwh * HOURS_PER_YEAR
-        terms.append(grid_usd / USD_SCALE * supply.grid_energy_mw(rm, i, p))
+        terms.append((grid_usd / USD_SCALE, supply.grid_energy_mw(rm, i, p)))
         for k, e in rm.energy.get((i, p), {}).items():
-            terms.append(energy_weights[p] * site.onsite_power[k].fuel_usd_per_mwh * HOURS_PER_YEAR / USD_SCALE * e)
-        terms.append(weights[p] * fixed_opex_usd_per_it_mw_year(s_, site) / USD_SCALE * running)
+            terms.append((energy_weights[p] * site.onsite_power[k].fuel_usd_per_mwh * HOURS_PER_YEAR / USD_SCALE, e))
+        terms.append((weights[p] * fixed_opex_usd_per_it_mw_year(s_, site) / USD_SCALE, running))
         if carbon_usd:
-            terms.append(weights[p] * carbon_usd / USD_SCALE * supply.emissions_t_per_year(rm, i, p))
+            terms.append((weights[p] * carbon_usd / USD_SCALE, supply.emissions_t_per_year(rm, i, p)))
     serve_usd = [dict(region.serve_cost_usd_per_year) for region in s_.demand_regions]
     for (r, i, p), x in rm.serve.items():
-        terms.append(weights[p] * serve_usd[r][s_.sites[i].id] / USD_SCALE * x)
+        terms.append((weights[p] * serve_usd[r][s_.sites[i].id] / USD_SCALE, x))
     for p, short in rm.shortfall.items():
-        terms.append(discount(s_, years[p]) * s_.constraints.shortfall_usd_per_mw / USD_SCALE * short)
+        terms.append((discount(s_, years[p]) * s_.constraints.shortfall_usd_per_mw / USD_SCALE, short))
     if stability is not None and stability.usd_per_mw > 0:
         previous = {(c.site, c.phase): c.it_mw_total for c in stability.previous}
         for (i, p), it_total in rm.it_total.items():
@@ -126,5 +126,5 @@ def add_objective(rm: RolloutModel, stability: Stability | None = None) -> None:
             moved = rm.builder.var(0.0, name=f"moved[{s_.sites[i].id},{s_.phases[p].id}]", site=i)
             rm.builder.ge(moved - it_total, -before)
             rm.builder.ge(moved + it_total, before)
-            terms.append(stability.usd_per_mw / USD_SCALE * moved)
-    rm.builder.objective = lin_sum(terms)
+            terms.append((stability.usd_per_mw / USD_SCALE, moved))
+    rm.builder.objective = lin_combination(terms)

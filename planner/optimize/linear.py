@@ -77,6 +77,21 @@ def lin_sum(items: Iterable) -> Lin:
     return Lin(terms, constant)
 
 
+def lin_combination(pairs: Iterable[tuple[float, Lin | float]]) -> Lin:
+    """sum_i k_i e_i over (k_i, e_i) pairs, accumulated in one dictionary without an expression for each k_i e_i
+    (the objective and the funding rows have ~130,000 such terms at 1,000 sites: ~10 % of the build)."""
+    terms: dict[int, float] = {}
+    constant = 0.0
+    for k, item in pairs:
+        if isinstance(item, Lin):
+            for j, c in item.terms.items():
+                terms[j] = terms.get(j, 0.0) + c * k
+            constant += item.constant * k
+        else:
+            constant += item * k
+    return Lin(terms, constant)
+
+
 @dataclass(frozen=True)
 class ModelArrays:
     """min cost . x + offset  s.t.  row_lower <= matrix x <= row_upper, lower <= x <= upper (integer where
