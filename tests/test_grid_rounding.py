@@ -77,6 +77,9 @@ def test_no_row_where_the_grid_takes_whole_blocks_or_for_cp_sat(write_scenario):
     assert _rounded_rows(build_model(load_scenario(write_scenario(whole)))) == {}
     free = tiny_doc([site("A", grid=[60.0], block_mw=50.0, capex_per_mw=0.0)])  # one free kind: no block decision
     assert _rounded_rows(build_model(load_scenario(write_scenario(free)))) == {}
+    halves = tiny_doc([site("A", grid=[60.0], block_mw=12.5), site("B")])  # not whole MW: nothing to round by
+    assert _rounded_rows(build_model(load_scenario(write_scenario(halves)))) == {}
+    assert plan_rollout(load_scenario(write_scenario(halves)), SolveOptions()).result.status.value == "optimal"
     assert SolveOptions().round_grid and SolveOptions(solver="scip").round_grid
     assert not SolveOptions(solver="cp-sat").round_grid  # measured slower with them (planner.optimize.grid)
 

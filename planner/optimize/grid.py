@@ -47,9 +47,9 @@ def add_grid_rows(rm, i: int, p: int, blocks_mw: Lin, cap_mw: float, tag: str) -
         add_rounded_rows(rm, i, p, limit_mw, tag)
 
 
-def add_rounded_rows(rm, i: int, p: int, limit_mw: float, tag: str) -> int:
-    """The grid_round rows of site i in phase p, whose grid row allows `limit_mw` of blocks once open; returns
-    how many it wrote. Sites whose block counts are no decision (parameters.free_blocks) have none."""
+def add_rounded_rows(rm, i: int, p: int, limit_mw: float, tag: str) -> None:
+    """The grid_round rows of site i in phase p, whose grid row allows `limit_mw` of blocks once open. None for
+    sites whose block counts are no decision (parameters.free_blocks) or whose block sizes are not whole MW."""
     b = rm.builder
     site = rm.scenario.sites[i]
     opened = rm.opened[i, p]
@@ -57,23 +57,19 @@ def add_rounded_rows(rm, i: int, p: int, limit_mw: float, tag: str) -> int:
     for k, block in enumerate(site.power_blocks):
         total = rm.blocks_total[i, k, p]
         if total.terms.keys() == opened.terms.keys():
-            return 0  # the count is floor(M_s / B_sk) Y_sp, within the grid row by construction
+            return  # the count is floor(M_s / B_sk) Y_sp, within the grid row by construction
         if b.upper(total) <= 0:
             continue  # not reachable by this phase (its lead time)
         size = round(block.it_mw)
         if size <= 0 or abs(block.it_mw - size) > WHOLE * block.it_mw:
-            return 0  # block sizes not in whole MW: no common divisor to round by
+            return  # block sizes not in whole MW: no common divisor to round by
         kinds.append((k, size, total))
     if not kinds:
-        return 0
+        return
     divisor = math.gcd(*(size for _, size, _ in kinds))
-    written = 0
     if len(kinds) > 1 and _floor(limit_mw / divisor) < limit_mw / divisor - WHOLE:
         row = lin_sum((size // divisor) * total for _, size, total in kinds)
         b.le(row - _floor(limit_mw / divisor) * opened, 0.0, name=f"grid_round[{tag}]")
-        written += 1
     for k, size, total in kinds:
         if (size != divisor or len(kinds) == 1) and _floor(limit_mw / size) < limit_mw / size - WHOLE:
             b.le(total - _floor(limit_mw / size) * opened, 0.0, name=f"grid_round[{tag},{k}]")
-            written += 1
-    return written
