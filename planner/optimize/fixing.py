@@ -9,9 +9,13 @@ the bound below stands without those rows.) With the LP's duals y on the rows th
 (`planner.optimize.pricing`), the model falls apart by site, and each site's own problem is small (a few dozen
 variables): solved as a MIP (HiGHS through scipy, ~7 ms), it gives a Lagrangean bound
     L(y) = y.beta + sum_sites min_site (c - A^T y) x + min_whole (c - A^T y) x + offset
-about twice as close to the optimum (a MIP only for the sites whose LP minimum is negative: for the others
-0 is the minimum, since an unused site meets its own rows). L(y) holds for any y (Geoffrion 1974), so it is
-also a bound on every plan that opens site s by phase p, with s's own minimum taken under that condition:
+at or above the LP at the LP's duals (a MIP only for the sites whose LP minimum is negative: for the others
+0 is the minimum, since an unused site meets its own rows). Without the grid rows, better multipliers by a
+stabilized ascent raise it a long way (60 generated sites: 460,166 at the LP's duals, 460,412 after the
+ascent, optimum 460,497); with the rows it is 460,404 at the LP's duals already, the ascent adds 6-40 units for
+1-10 s, which did not pay end to end (docs/PERFORMANCE.md), so the reduced search runs it only on models without
+the rows. L(y) holds for any y (Geoffrion 1974), so it is also a bound on every plan that opens site s by phase
+p, with s's own minimum taken under that condition:
     L_sp = L(y) - best_s + min_site{(c - A^T y) x : Y_sp = 1}      (the last term an LP: a lower bound).
 A site (or its opening by p) whose L_sp exceeds the threshold (an incumbent's cost, less half the gap
 asked for) cannot be in a plan that beats the threshold; the model without it is smaller, and its

@@ -150,20 +150,21 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
 KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least bound first ...
 KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
 KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (measured: 1x took 9 s, 3x 3-4 s)
-GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2.3-6e-4 below
-#   the optimum)
+GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2.8-5.9e-4 below
+#   the optimum on seeds 2 and 5)
 GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
 SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
-ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean
+ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean (models without the grid rows only)
 
 
 def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
                    interrupter) -> Outcome | None:
     """Branch and bound on the model reduced by Lagrangean fixing (planner.optimize.fixing).
 
-    1. The LP's duals, by pricing sites in; from them, by a stabilized ascent, the multipliers of the
-       Lagrangean bound L whose site subproblems are MIPs.
+    1. The LP's duals, by pricing sites in; at them, the Lagrangean bound L whose site subproblems are MIPs,
+       or (models without the grid rows, i.e. for CP-SAT) at better multipliers from them by a stabilized
+       ascent, which with the rows was measured not to pay for its time (docs/PERFORMANCE.md).
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
        give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
@@ -195,8 +196,11 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     if priced.duals is None or priced.lp_objective is None:
         return None
     scale = max(1.0, abs(priced.lp_objective))
-    lag, _ = fixing.stabilized_ascent(rm, arrays, split, priced.duals, scale,
-                                      options.time_limit_s * ASCENT_SHARE, on_log)
+    if rm.round_grid:
+        lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, scale)
+    else:
+        lag, _ = fixing.stabilized_ascent(rm, arrays, split, priced.duals, scale,
+                                          options.time_limit_s * ASCENT_SHARE, on_log)
     if lag is None:
         return None
     sites = fixing.buildable(rm)
@@ -256,9 +260,10 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
             break
         threshold = at_plan  # the plan costs more than the guess: rule out by its own cost, and solve from it
     status = SolveStatus.OPTIMAL if gap <= options.relative_gap else SolveStatus.FEASIBLE
+    multipliers = "at the LP's duals" if rm.round_grid else "its multipliers from the LP's duals by a stabilized ascent"
     method = (f"reduced-cost fixing: the LP relaxation by pricing sites in ({priced.sites_in} of "
               f"{priced.sites_total} sites, {priced.wall_s:.1f} s); a Lagrangean bound with each site's own problem "
-              f"solved as a MIP, its multipliers from the LP's duals by a stabilized ascent ({lag.bound:,.1f}); "
+              f"solved as a MIP, {multipliers} ({lag.bound:,.1f}); "
               + "; then ".join(passes) + "; bound: the reduced model's, or the least bound ruled out, whichever "
               "is lower")
     result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
