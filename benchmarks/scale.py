@@ -63,6 +63,13 @@ def shaped_doc(sites: int, shape: str) -> dict:
     return doc
 
 
+def shape_name(text: str) -> str:
+    """A shape's name as --shapes takes it (an argparse type: a bad one is a usage error, not a traceback)."""
+    if text in SHAPES or (text.startswith("seed") and text[4:].isdigit()):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a shape: {', '.join(SHAPES)}, or seedN")
+
+
 def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float) -> dict:
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
@@ -86,7 +93,8 @@ def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
-    parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), type=shape_name,
+                        help=f"any of {', '.join(SHAPES)}, or seedN (space-separated)")
     parser.add_argument("--starts", nargs="+", default=["restricted", "auto"],
                         choices=["none", "auto", "reduced", "restricted", "lp-bound"])
     parser.add_argument("--gap", type=float, default=1e-4)

@@ -149,7 +149,7 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
 
 KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least bound first ...
 KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
-KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (measured: 1x took 9 s, 3x 3-4 s)
+KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (1x: 57 -> 78 s on seed5, same elsewhere)
 GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2.8-5.9e-4 below
 #   the optimum on seeds 2 and 5)
 GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
