@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.run import FABRIC_RACKS, Row, fabric_case, plan_rows, print_table, pulumi_case
 
 
@@ -34,6 +36,16 @@ def test_the_scale_benchmark_runs_a_shape_with_the_restricted_start():
     result = case(100, "tight-funding", "restricted", 1e-2, 30.0)  # screening keeps 40 of the 100 sites
     assert result["status"] in ("optimal", "feasible") and result["gap"] <= 1e-2
     assert "restricted model" in result["method"] and result["seconds"] >= result["build_s"] > 0
+
+
+def test_the_scale_benchmark_names_a_bad_shape_instead_of_failing_in_its_worker(monkeypatch, capsys):
+    from benchmarks import scale
+
+    assert scale.shape_name("seed7") == "seed7" and scale.shape_name("early-scarce") == "early-scarce"
+    monkeypatch.setattr("sys.argv", ["scale", "--shapes", "seed7,seed8"])
+    with pytest.raises(SystemExit) as stopped:
+        scale.main()
+    assert stopped.value.code == 2 and "'seed7,seed8' is not a shape" in capsys.readouterr().err
 
 
 def test_the_fuzz_campaign_runs_cases_and_reports_every_verdict():
