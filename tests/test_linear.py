@@ -37,3 +37,13 @@ def test_a_row_is_written_in_column_order_without_zeros():
     assert arrays.matrix.toarray().tolist() == [[1.0, 0.0, 3.0], [0.0, 0.0, 1.0]]
     assert arrays.row_upper.tolist()[0] == 7.0  # the constant moves to the bound
     assert b.model().export_model().linear_constraint_matrix.column_ids == [0, 2, 2]
+
+
+def test_a_row_is_its_expression_as_written_whatever_is_built_from_that_expression_later():
+    b, x, y, z = _three()
+    e = x + 2.0 * y
+    b.le(e, 4.0, name="r0")
+    b.le(x, 1.0, name="r1")  # a bare variable's expression, written as a row and then used again
+    _ = e + z, e - x, 3.0 * e, x + y  # new expressions from both, after the rows were written
+    assert b.arrays().matrix.toarray().tolist() == [[1.0, 2.0, 0.0], [1.0, 0.0, 0.0]]
+    assert (e.terms, x.terms) == ({0: 1.0, 1: 2.0}, {0: 1.0})
