@@ -37,6 +37,23 @@ def generated(tmp_path_factory):
     return scenario, rm, arrays, split, priced, exact.result
 
 
+@pytest.fixture(scope="module")
+def split_demand(tmp_path_factory):
+    """30 generated sites (seed 6), where keeping the demand rows raises the bound; as `generated` gives them."""
+    from planner.files import dump_yaml, write_text_atomic
+
+    path = tmp_path_factory.mktemp("demand") / "s.yaml"
+    write_text_atomic(path, dump_yaml(scenario_doc(30, seed=6)))
+    scenario = load_scenario(path)
+    rm = build_model(scenario)
+    arrays = rm.builder.arrays()
+    split = pricing.split_by_site(arrays, len(scenario.sites))
+    priced = pricing.lp_bound(rm, set(range(len(scenario.sites))), 60, arrays=arrays)
+    exact = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-7))
+    assert exact.result.status.value == "optimal"
+    return scenario, rm, arrays, split, priced, exact.result
+
+
 def test_the_site_bound_is_above_the_lp_and_below_the_optimum(generated):
     scenario, rm, arrays, split, priced, exact = generated
     lp = mathopt.solve(rm.builder.model(relax=True), mathopt.SolverType.GLOP).objective_value()
@@ -80,6 +97,67 @@ def test_nothing_the_optimum_uses_is_ruled_out_and_something_is(generated):
     assert len(reduction.kept) < len(fixing.buildable(rm)) and reduction.shut
 
 
+def test_demand_groups_join_the_regions_that_share_a_serving_site(write_scenario):
+    """r1 is served from a or b, r2 from b or c, r3 from d: r1 and r2 share b, so they are one group; e serves none."""
+    demand = [{"id": rid, "demand_mw": 10.0, "from_phase": "1", "serve_cost_usd_per_year": {s: 1e6 for s in serving}}
+              for rid, serving in (("r1", "ab"), ("r2", "bc"), ("r3", "d"))]
+    doc = tiny_doc([site(name, grid=[100.0]) for name in "abcde"], demand_regions=demand)
+    rm = build_model(load_scenario(write_scenario(doc)))
+    groups = sorted((regions, members.tolist()) for regions, members in fixing.demand_groups(rm))
+    assert groups == [([0, 1], [0, 1, 2]), ([2], [3])]
+
+
+def test_keeping_the_demand_rows_raises_the_bound_and_keeps_it_below_the_optimum(split_demand):
+    scenario, rm, arrays, split, priced, exact = split_demand
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    kept = fixing.with_demand_kept(rm, arrays, split, lag, 60.0)
+    assert kept.demand_groups == len(scenario.demand_regions)  # the generator's regions share no serving site
+    assert kept.bound > lag.bound + 1.0 and kept.demand_gain == pytest.approx(kept.bound - lag.bound)  # by > 1 M$
+    assert kept.bound <= exact.best_bound * (1 + 1e-9)
+    assert np.array_equal(kept.best, lag.best) and np.array_equal(kept.reduced, lag.reduced)  # only L moved
+    rng = np.random.default_rng(5)
+    for _ in range(3):  # any multipliers: the demand rows kept or not, a bound
+        scattered = priced.duals * rng.uniform(0.3, 1.7, size=len(priced.duals))
+        other = fixing.site_lagrangean(rm, arrays, split, scattered, abs(exact.objective))
+        assert fixing.with_demand_kept(rm, arrays, split, other, 60.0).bound <= exact.best_bound * (1 + 1e-9)
+
+
+def test_with_the_demand_rows_kept_nothing_the_optimum_uses_is_ruled_out_and_more_is(split_demand):
+    """The credit a site may use up is its own group's gain: at the optimum's cost the optimal plan survives,
+    and more is ruled out than by the bound without the demand rows."""
+    scenario, rm, arrays, split, priced, exact = split_demand
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    kept = fixing.with_demand_kept(rm, arrays, split, lag, 60.0)
+    threshold = exact.objective * (1 + 2e-4)  # above the optimum: some sites survive either way
+    plain, reduction = fixing.reduce(rm, arrays, split, lag, threshold, set()), \
+        fixing.reduce(rm, arrays, split, kept, exact.objective, set())
+    values = np.array(exact.values)
+    used = {int(arrays.site[j]) for j in np.flatnonzero(values) if arrays.site[j] >= 0}
+    assert used <= set(reduction.kept) and all(values[j] == 0 for j in reduction.shut)
+    assert reduction.bound_outside > exact.objective
+    wider = fixing.reduce(rm, arrays, split, kept, threshold, set())
+    assert len(wider.kept) < len(plain.kept) or len(wider.shut) > len(plain.shut)
+
+
+def test_a_site_forced_open_is_bounded_below_its_best_plan_with_the_demand_rows_kept(split_demand, write_scenario):
+    """Known answers: the optimum of the plans that open a given site (the full model with that site required,
+    to 1e-7) is at or above its bound, for the two sites whose bound the credit lowers most."""
+    scenario, rm, arrays, split, priced, exact = split_demand
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    kept = fixing.with_demand_kept(rm, arrays, split, lag, 60.0)
+    sites = fixing.buildable(rm)
+    excess = fixing.opening_excess(rm, arrays, split, kept, sites, -1)
+    bound = fixing.opening_bounds(kept, sites, excess)
+    lowered = kept.bound + np.maximum(0.0, excess) - bound  # what the credit takes off each site's bound
+    assert lowered.max() > 1.0
+    for j in np.argsort(-lowered)[:2]:
+        doc = scenario_doc(30, seed=6)
+        doc.setdefault("constraints", {})["required_sites"] = [scenario.sites[sites[j]].id]
+        forced = plan_rollout(load_scenario(write_scenario(doc)), SolveOptions(start="none", relative_gap=1e-7))
+        assert forced.result.status.value == "optimal"
+        assert bound[j] <= forced.result.best_bound * (1 + 1e-9)
+
+
 def test_the_reduced_search_reaches_the_proven_optimum_and_says_how(generated):
     scenario, rm, arrays, split, priced, exact = generated
     out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-6))
@@ -90,6 +168,7 @@ def test_the_reduced_search_reaches_the_proven_optimum_and_says_how(generated):
     method = out.plan.provenance.method
     assert method.startswith("reduced-cost fixing") and "branch and bound on the rest" in method
     assert "at the LP's duals" in method  # with the grid rows, no ascent (it did not pay for its time)
+    assert "and the demand rows of 4 groups of regions kept" in method
 
 
 @pytest.mark.parametrize("solver", ["scip", "cp-sat"])

@@ -156,6 +156,7 @@ GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is
 SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
 ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean (models without the grid rows only)
+DEMAND_SHARE = 0.15  # ... and the MIPs of the demand groups whose rows the bound keeps (fixing.with_demand_kept)
 
 
 def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
@@ -164,7 +165,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
 
     1. The LP's duals, by pricing sites in; at them, the Lagrangean bound L whose site subproblems are MIPs,
        or (models without the grid rows, i.e. for CP-SAT) at better multipliers from them by a stabilized
-       ascent, which with the rows was measured not to pay for its time (docs/PERFORMANCE.md).
+       ascent, which with the rows was measured not to pay for its time (docs/PERFORMANCE.md); then the
+       demand rows kept for each group of regions that share serving sites (one MIP per group).
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
        give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
@@ -203,9 +205,11 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
                                           options.time_limit_s * ASCENT_SHARE, on_log)
     if lag is None:
         return None
+    lag = fixing.with_demand_kept(rm, arrays, split, lag, options.time_limit_s * DEMAND_SHARE)
     sites = fixing.buildable(rm)
     log = on_log or (lambda lines: None)
-    log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; LP {priced.lp_objective:,.3f}, "
+    log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; the demand rows of "
+         f"{lag.demand_groups} groups of regions kept, +{lag.demand_gain:,.3f}; LP {priced.lp_objective:,.3f}, "
          f"{time.perf_counter() - started:.1f} s)"])
     always_index = {index[sid] for sid in always if sid in index}
     threshold = lag.bound + GUESS_GAP * abs(lag.bound)  # a first guess at the optimum's cost, above the bound
@@ -263,7 +267,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     multipliers = "at the LP's duals" if rm.round_grid else "its multipliers from the LP's duals by a stabilized ascent"
     method = (f"reduced-cost fixing: the LP relaxation by pricing sites in ({priced.sites_in} of "
               f"{priced.sites_total} sites, {priced.wall_s:.1f} s); a Lagrangean bound with each site's own problem "
-              f"solved as a MIP, {multipliers} ({lag.bound:,.1f}); "
+              f"solved as a MIP, {multipliers}, and the demand rows of {lag.demand_groups} groups of regions kept "
+              f"(+{lag.demand_gain:,.1f}: {lag.bound:,.1f}); "
               + "; then ".join(passes) + "; bound: the reduced model's, or the least bound ruled out, whichever "
               "is lower")
     result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
