@@ -20,13 +20,12 @@ from planner.scenario import load_scenario
 from tests.helpers import site, tiny_doc
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """60 generated sites over 10 phases, its model, the LP duals of its linking rows, and its optimum."""
+def _generated(tmp_path, sites: int, seed: int):
+    """A generated scenario, its model, the LP duals of its linking rows, and its optimum (to 1e-7)."""
     from planner.files import dump_yaml, write_text_atomic
 
-    path = tmp_path_factory.mktemp("fixing") / "s.yaml"
-    write_text_atomic(path, dump_yaml(scenario_doc(60, seed=1)))
+    path = tmp_path / "s.yaml"
+    write_text_atomic(path, dump_yaml(scenario_doc(sites, seed=seed)))
     scenario = load_scenario(path)
     rm = build_model(scenario)
     arrays = rm.builder.arrays()
@@ -35,23 +34,18 @@ def generated(tmp_path_factory):
     exact = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-7))
     assert exact.result.status.value == "optimal"
     return scenario, rm, arrays, split, priced, exact.result
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """60 generated sites over 10 phases (seed 1)."""
+    return _generated(tmp_path_factory.mktemp("fixing"), 60, 1)
 
 
 @pytest.fixture(scope="module")
 def split_demand(tmp_path_factory):
-    """30 generated sites (seed 6), where keeping the demand rows raises the bound; as `generated` gives them."""
-    from planner.files import dump_yaml, write_text_atomic
-
-    path = tmp_path_factory.mktemp("demand") / "s.yaml"
-    write_text_atomic(path, dump_yaml(scenario_doc(30, seed=6)))
-    scenario = load_scenario(path)
-    rm = build_model(scenario)
-    arrays = rm.builder.arrays()
-    split = pricing.split_by_site(arrays, len(scenario.sites))
-    priced = pricing.lp_bound(rm, set(range(len(scenario.sites))), 60, arrays=arrays)
-    exact = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-7))
-    assert exact.result.status.value == "optimal"
-    return scenario, rm, arrays, split, priced, exact.result
+    """30 generated sites (seed 6), where keeping the demand rows raises the bound."""
+    return _generated(tmp_path_factory.mktemp("demand"), 30, 6)
 
 
 def test_the_site_bound_is_above_the_lp_and_below_the_optimum(generated):
