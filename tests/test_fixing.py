@@ -177,6 +177,8 @@ def test_the_reduced_search_proves_the_same_optimum_on_the_other_back_ends(gener
     assert out.plan.provenance.method.startswith("reduced-cost fixing")
     ascent = "by a stabilized ascent" in out.plan.provenance.method
     assert ascent == (solver == "cp-sat")  # CP-SAT's models have no grid rows: the ascent lifts L there
+    rounded = "CP-SAT rounds continuous variables to whole units" in out.plan.provenance.method
+    assert rounded == (solver == "cp-sat")  # its plans say which model their optimum is of
 
 
 def test_a_site_dearer_than_the_plan_is_ruled_out_by_hand(write_scenario):

@@ -23,6 +23,11 @@ from planner.optimize.result import USD_SCALE, SolveResult
 from planner.plan.types import Campus, DemandService, PhasePlan, Plan, Provenance, Refresh, SitePhase
 from planner.rules import whole_racks
 
+# CP-SAT has integer variables only; its MIP conversion rounds each continuous domain to whole units (README,
+# "CP-SAT and continuous variables"), so its plans say which model their optimum and bound are of.
+CP_SAT_ROUNDING = ("CP-SAT rounds continuous variables to whole units (serving shares 0 or 1, IT in whole MW): "
+                   "its optimum and bound are those of that model")
+
 
 def version(distribution: str) -> str:
     try:
@@ -111,7 +116,7 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
         time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
         deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
         best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"),
-        method=method, caveat=s_.caveat)
+        method=f"{method}; {CP_SAT_ROUNDING}" if options.solver == "cp-sat" else method, caveat=s_.caveat)
     used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
     switch_ids = {p.switch for p in used}
     used_sites = {sp.site for ph in phases for sp in ph.sites}
