@@ -31,9 +31,9 @@ may be kept in the relaxation as well as priced, and the bound stays valid; the 
 regions that share serving sites involve only those sites (~125 of 1,000 per region on the generated
 scenarios), so each group is one small MIP (`with_demand_kept`). Measured at 1,000 sites: L rises by 149 of
 the 262 $M it lies below the optimum on seed5 (HiGHS's own root cuts close 137) and by 340 of 587 on
-many-demand (460 without the time cap on its groups), for 1-12 s of group MIPs; by 0-17 on the other shapes. A group's gain g_C is what its MIP's
-dual bound adds to its sites' own minima. Forcing a site s of C open can use that gain up, never the other
-groups', so its bound becomes
+many-demand (460 without the time cap on its groups), for 1-12 s of group MIPs; by 0-17 on the other shapes.
+A group's gain g_C is what its MIP's dual bound adds to its sites' own minima. Forcing a site s of C open can
+use that gain up, never the other groups', so its bound becomes
     L_D + max(0, excess_s - g_C)   (L_D = L + every group's gain; g_C = 0 for a site that serves no region),
 with excess_s = min_site{(c - A^T y) x : Y_sp = 1} - best_s, what the condition adds to s's own minimum.
 """

@@ -168,8 +168,9 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
        ascent, which with the rows was measured not to pay for its time (docs/PERFORMANCE.md); then the
        demand rows kept for each group of regions that share serving sites (one MIP per group).
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
-       opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites with the least bound
-       give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left).
+       opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites whose opening adds least
+       to their own minimum give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of
+       the time left).
     3. HiGHS proves on everything kept at the plan's own cost (less half the gap asked), or at the guess when
        the plan is far above it (twice the guess's distance from L), from that plan. A plan above the
        threshold then moves the threshold to its cost and the rest is solved again; a reduced model with no
