@@ -162,8 +162,8 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
             break
-        kept = np.array([row for (r, _), row in rm.demand_rows.items() if r in regions], dtype=np.int64)
-        rows, cols = np.concatenate([split.rows_of(members), kept]), split.cols_of(members)
+        demand = np.array([row for (r, _), row in rm.demand_rows.items() if r in regions], dtype=np.int64)
+        rows, cols = np.concatenate([split.rows_of(members), demand]), split.cols_of(members)
         with _quiet_stdout():
             res = milp(lag.reduced[cols], integrality=arrays.integer[cols].astype(int),
                        bounds=Bounds(arrays.lower[cols], arrays.upper[cols]),
