@@ -147,11 +147,11 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
                    model_size=rm.size)
 
 
-KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least bound first ...
+KERNEL_SITES = 40  # the first pass: a plan from this many of the kept sites, least excess first ...
 KERNEL_TIME_SHARE = 0.35  # ... in at most this share of the time left ...
 KERNEL_GAP_FACTOR = 3.0  # ... proven within this multiple of the gap asked (1x: 57 -> 78 s on seed5, same elsewhere)
 GUESS_GAP = 5e-4  # the first threshold: this much above the site Lagrangean's bound (measured 2.8-5.9e-4 below
-#   the optimum on seeds 2 and 5)
+#   the optimum on seeds 2 and 5; with the demand rows kept, 2.5e-4 on seed5, 5.9e-4 on seed9)
 GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is this much further above the bound
 SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
