@@ -91,6 +91,32 @@ def test_nothing_the_optimum_uses_is_ruled_out_and_something_is(generated):
     assert len(reduction.kept) < len(fixing.buildable(rm)) and reduction.shut
 
 
+def test_pricings_site_minima_are_the_ones_the_site_bound_would_solve_for(generated):
+    """PricedBound.site_minima spare site_lagrangean its LP over every site: the bound is the same with or
+    without them."""
+    scenario, rm, arrays, split, priced, exact = generated
+    assert priced.site_minima is not None
+    solved = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    given = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective), minima=priced.site_minima)
+    assert given.bound == pytest.approx(solved.bound, rel=1e-9) and given.integer_sites == solved.integer_sites
+    assert np.allclose(given.best, solved.best, rtol=1e-9, atol=1e-6)
+
+
+def test_a_second_threshold_reuses_the_excesses_and_rules_out_the_same(generated):
+    """The memo a caller keeps: a lower threshold after a higher one solves no new LP (its kept sites are
+    among the first's) and gives what a fresh reduction gives."""
+    scenario, rm, arrays, split, priced, exact = generated
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    memo: dict = {}
+    high = fixing.reduce(rm, arrays, split, lag, exact.objective * (1 + 1e-3), set(), memo)
+    sizes = {k: len(known) for k, known in memo.items()}
+    low = fixing.reduce(rm, arrays, split, lag, exact.objective, set(), memo)
+    assert {k: len(known) for k, known in memo.items()} == sizes  # nothing new was solved
+    assert low == fixing.reduce(rm, arrays, split, lag, exact.objective, set())
+    assert len(low.kept) < len(high.kept)  # and the thresholds differ enough to matter
+    assert high == fixing.reduce(rm, arrays, split, lag, exact.objective * (1 + 1e-3), set(), memo)
+
+
 def test_demand_groups_join_the_regions_that_share_a_serving_site(write_scenario):
     """r1 is served from a or b, r2 from b or c, r3 from d: r1 and r2 share b, so they are one group; e serves none."""
     demand = [{"id": rid, "demand_mw": 10.0, "from_phase": "1", "serve_cost_usd_per_year": {s: 1e6 for s in serving}}

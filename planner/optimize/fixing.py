@@ -86,21 +86,26 @@ class Reduction:
 
 
 def site_lagrangean(rm, arrays, split, link_duals: np.ndarray, scale: float,
-                    plans: dict | None = None, sites: np.ndarray | None = None) -> SiteLagrangean | None:
+                    plans: dict | None = None, sites: np.ndarray | None = None,
+                    minima: np.ndarray | None = None) -> SiteLagrangean | None:
     """L(y) for multipliers `link_duals` of the linking rows (None when a site's own rows have no solution or a
     model-wide variable is unbounded under y). `scale`: the objective's magnitude, for tolerances. `plans`, if
     given, receives each site MIP's plan: site -> (its variable ids, their values, its value under y). `sites`:
-    only these (the value is then no bound, only a guide)."""
+    only these (the value is then no bound, only a guide). `minima`: each site's own LP minimum under these
+    multipliers, when already known (pricing's last round, `PricedBound.site_minima`): its LP is then skipped."""
     reduced, priced_rhs = lagrangean_terms(arrays, split.linking, link_duals)
     whole = whole_minimum(arrays, split.whole_cols, reduced, scale)
     sites = buildable(rm) if sites is None else sites
     if whole is None or not len(sites):
         return None
-    cols = split.cols_of(sites)
-    lp = solve_lp(arrays, split.rows_of(sites), cols, reduced)
-    if not lp.ok:
-        return None
-    best = np.bincount(arrays.site[cols], weights=reduced[cols] * lp.x, minlength=len(rm.scenario.sites))
+    if minima is not None:
+        best = np.array(minima, dtype=float)
+    else:
+        cols = split.cols_of(sites)
+        lp = solve_lp(arrays, split.rows_of(sites), cols, reduced)
+        if not lp.ok:
+            return None
+        best = np.bincount(arrays.site[cols], weights=reduced[cols] * lp.x, minlength=len(rm.scenario.sites))
     integer = 0
     for i in sites[best[sites] < -NEGATIVE * scale]:
         rows, own = split.rows_of(np.array([i])), split.cols_of(np.array([i]))
@@ -193,7 +198,7 @@ def _quiet_stdout():
 
 
 def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, time_limit_s: float,
-                      on_log=None) -> tuple[SiteLagrangean | None, np.ndarray]:
+                      on_log=None, minima: np.ndarray | None = None) -> tuple[SiteLagrangean | None, np.ndarray]:
     """Better multipliers than the LP's: column generation over the sites' integer plans (Dantzig-Wolfe), in a
     box around the best multipliers so far (boxstep stabilization: Marsten, Hogan and Blankenship 1975).
 
@@ -204,14 +209,15 @@ def stabilized_ascent(rm, arrays, split, link_duals: np.ndarray, scale: float, t
     them build). Each round prices the candidate sites only: those within CANDIDATE_MARGIN of break-even when
     forced open under the LP's duals (the others stay shut for the small steps the box allows). The best
     multipliers by that guide become the centre; L is then evaluated over every site, a proven bound.
-    Returns the better (SiteLagrangean, multipliers) of the centre's and the LP's own."""
+    Returns the better (SiteLagrangean, multipliers) of the centre's and the LP's own. `minima`: as for
+    site_lagrangean, at `link_duals`."""
     started = time.perf_counter()
     link = split.linking
     rows_of_link = arrays.matrix[link].tocsc()
     lo, hi = arrays.row_lower[link], arrays.row_upper[link]
     whole = split.whole_cols
     plans: dict = {}
-    first = site_lagrangean(rm, arrays, split, link_duals, scale, plans)
+    first = site_lagrangean(rm, arrays, split, link_duals, scale, plans, minima=minima)
     centre = link_duals
     if first is None:
         return None, centre
@@ -315,11 +321,24 @@ def _opening(rm, i: int, p: int) -> int:
     return next(iter(rm.opened[i, p].terms))
 
 
-def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[int]) -> Reduction:
+def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[int],
+           memo: dict | None = None) -> Reduction:
     """Rule out every site, and every opening by an early phase, whose bound exceeds `threshold`; the sites
-    in `keep` (an incumbent's, required, committed) are kept whatever their bound."""
+    in `keep` (an incumbent's, required, committed) are kept whatever their bound. `memo`, a dict kept by
+    the caller for this `lag`, holds every excess worked out so far (the site problems are separate, so a
+    site's excess does not depend on which others share its LP): a second threshold solves only the
+    openings the first did not reach."""
     sites = buildable(rm)
-    excess = opening_excess(rm, arrays, split, lag, sites, -1)
+    memo = {} if memo is None else memo
+
+    def excess_of(group: np.ndarray, k: int) -> np.ndarray:
+        known = memo.setdefault(k, {})
+        missing = np.array([i for i in group if i not in known], dtype=np.int64)
+        if len(missing):
+            known.update(zip(missing.tolist(), opening_excess(rm, arrays, split, lag, missing, k).tolist()))
+        return np.array([known[i] for i in group.tolist()], dtype=float)
+
+    excess = excess_of(sites, -1)
     at_all = opening_bounds(lag, sites, excess)
     order = np.argsort(excess, kind="stable")  # ranked by the excess (bounds within a group's credit are equal)
     kept = np.array([i for i, b in zip(sites[order], at_all[order]) if b <= threshold or i in keep], dtype=np.int64)
@@ -330,7 +349,7 @@ def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[i
         group = np.array([i for i in kept if len(rm.eligible[i]) > k + 1 and i not in keep], dtype=np.int64)
         if not len(group):
             continue
-        by_k = opening_bounds(lag, group, opening_excess(rm, arrays, split, lag, group, k))
+        by_k = opening_bounds(lag, group, excess_of(group, k))
         for i, b in zip(group, by_k):
             if b > threshold:
                 shut.append(_opening(rm, i, rm.eligible[i][k]))

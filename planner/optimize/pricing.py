@@ -58,6 +58,8 @@ class PricedBound:
     status: str  # "converged", "time limit", "interrupted", "infeasible"
     wall_s: float
     duals: np.ndarray | None = field(default=None, compare=False, repr=False)  # of the linking rows, last round
+    site_minima: np.ndarray | None = field(default=None, compare=False, repr=False)  # each site's own LP minimum
+    #   under those duals (None: the round's bound was not finite)
 
     def describe(self) -> str:
         """The provenance's words for the bound."""
@@ -204,7 +206,7 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
     inside = np.zeros(n_sites, dtype=bool)
     inside[[i for i in working if rm.eligible[i]]] = True
     best, last_lp, rounds, converged, status, round_s = None, None, 0, False, "time limit", 0.0
-    link_duals = None
+    link_duals, minima = None, None
 
     def log(line: str) -> None:
         if on_log is not None:
@@ -236,6 +238,7 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
         link_duals = restricted.duals[:len(split.linking)]
         scale = max(1.0, abs(last_lp))
         bound, values = lagrangean_bound(arrays, split, buildable, link_duals, scale)
+        minima = values if bound is not None else None
         if bound is not None:
             best = bound if best is None else max(best, bound)
         entering = outside[values[outside] < -PRICE_TOLERANCE * scale]
@@ -254,4 +257,4 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
         inside[entering[np.argsort(values[entering], kind="stable")][:ENTER_PER_ROUND]] = True
     return PricedBound(bound=best, lp_objective=last_lp, sites_in=int(inside[buildable].sum()),
                        sites_total=len(buildable), rounds=rounds, converged=converged, status=status,
-                       wall_s=time.perf_counter() - started, duals=link_duals)
+                       wall_s=time.perf_counter() - started, duals=link_duals, site_minima=minima)

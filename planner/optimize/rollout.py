@@ -200,10 +200,10 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         return None
     scale = max(1.0, abs(priced.lp_objective))
     if rm.round_grid:
-        lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, scale)
+        lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, scale, minima=priced.site_minima)
     else:
         lag, _ = fixing.stabilized_ascent(rm, arrays, split, priced.duals, scale,
-                                          options.time_limit_s * ASCENT_SHARE, on_log)
+                                          options.time_limit_s * ASCENT_SHARE, on_log, priced.site_minima)
     if lag is None:
         return None
     lag = fixing.with_demand_kept(rm, arrays, split, lag, options.time_limit_s * DEMAND_SHARE)
@@ -215,11 +215,12 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     always_index = {index[sid] for sid in always if sid in index}
     threshold = lag.bound + GUESS_GAP * abs(lag.bound)  # a first guess at the optimum's cost, above the bound
     values: dict[str, float] = {}
+    memo: dict = {}  # every opening's excess, once (fixing.reduce)
     passes, proving = [], False  # the first pass only looks for a plan, on the best-ranked kept sites
     while True:
         used = {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name)
                 and arrays.site[j] >= 0}
-        reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index)
+        reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo)
         chosen = (reduction.kept if proving else
                   reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
