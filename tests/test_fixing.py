@@ -191,6 +191,20 @@ def test_the_reduced_search_reaches_the_proven_optimum_and_says_how(generated):
     assert "and the demand rows of 4 groups of regions kept" in method
 
 
+def test_the_proof_after_a_first_plan_rules_out_at_its_cost_and_proves_the_gap(generated, monkeypatch):
+    """The two-pass path of the 1,000-site searches, on 60 sites: a first plan from the best 8 kept sites,
+    then the proof on everything kept at that plan's cost less PROOF_GAP_SHARE of the gap. The reduced model
+    proves the whole gap itself, so the answer is still proven within it, and the optimum is not lost."""
+    scenario, rm, arrays, split, priced, exact = generated
+    monkeypatch.setattr(rollout, "KERNEL_SITES", 8)
+    out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-4))
+    r, method = out.result, out.plan.provenance.method
+    assert "a plan from the best 8 sites left" in method and method.count("ruled out above") == 2
+    assert r.status.value == "optimal" and r.gap <= 1e-4
+    assert exact.objective <= r.objective <= exact.objective * (1 + 1e-4)
+    assert r.best_bound <= exact.objective * (1 + 1e-9)
+
+
 @pytest.mark.parametrize("solver", ["scip", "cp-sat"])
 def test_the_reduced_search_proves_the_same_optimum_on_the_other_back_ends(generated, solver):
     """The bound, the ascent and the ruling out use scipy's HiGHS whatever the back end; branch and bound on

@@ -18,7 +18,7 @@ the rows. L(y) holds for any y (Geoffrion 1974), so it is also a bound on every 
 p, with s's own minimum taken under that condition:
     L_sp = L(y) + max(0, min_site{(c - A^T y) x : Y_sp = 1} - best_s)      (the min an LP: a lower bound;
 the condition can only raise the site's own minimum, which best_s bounds from below).
-A site (or its opening by p) whose L_sp exceeds the threshold (an incumbent's cost, less half the gap
+A site (or its opening by p) whose L_sp exceeds the threshold (an incumbent's cost, less most of the gap
 asked for) cannot be in a plan that beats the threshold; the model without it is smaller, and its
 optimum, or its proven bound, together with the least L_sp ruled out, is a proven answer for the whole
 model (Nemhauser and Wolsey, "Integer and Combinatorial Optimization", II.6.2, on reduced-cost fixing).
