@@ -110,6 +110,7 @@ def test_a_second_threshold_reuses_the_excesses_and_rules_out_the_same(generated
     memo: dict = {}
     high = fixing.reduce(rm, arrays, split, lag, exact.objective * (1 + 1e-3), set(), memo)
     sizes = {k: len(known) for k, known in memo.items()}
+    assert sizes[-1] == len(fixing.buildable(rm)) and len(sizes) > 1  # every site at all, and early openings
     low = fixing.reduce(rm, arrays, split, lag, exact.objective, set(), memo)
     assert {k: len(known) for k, known in memo.items()} == sizes  # nothing new was solved
     assert low == fixing.reduce(rm, arrays, split, lag, exact.objective, set())
