@@ -217,9 +217,13 @@ def test_the_reduced_search_proves_the_same_optimum_on_the_other_back_ends(gener
     what is left is the chosen back end's, on the model with the ruled-out variables fixed at 0."""
     scenario, rm, arrays, split, priced, exact = generated
     out = plan_rollout(scenario, SolveOptions(solver=solver, start="reduced", relative_gap=1e-6))
-    assert out.result.status.value == "optimal" and out.result.solver == solver
-    assert out.result.objective == pytest.approx(exact.objective, rel=1e-6)
-    assert out.result.best_bound <= exact.objective * (1 + 1e-9)
+    r = out.result
+    assert r.solver == solver and r.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert r.best_bound <= exact.objective * (1 + 1e-9)
+    if solver == "scip":
+        assert r.status.value == "optimal"
+    else:  # CP-SAT's own bound is of a narrower model: the reduced model's LP bound stands in (optimize.exact)
+        assert (r.status.value == "optimal") == (r.gap <= 1e-6) and "not CP-SAT's own" in out.plan.provenance.method
     assert out.plan.provenance.method.startswith("reduced-cost fixing")
     ascent = "by a stabilized ascent" in out.plan.provenance.method
     assert ascent == (solver == "cp-sat")  # CP-SAT's models have no grid rows: the ascent lifts L there

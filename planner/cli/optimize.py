@@ -57,7 +57,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--seed", metavar="N", type=a.seed, default=defaults.seed,
                    help=f"solver random seed (default {defaults.seed})")
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
-                   help=f"MathOpt back end (default {DEFAULT_SOLVER})")
+                   help=f"MathOpt back end (default {DEFAULT_SOLVER}); cp-sat rounds continuous variables to whole "
+                   "units, so its plans' gaps are to the LP relaxation's bound")
     p.add_argument("--start", choices=STARTS, default=defaults.start,
                    help="reduced: rule out the sites and early openings a Lagrangean bound (each site's own problem "
                         "a MIP) proves too costly, branch and bound on the rest; restricted: a screened subset's plan, "

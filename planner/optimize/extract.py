@@ -24,9 +24,10 @@ from planner.plan.types import Campus, DemandService, PhasePlan, Plan, Provenanc
 from planner.rules import whole_racks
 
 # CP-SAT has integer variables only; its MIP conversion rounds each continuous domain to whole units (README,
-# "CP-SAT and continuous variables"), so its plans say which model their optimum and bound are of.
+# "CP-SAT and continuous variables"), so its results are restated for the model as written (planner.optimize.exact).
 CP_SAT_ROUNDING = ("CP-SAT rounds continuous variables to whole units (serving shares 0 or 1, IT in whole MW): "
-                   "its optimum and bound are those of that model")
+                   "the plan's continuous values were solved again exactly with its integer decisions fixed, and "
+                   "its gap is to a bound proven for the model as written (the LP relaxation's), not CP-SAT's own")
 
 
 def version(distribution: str) -> str:

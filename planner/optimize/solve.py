@@ -5,6 +5,7 @@ The options (`planner.optimize.options`) name the back end; every back end recei
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
@@ -18,6 +19,7 @@ from ortools.math_opt.solvers.gscip import gscip_pb2
 from ortools.sat import sat_parameters_pb2
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from planner.optimize import exact
 from planner.optimize.options import CP_SAT_DEFAULT_WORKERS, SOLVER_NAMES, SolveOptions
 from planner.optimize.result import SolveResult, SolveStatus, relative_gap
 
@@ -118,8 +120,12 @@ def solve(model: mathopt.Model, options: SolveOptions,
     detail = (result.termination.detail or reason.name.lower()) + retried
     if interrupter is not None and interrupter.interrupted and not has_solution:
         detail = INTERRUPTED_BEFORE_ANY_PLAN
-    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
-                       solver=options.solver, detail=detail, values=values)
+    outcome = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
+                          solver=options.solver, detail=detail, values=values)
+    if options.solver == "cp-sat" and exact.has_continuous(model):  # its answers are of a narrower model
+        outcome = exact.restated(model, outcome, options.relative_gap, options.time_limit_s)
+        outcome = dataclasses.replace(outcome, wall_s=time.perf_counter() - started)
+    return outcome
 
 
 def write_model(model: mathopt.Model, hint: Sequence[float] | None, directory: str) -> Path:
