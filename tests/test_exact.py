@@ -76,3 +76,31 @@ def test_cp_sat_reports_no_bound_above_the_proven_optimum(tmp_path):
     assert cp_sat.objective >= highs.objective * (1 - 1e-9)
     if cp_sat.status == SolveStatus.OPTIMAL:
         assert cp_sat.objective <= highs.objective * (1 + 1e-6)
+
+
+def test_the_command_says_what_cp_sat_could_not_prove(capsys):
+    """The two restated outcomes, as `gwplan optimize` reports them: a plan proven only against the LP relaxation
+    is not "stopped at a limit" (more time would not close it), and a model CP-SAT found infeasible only in whole
+    units is not called infeasible (exit 4, no plan; not 3 with an explanation of infeasibility)."""
+    import argparse
+    from pathlib import Path
+
+    from planner.cli.outcome import exit_status
+
+    model = mathopt.Model()
+    x, z = model.add_variable(lb=0.0, ub=1.0, name="x"), model.add_variable(lb=0.0, ub=1.0, name="z")
+    y = model.add_binary_variable(name="y")
+    model.add_linear_constraint(x + z + y >= 0.5)
+    model.add_linear_constraint(x - z == 0.1)  # a plan in whole units needs y = 1: dearer than the LP's
+    model.minimize(x + z + 10 * y)
+    options = SolveOptions(solver="cp-sat", time_limit_s=10)
+    plan = solve(model, options)
+    args, path = argparse.Namespace(scenario="s.yaml"), Path("p.yaml")
+    assert plan.status == SolveStatus.FEASIBLE and exit_status(plan, options, args, None, path, path) == 0
+    err = capsys.readouterr().err
+    assert "proven only against the LP relaxation's bound" in err and "raise --time-limit" not in err
+
+    model.add_linear_constraint(y <= 0)  # now only the fractions are left, and whole units have none
+    none = solve(model, options)
+    assert none.status == SolveStatus.NO_SOLUTION and exit_status(none, options, args, None, path, path) == 4
+    assert "not proven infeasible; try --solver highs" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from planner.optimize.options import SolveOptions
 
 def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
     """Say on standard error what the status means for the user, and return the exit code."""
+    from planner.optimize import exact
     from planner.optimize.result import SolveStatus
     from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN
 
@@ -21,7 +22,11 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
         print(f"interrupted: the best plan found so far ({gap}, status 'interrupted') was written to "
               f"{plan_path}; {target} is as it was", file=sys.stderr)
         return a.EXIT_INTERRUPTED
-    if status == SolveStatus.FEASIBLE:
+    if status == SolveStatus.FEASIBLE and exact.LP_BOUND in result.detail:
+        print(f"note: CP-SAT solves the model with continuous variables rounded to whole units, so its plan is "
+              f"proven only against the LP relaxation's bound ({gap}); --solver highs or scip can prove it closer",
+              file=sys.stderr)
+    elif status == SolveStatus.FEASIBLE:
         proven = ("no bound was proven, so its distance from the optimum is unknown" if result.gap is None
                   else f"it is only proven within a gap of {result.gap:.2e}")
         print(f"note: the solver stopped at a limit; the plan is feasible but {proven} (raise --time-limit to "
@@ -43,7 +48,11 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
     if status == SolveStatus.NO_SOLUTION and result.detail == INTERRUPTED_BEFORE_ANY_PLAN:
         print(f"interrupted before any plan was found; {target} is as it was", file=sys.stderr)
         return a.EXIT_INTERRUPTED
-    if status == SolveStatus.NO_SOLUTION:
+    if status == SolveStatus.NO_SOLUTION and exact.NOT_PROVEN_INFEASIBLE in result.detail:
+        print(f"{args.scenario}: CP-SAT found no plan with continuous variables in whole units, but the model's LP "
+              "relaxation has a solution, so it is not proven infeasible; try --solver highs. No plan was written.",
+              file=sys.stderr)
+    elif status == SolveStatus.NO_SOLUTION:
         print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
               "No plan was written.", file=sys.stderr)
     else:

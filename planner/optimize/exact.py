@@ -26,6 +26,9 @@ from ortools.math_opt.python import mathopt
 
 from planner.optimize.result import SolveResult, SolveStatus, relative_gap
 
+LP_BOUND = "the bound here is the LP relaxation's"  # in the detail of a result restated here
+NOT_PROVEN_INFEASIBLE = "infeasibility not proven"  # in the detail of an "infeasible" CP-SAT could not stand by
+
 
 def has_continuous(model: mathopt.Model) -> bool:
     """Whether any variable of `model` is continuous (CP-SAT's answers are then those of a narrower model)."""
@@ -46,14 +49,14 @@ def restated(model: mathopt.Model, result: SolveResult, relative_gap_asked: floa
     own = "none" if result.best_bound is None else f"{result.best_bound:,.6f}"
     note = (f"CP-SAT's own bound ({own}) is of its model with continuous variables rounded to whole units; "
             + ("no bound is reported for an interrupted search" if interrupted else
-               "the bound here is the LP relaxation's"))
+               LP_BOUND))
     if result.status == SolveStatus.INFEASIBLE:
         if relaxed.termination.reason in (mathopt.TerminationReason.INFEASIBLE,
                                           mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
             return result
         return dataclasses.replace(result, status=SolveStatus.NO_SOLUTION, best_bound=bound, gap=None, detail=(
             f"{result.detail}; CP-SAT found its model with continuous variables rounded to whole units infeasible, "
-            "but the model's LP relaxation has a solution: no plan found, infeasibility not proven"))
+            f"but the model's LP relaxation has a solution: no plan found, {NOT_PROVEN_INFEASIBLE}"))
     objective, values, polished = result.objective, result.values, ""
     exact = _lp(model, result.values, limit)
     if exact.termination.reason == mathopt.TerminationReason.OPTIMAL and exact.objective_value() <= objective:
