@@ -44,7 +44,8 @@ def restated(model: mathopt.Model, result: SolveResult, relative_gap_asked: floa
         return dataclasses.replace(result, best_bound=None, gap=None)  # CP-SAT's bound holds only for its model
     limit = datetime.timedelta(seconds=max(1.0, time_limit_s))
     interrupted = result.status == SolveStatus.INTERRUPTED  # stopped by the user: no LP over the whole model then
-    relaxed = None if interrupted else _lp(model, None, limit)
+    proto = model.export_model()  # once: each LP below edits a copy
+    relaxed = None if interrupted else _lp(proto, None, limit)
     proven = relaxed is not None and relaxed.termination.reason == mathopt.TerminationReason.OPTIMAL
     bound = relaxed.objective_value() if proven else None
     own = "none" if result.best_bound is None else f"{result.best_bound:,.6f}"
@@ -59,7 +60,7 @@ def restated(model: mathopt.Model, result: SolveResult, relative_gap_asked: floa
             f"{result.detail}; CP-SAT found its model with continuous variables rounded to whole units infeasible, "
             f"but the model's LP relaxation has a solution: no plan found, {NOT_PROVEN_INFEASIBLE}"))
     objective, values, polished = result.objective, result.values, ""
-    exact = _lp(model, result.values, limit)
+    exact = _lp(proto, result.values, limit)
     if exact.termination.reason == mathopt.TerminationReason.OPTIMAL and exact.objective_value() <= objective:
         objective, values = exact.objective_value(), _by_id(exact, model)
         polished = f"; its continuous values solved again exactly with its integer decisions fixed ({objective:,.6f})"
@@ -75,10 +76,12 @@ def restated(model: mathopt.Model, result: SolveResult, relative_gap_asked: floa
                                detail=f"{result.detail}{polished}; {note}")
 
 
-def _lp(model: mathopt.Model, fixed: list[float] | None, limit: datetime.timedelta) -> mathopt.SolveResult:
-    """HiGHS on `model` with integrality dropped: its LP relaxation, or, with `fixed` (values by variable id),
-    the LP over the continuous variables with every integer variable fixed at its (rounded) value."""
-    proto = model.export_model()
+def _lp(model_proto, fixed: list[float] | None, limit: datetime.timedelta) -> mathopt.SolveResult:
+    """HiGHS on the model (its ModelProto, left unchanged) with integrality dropped: its LP relaxation, or, with
+    `fixed` (values by variable id), the LP over the continuous variables with every integer variable fixed at
+    its (rounded) value."""
+    proto = type(model_proto)()
+    proto.CopyFrom(model_proto)
     columns = proto.variables
     for k, var_id in enumerate(columns.ids):
         if columns.integers[k]:
