@@ -94,7 +94,8 @@ def test_every_back_end_finds_the_same_optimum(write_scenario, tmp_path, capsys,
     optimum = 153e6 + 2e6 * served_years
     assert report["objective"] == pytest.approx(optimum, rel=1e-6)
     if solver == "cp-sat":  # proven against a bound of the model as written, not CP-SAT's own (planner.optimize.exact)
-        assert report["best_bound"] <= optimum * (1 + 1e-9) and "the bound here is the LP relaxation's" in report["detail"]
+        assert report["best_bound"] <= optimum * (1 + 1e-9)
+        assert "the bound here is the LP relaxation's" in report["detail"]
         assert (report["status"] == "optimal") == (report["gap"] <= 1e-4)
     else:
         assert report["status"] == "optimal"
