@@ -162,3 +162,30 @@ def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
     time.sleep(0.5)
     assert _processes_with(marker) == []
     assert "interrupted; nothing was written" in err and not (tmp_path / "s.json").exists()
+
+
+def test_ctrl_c_with_raced_highs_searches_leaves_no_racer_behind(tmp_path):
+    """`--non-deterministic --threads 2`: HiGHS's searches run in racer processes of their own. Ctrl-C ends
+    the command as with one search (exit 130, nothing written), and no racer runs on to its time limit."""
+    import uuid
+
+    marker = f"GWPLAN_RACE_TEST={uuid.uuid4().hex}"
+    key, value = marker.split("=")
+    scenario = tmp_path / "big.yaml"
+    scenario.write_text(yaml.safe_dump(scenario_doc(200)))
+    plan = tmp_path / "plan.yaml"
+    child = subprocess.Popen([sys.executable, "-m", "planner", "optimize", str(scenario), "-o", str(plan),
+                              "--start", "none", "--time-limit", "300", "--log", "--non-deterministic",
+                              "--threads", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, key: value}, preexec_fn=_as_from_a_terminal)
+    _wait_for(child, r"^racer 1: .*(Solving MIP model with|Presolving model)")  # both racers are searching
+    assert len(_processes_with(marker)) == 3  # the command and its two racers
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert time.monotonic() - sent < 30 and "Traceback" not in err
+    deadline = time.monotonic() + 10  # a racer whose command is gone ends itself within a second or two
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == [] and not plan.exists()

@@ -41,6 +41,15 @@ def _round_mw(value: float) -> float:
     return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+def raced(options: SolveOptions) -> str:
+    """The provenance's words for HiGHS searches raced on each branch and bound (planner.optimize.race)."""
+    n = options.racers()
+    if n == 1:
+        return ""
+    return (f"; {n} HiGHS searches raced on each branch and bound (seeds {options.seed}-{options.seed + n - 1}), "
+            "the first to prove the gap kept, so the plan may differ run to run within the gap")
+
+
 def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
                  method: str = "branch and bound on the full model") -> Plan:
     """Read the decisions out of a solved model. Requires a result that has a plan."""
@@ -113,11 +122,13 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
 
     provenance = Provenance(
         scenario_name=s_.name, scenario_sha256=s_.sha256, gwplan_version=version("gwplan"),
-        ortools_version=version("ortools"), solver=options.solver, seed=options.seed, threads=options.threads,
+        ortools_version=version("ortools"), solver=options.solver, seed=options.seed,
+        threads=options.racers() if options.racers() > 1 else options.threads,
         time_limit_s=options.time_limit_s, relative_gap_limit=options.relative_gap,
         deterministic=options.deterministic, status=result.status.value, objective_usd=usd(result.objective),
         best_bound_usd=usd(result.best_bound), gap=None if result.gap is None else float(f"{result.gap:.3g}"),
-        method=f"{method}; {CP_SAT_ROUNDING}" if options.solver == "cp-sat" else method, caveat=s_.caveat)
+        method=f"{method}; {CP_SAT_ROUNDING}" if options.solver == "cp-sat" else f"{method}{raced(options)}",
+        caveat=s_.caveat)
     used = tuple(s_.platform(pid) for pid in dict.fromkeys(ph.platform for ph in s_.phases))
     switch_ids = {p.switch for p in used}
     used_sites = {sp.site for ph in phases for sp in ph.sites}

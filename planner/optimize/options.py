@@ -7,6 +7,7 @@ cross-check each other.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 SOLVER_NAMES = ("highs", "scip", "cp-sat")  # MathOpt back ends (planner.optimize.solve maps them)
@@ -15,6 +16,7 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # Back ends that stop early, with their best solution, when a SolveInterrupter fires. Measured with
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
+RACE_DEFAULT_MAX = 4  # HiGHS searches raced by default when results may vary (each holds its own copy of the model)
 STARTS = ("auto", "reduced", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts: planner.optimize.start
 AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" reduces the model by Lagrangean fixing ...
 AUTO_LP_BOUND_MIN_SITES = 5000  # ... and from this many takes the LP relaxation's bound instead of branching
@@ -27,9 +29,10 @@ class SolveOptions:
     solver: str = DEFAULT_SOLVER
     time_limit_s: float = 60.0
     relative_gap: float = 1e-4
-    threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers)
+    threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers; HiGHS racing: racers())
     seed: int = 0
-    deterministic: bool = True  # CP-SAT: interleaved search, identical results run to run
+    deterministic: bool = True  # identical results run to run: CP-SAT's interleaved search, HiGHS's one search;
+    #   False lets searches race (CP-SAT's workers; HiGHS: racers() searches, planner.optimize.race)
     start: str = "auto"  # restricted: solve a screened subset of sites first, prove its plan against the LP
     #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
@@ -40,6 +43,13 @@ class SolveOptions:
     #   lagrangean where it applies (one phase, demand regions, too many serving pairs for serve_open rows)
     write_models: str | None = None  # a directory: every model handed to the back end is also written there (MPS,
     #   its starting plan as .mst), numbered in order, for trying another solver on it; steers nothing
+
+    def racers(self) -> int:
+        """How many HiGHS searches race on each MIP: 1 (no race) unless results may vary run to run; then
+        `threads`, or this machine's cores up to RACE_DEFAULT_MAX."""
+        if self.deterministic or self.solver != "highs":
+            return 1
+        return self.threads or min(RACE_DEFAULT_MAX, os.cpu_count() or 1)
 
     @property
     def round_grid(self) -> bool:

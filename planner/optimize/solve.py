@@ -74,25 +74,44 @@ def solve(model: mathopt.Model, options: SolveOptions,
     params = parameters(options)
     if interior_point and options.solver == "highs":
         params.highs = highs_pb2.HighsOptionsProto(string_options={"solver": "ipm"})
-    retried = ""
-    while True:
-        try:
-            result = mathopt.solve(model, SOLVERS[options.solver], params=params, msg_cb=on_log,
-                                   interrupter=interrupter, model_params=_hinted(model, hint))
-            break
-        except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
-            # OR-Tools 9.15 fails while converting a refusal's status (AttributeError): the refusal is its context.
-            original = err.__context__ if isinstance(err, AttributeError) and err.__context__ else err
-            words = str(original).strip() or type(original).__name__
-            if options.solver == "cp-sat" and "MODEL_INVALID" in words and not retried:
-                # CP-SAT's MIP presolve (glop, while scaling continuous variables to integers) can leave a row
-                # with an empty domain and then call the model invalid (seen on the 50-site benchmark, which
-                # HiGHS and SCIP solve). Without that presolve the same model solves: retry once so.
-                params.cp_sat.mip_presolve_level = 0
-                retried = " (CP-SAT rejected its presolved model; solved without its MIP presolve)"
-                continue
-            return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
-                               wall_s=time.perf_counter() - started, solver=options.solver, detail=words, values=[])
+    racers = options.racers()
+    if racers > 1 and not interior_point and _has_integers(model):
+        outcome = _raced(model, options, params, hint, racers, on_log, interrupter, started)
+    else:
+        retried = ""
+        while True:
+            try:
+                result = mathopt.solve(model, SOLVERS[options.solver], params=params, msg_cb=on_log,
+                                       interrupter=interrupter, model_params=_hinted(model, hint))
+                break
+            except Exception as err:  # noqa: BLE001 - a back end refusing the model is an outcome, not a crash
+                # OR-Tools 9.15 fails while converting a refusal's status (AttributeError): the refusal is its
+                # context.
+                original = err.__context__ if isinstance(err, AttributeError) and err.__context__ else err
+                words = str(original).strip() or type(original).__name__
+                if options.solver == "cp-sat" and "MODEL_INVALID" in words and not retried:
+                    # CP-SAT's MIP presolve (glop, while scaling continuous variables to integers) can leave a row
+                    # with an empty domain and then call the model invalid (seen on the 50-site benchmark, which
+                    # HiGHS and SCIP solve). Without that presolve the same model solves: retry once so.
+                    params.cp_sat.mip_presolve_level = 0
+                    retried = " (CP-SAT rejected its presolved model; solved without its MIP presolve)"
+                    continue
+                return _failed(options, words, started)
+        outcome = _classified(result, model, options, interrupter, started, retried)
+    if options.solver == "cp-sat" and exact.has_continuous(model):  # its answers are of a narrower model
+        outcome = exact.restated(model, outcome, options.relative_gap, options.time_limit_s)
+        outcome = dataclasses.replace(outcome, wall_s=time.perf_counter() - started)
+    return outcome
+
+
+def _failed(options: SolveOptions, words: str, started: float) -> SolveResult:
+    return SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None,
+                       wall_s=time.perf_counter() - started, solver=options.solver, detail=words, values=[])
+
+
+def _classified(result: mathopt.SolveResult, model: mathopt.Model, options: SolveOptions,
+                interrupter: SolveInterrupter | None, started: float, retried: str = "") -> SolveResult:
+    """A back end's result in gwplan's terms: a limit with an incumbent is FEASIBLE, never an empty plan."""
     wall_s = time.perf_counter() - started
     reason = result.termination.reason
     has_solution = result.has_primal_feasible_solution()
@@ -120,12 +139,65 @@ def solve(model: mathopt.Model, options: SolveOptions,
     detail = (result.termination.detail or reason.name.lower()) + retried
     if interrupter is not None and interrupter.interrupted and not has_solution:
         detail = INTERRUPTED_BEFORE_ANY_PLAN
-    outcome = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
-                          solver=options.solver, detail=detail, values=values)
-    if options.solver == "cp-sat" and exact.has_continuous(model):  # its answers are of a narrower model
-        outcome = exact.restated(model, outcome, options.relative_gap, options.time_limit_s)
-        outcome = dataclasses.replace(outcome, wall_s=time.perf_counter() - started)
-    return outcome
+    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap, wall_s=wall_s,
+                       solver=options.solver, detail=detail, values=values)
+
+
+def _has_integers(model: mathopt.Model) -> bool:
+    return any(var.integer for var in model.variables())
+
+
+def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolveParameters,
+           hint: Sequence[float] | None, racers: int, on_log, interrupter: SolveInterrupter | None,
+           started: float) -> SolveResult:
+    """HiGHS searches raced in processes (planner.optimize.race): the first proof, or the racers merged."""
+    from ortools.math_opt import result_pb2
+    from ortools.math_opt.python import result as result_module
+
+    from planner.optimize import race
+
+    from_plan = hint is not None
+    model_params = _hinted(model, hint) or mathopt.ModelSolveParameters()
+    finishes, decided = race.run(
+        model.export_model().SerializeToString(), SOLVERS[options.solver].value,
+        race.variants(params.to_proto(), racers, from_plan), model_params.to_proto().SerializeToString(),
+        on_log, lambda: interrupter is not None and interrupter.interrupted)
+    outcomes = []
+    for finish in finishes:
+        if finish.result is None:
+            outcomes.append(_failed(options, f"racer {finish.racer}: {finish.error}", started))
+            continue
+        parsed = result_module.parse_solve_result(result_pb2.SolveResultProto.FromString(finish.result), model,
+                                                  validate=False)
+        outcomes.append(_classified(parsed, model, options, interrupter, started))
+    words = f"{racers} HiGHS searches raced (seeds {options.seed}-{options.seed + racers - 1})"
+    if not outcomes:
+        return SolveResult(status=SolveStatus.NO_SOLUTION, objective=None, best_bound=None, gap=None,
+                           wall_s=time.perf_counter() - started, solver=options.solver,
+                           detail=f"{INTERRUPTED_BEFORE_ANY_PLAN}; {words}", values=[])
+    if decided:
+        winner = finishes[-1]
+        return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, the first to finish: "
+                                   f"racer {winner.racer} (seed {winner.seed}, {race.describe(winner.racer, from_plan)})")
+    return race_merged(outcomes, model.objective.is_maximize, options, f"{words}, each stopped at a limit")
+
+
+def race_merged(outcomes: Sequence[SolveResult], maximize: bool, options: SolveOptions, words: str) -> SolveResult:
+    """Racers that each stopped at a limit, as one result: the best plan any found, with the best bound any
+    proved (each racer solved the same model, so either holds for it)."""
+    sign = -1.0 if maximize else 1.0
+    planned = [o for o in outcomes if o.objective is not None]
+    bounds = [o.best_bound for o in outcomes if o.best_bound is not None]
+    if not planned:  # a racer's own words, preferring one that ran to a limit over one that failed
+        best = next((o for o in outcomes if o.status != SolveStatus.ERROR), outcomes[0])
+        return dataclasses.replace(best, detail=f"{best.detail}; {words}")
+    best = min(planned, key=lambda o: sign * o.objective)
+    bound = (min if maximize else max)(bounds) if bounds else None
+    gap = relative_gap(best.objective, bound) if bound is not None else None
+    status = best.status
+    if status == SolveStatus.FEASIBLE and gap is not None and gap <= options.relative_gap:
+        status = SolveStatus.OPTIMAL
+    return dataclasses.replace(best, best_bound=bound, gap=gap, status=status, detail=f"{best.detail}; {words}")
 
 
 def write_model(model: mathopt.Model, hint: Sequence[float] | None, directory: str) -> Path:

@@ -1,0 +1,146 @@
+"""HiGHS searches raced in their own processes (planner.optimize.race, `--non-deterministic --threads N`):
+the racers' configurations, a raced proof against the single search's, the merge of racers stopped at a limit,
+a refusal in the racers' own words, log lines, and no racer outliving its race."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from ortools.math_opt.python import mathopt
+
+from benchmarks.synthetic import scenario_doc
+from planner.optimize import race
+from planner.optimize.options import RACE_DEFAULT_MAX, SolveOptions
+from planner.optimize.result import SolveResult, SolveStatus
+from planner.optimize.rollout import plan_rollout
+from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN, SolveInterrupter, race_merged, solve
+from planner.scenario import load_scenario
+
+MARKER = "GWPLAN_TEST_RACE"  # in the environment of this test's racers, so that they can be found in /proc
+
+
+def _racers_running(marker: str) -> list[int]:
+    """Racer processes (`python -m planner.optimize.race`) whose environment holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (b"planner.optimize.race" in (entry / "cmdline").read_bytes()
+                        and marker.encode() in (entry / "environ").read_bytes()):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture
+def marked(monkeypatch):
+    value = f"{MARKER}={os.getpid()}-{time.monotonic_ns()}"
+    monkeypatch.setenv(MARKER, value)
+    return value
+
+
+def test_races_only_when_results_may_vary_and_only_with_highs():
+    assert SolveOptions(threads=2).racers() == 1  # deterministic by default: one search, same plan every run
+    assert SolveOptions(threads=3, deterministic=False).racers() == 3
+    assert SolveOptions(solver="cp-sat", threads=3, deterministic=False).racers() == 1  # CP-SAT races its own
+    assert SolveOptions(deterministic=False).racers() == min(RACE_DEFAULT_MAX, os.cpu_count() or 1)
+
+
+def test_racer_zero_is_the_single_search_and_racer_one_leaves_out_the_start_heuristics():
+    params = mathopt.SolveParameters(random_seed=7, relative_gap_tolerance=1e-4).to_proto()
+    from_plan = race.variants(params, 3, started_from_plan=True)
+    assert from_plan[0] == params
+    assert [p.random_seed for p in from_plan] == [7, 8, 9]
+    assert dict(from_plan[1].highs.bool_options) == {name: False for name in race.WITHOUT_START_HEURISTICS}
+    assert not from_plan[2].highs.bool_options and from_plan[2].relative_gap_tolerance == 1e-4
+    without = race.variants(params, 2, started_from_plan=False)  # no plan to start from: heuristics find one
+    assert not without[1].highs.bool_options and without[1].random_seed == 8
+    assert params.random_seed == 7 and not params.highs.bool_options  # the caller's parameters are left alone
+
+
+def _scenario(tmp_path, sites: int, seed: int):
+    from planner.files import dump_yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(dump_yaml(scenario_doc(sites, seed)))
+    return load_scenario(path)
+
+
+def test_a_raced_search_proves_the_single_searchs_optimum_and_leaves_no_racer(tmp_path, marked):
+    """30 generated sites, branch and bound on the full model to 1e-6: two racers end where one search does,
+    the result names the racer that finished first, and both racer processes are gone once it returns."""
+    scenario = _scenario(tmp_path, 30, 4)
+    single = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-6))
+    lines: list[str] = []
+    raced = plan_rollout(scenario, SolveOptions(start="none", relative_gap=1e-6, threads=2, deterministic=False),
+                         on_log=lines.extend)
+    assert single.result.status == raced.result.status == SolveStatus.OPTIMAL
+    assert raced.result.objective == pytest.approx(single.result.objective, rel=2e-6)
+    assert raced.result.best_bound <= single.result.objective * (1 + 1e-9)
+    assert "2 HiGHS searches raced (seeds 0-1), the first to finish: racer " in raced.result.detail
+    assert raced.plan is not None and "2 HiGHS searches raced" in raced.plan.provenance.method
+    assert raced.plan.provenance.threads == 2 and raced.plan.provenance.deterministic is False
+    # racer 0's log as HiGHS writes it (a progress display reads it); racer 1's marked as its own
+    assert any(line.startswith("Solving MIP model with") for line in lines)
+    assert any(line.startswith("racer 1: ") for line in lines)
+    assert not any(line.startswith("racer 0") for line in lines)
+    assert _racers_running(marked) == []
+
+
+def _refused() -> mathopt.Model:
+    """A model HiGHS's interface refuses: a variable whose lower bound is +inf."""
+    model = mathopt.Model()
+    x = model.add_integer_variable(lb=float("inf"), ub=float("inf"), name="x")
+    model.minimize(x)
+    return model
+
+
+def test_a_model_every_racer_refuses_is_an_error_in_the_back_ends_words(marked):
+    single = solve(_refused(), SolveOptions())
+    raced = solve(_refused(), SolveOptions(threads=2, deterministic=False))
+    assert single.status == raced.status == SolveStatus.ERROR
+    assert raced.detail.startswith("racer ") and single.detail.split()[0] in raced.detail
+    assert _racers_running(marked) == []
+
+
+def test_racers_stopped_at_a_limit_give_the_cheapest_plan_with_the_highest_bound():
+    def stopped(objective, bound, status=SolveStatus.FEASIBLE):
+        return SolveResult(status=status, objective=objective, best_bound=bound, gap=None, wall_s=1.0,
+                           solver="highs", detail="time limit", values=[objective])
+
+    options = SolveOptions(relative_gap=1e-3)
+    merged = race_merged([stopped(105.0, 95.0), stopped(101.0, 90.0)], False, options, "2 raced")
+    assert merged.objective == 101.0 and merged.values == [101.0] and merged.best_bound == 95.0
+    assert merged.gap == pytest.approx(6.0 / 101.0) and merged.status == SolveStatus.FEASIBLE
+    assert merged.detail == "time limit; 2 raced"
+    # together they prove what neither did alone
+    close = race_merged([stopped(100.05, 99.0), stopped(100.5, 100.0)], False, options, "2 raced")
+    assert close.objective == 100.05 and close.best_bound == 100.0 and close.status == SolveStatus.OPTIMAL
+    # maximizing: the largest plan, the lowest bound
+    up = race_merged([stopped(90.0, 110.0), stopped(95.0, 120.0)], True, options, "2 raced")
+    assert (up.objective, up.best_bound) == (95.0, 110.0)
+    # no plan anywhere: a racer that ran to its limit speaks before one that failed
+    failed = SolveResult(status=SolveStatus.ERROR, objective=None, best_bound=None, gap=None, wall_s=0.1,
+                         solver="highs", detail="racer 0: gone", values=[])
+    none = race_merged([failed, stopped(None, 80.0, SolveStatus.NO_SOLUTION)], False, options, "2 raced")
+    assert none.status == SolveStatus.NO_SOLUTION and none.detail == "time limit; 2 raced"
+
+
+def test_an_interrupt_stops_every_racer_at_once(tmp_path, marked):
+    """200 generated sites on the full model take minutes; an interrupt two seconds in ends the race (HiGHS's
+    racers are terminated, having no way to hand over a plan part-way) and no racer is left running."""
+    from planner.optimize.model import build_model
+
+    model = build_model(_scenario(tmp_path, 200, 1)).model
+    interrupter = SolveInterrupter()
+    threading.Timer(2.0, interrupter.interrupt).start()
+    started = time.monotonic()
+    result = solve(model, SolveOptions(threads=2, deterministic=False, time_limit_s=300), interrupter=interrupter)
+    assert time.monotonic() - started < 30
+    assert result.status == SolveStatus.NO_SOLUTION and result.detail.startswith(INTERRUPTED_BEFORE_ANY_PLAN)
+    assert _racers_running(marked) == []
