@@ -177,8 +177,9 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
                            detail=f"{INTERRUPTED_BEFORE_ANY_PLAN}; {words}", values=[])
     if decided:
         winner = finishes[-1]
+        how = race.describe(winner.racer, from_plan)
         return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, the first to finish: "
-                                   f"racer {winner.racer} (seed {winner.seed}, {race.describe(winner.racer, from_plan)})")
+                                   f"racer {winner.racer} (seed {winner.seed}, {how})")
     return race_merged(outcomes, model.objective.is_maximize, options, f"{words}, each stopped at a limit")
 
 
