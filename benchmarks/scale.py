@@ -4,6 +4,7 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
     python -m benchmarks.scale                         # 1,000 sites, seeds 1-3 and a tight-funding variant
     python -m benchmarks.scale --sites 10000 --gap 0.01 --time-limit 600 --shapes seed1
     python -m benchmarks.scale --sites 1000 --starts auto   # only the default method
+    python -m benchmarks.scale --starts auto --threads 1 2  # one HiGHS search against two raced
 
 Shapes: seedN (the generator's seed N), tight-funding (seed 1, every phase funded at 90 %: the funding
 rows bind), early-scarce (seed 1, only one site in ten has grid before phase 4), early-plentiful (seed 1,
@@ -70,7 +71,7 @@ def shape_name(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is not a shape: {', '.join(SHAPES)}, or seedN")
 
 
-def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float) -> dict:
+def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, threads: int = 1) -> dict:
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
@@ -82,12 +83,20 @@ def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float) ->
         write_text_atomic(path, dump_yaml(doc))
         scenario = load_scenario(path)
         started = time.perf_counter()
-        out = plan_rollout(scenario, SolveOptions(time_limit_s=time_limit_s, relative_gap=gap, start=start))
+        out = plan_rollout(scenario, SolveOptions(time_limit_s=time_limit_s, relative_gap=gap, start=start,
+                                                         threads=threads, deterministic=threads == 1))
         total = time.perf_counter() - started
     r = out.result
     return {"status": r.status.value, "gap": r.gap, "objective": r.objective, "build_s": out.build_s,
-            "seconds": total, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "seconds": total, "peak_mib": peak_mib(threads if threads > 1 else 0),
             "method": out.plan.provenance.method if out.plan else ""}
+
+
+def peak_mib(racers: int) -> float:
+    """This process's peak memory, plus the largest of its racers' (planner.optimize.race) once per racer:
+    an upper bound on what the run held at once."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return own + racers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -97,6 +106,9 @@ def main() -> int:
                         help=f"any of {', '.join(SHAPES)}, or seedN (space-separated)")
     parser.add_argument("--starts", nargs="+", default=["restricted", "auto"],
                         choices=["none", "auto", "reduced", "restricted", "lp-bound"])
+    parser.add_argument("--threads", nargs="+", type=int, default=[1],
+                        help="solver threads, one run per count; above 1 the run is non-deterministic "
+                             "(HiGHS: that many searches raced, planner.optimize.race)")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
@@ -107,15 +119,16 @@ def main() -> int:
     context = multiprocessing.get_context("spawn")
     for shape in args.shapes:
         base = None
-        for start in args.starts:
-            print(f"  running {shape}, start {start} ...", file=sys.stderr, flush=True)
+        for start, threads in [(start, threads) for start in args.starts for threads in args.threads]:
+            arm = start if threads == 1 else f"{start}, {threads} threads"
+            print(f"  running {shape}, start {arm} ...", file=sys.stderr, flush=True)
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit).result()
-            base = r["seconds"] if start == args.starts[0] else base
+                r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit, threads).result()
+            base = r["seconds"] if base is None else base
             ratio = f"{r['seconds'] / base:.2f}x" if base else "-"
             npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"
             gap = f"{r['gap']:.1e}" if r["gap"] is not None else "-"
-            print(f"| {shape} | {start} | {r['status']} | {gap} | {npv} | {r['build_s']:.2f} | {r['seconds']:.1f} | "
+            print(f"| {shape} | {arm} | {r['status']} | {gap} | {npv} | {r['build_s']:.2f} | {r['seconds']:.1f} | "
                   f"{ratio} | {r['peak_mib']:,.0f} |", flush=True)
     return 0
 
