@@ -1,4 +1,5 @@
-"""Test helpers: tiny scenarios whose optimum can be worked out by hand, and the repository's root."""
+"""Test helpers: tiny scenarios whose optimum can be worked out by hand, the repository's root, and the processes
+a test started."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def site(id: str, grid: list[float] | None = None, open_cost: float = 0.0, block
             "lead_time_months": lead, "open_cost_usd": open_cost,
             "power_blocks": [{"it_mw": block_mw, "capex_usd_per_it_mw": capex_per_mw}],
             "energy_usd_per_mwh": energy, "pue": pue, **extra}
+
+
+def processes_with(marker: str, command: str = "") -> list[int]:
+    """Process ids whose environment holds `marker` (children inherit it from the process a test starts) and
+    whose command line holds `command`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (command.encode() in (entry / "cmdline").read_bytes()
+                        and marker.encode() in (entry / "environ").read_bytes()):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

@@ -14,14 +14,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
 from benchmarks.synthetic import scenario_doc
 from planner.plan import load_plan
-from tests.helpers import REPO
+from tests.helpers import REPO, processes_with
 
 
 def _as_from_a_terminal() -> None:
@@ -124,19 +123,6 @@ def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenar
                        scenario, P("p.yaml"), P("p.yaml")) == 130
 
 
-def _processes_with(marker: str) -> list[int]:
-    """Process ids whose environment holds `marker` (a sweep's workers inherit it from the command)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
     """Ctrl-C used to run every remaining sample (57 s) and SIGTERM left workers alive for over a minute:
@@ -151,7 +137,7 @@ def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, key: value}, preexec_fn=_as_from_a_terminal)
     deadline = time.monotonic() + 60
-    while len(_processes_with(marker)) < 3 and time.monotonic() < deadline:  # the command and its 2 workers
+    while len(processes_with(marker)) < 3 and time.monotonic() < deadline:  # the command and its 2 workers
         time.sleep(0.2)
     time.sleep(3)  # the workers are solving
     started = time.monotonic()
@@ -160,7 +146,7 @@ def test_a_sweep_stops_at_once_and_leaves_no_worker_behind(tmp_path, signum):
     assert child.returncode == 130, err
     assert time.monotonic() - started < 5
     time.sleep(0.5)
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
     assert "interrupted; nothing was written" in err and not (tmp_path / "s.json").exists()
 
 
@@ -179,13 +165,13 @@ def test_ctrl_c_with_raced_highs_searches_leaves_no_racer_behind(tmp_path):
                               "--threads", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env={**os.environ, key: value}, preexec_fn=_as_from_a_terminal)
     _wait_for(child, r"^racer 1: .*(Solving MIP model with|Presolving model)")  # both racers are searching
-    assert len(_processes_with(marker)) == 3  # the command and its two racers
+    assert len(processes_with(marker)) == 3  # the command and its two racers
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
     assert time.monotonic() - sent < 30 and "Traceback" not in err
     deadline = time.monotonic() + 10  # a racer whose command is gone ends itself within a second or two
-    while _processes_with(marker) and time.monotonic() < deadline:
+    while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _processes_with(marker) == [] and not plan.exists()
+    assert processes_with(marker) == [] and not plan.exists()

@@ -5,9 +5,10 @@ a refusal in the racers' own words, log lines, and no racer outliving its race."
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from ortools.math_opt.python import mathopt
@@ -19,22 +20,9 @@ from planner.optimize.result import SolveResult, SolveStatus
 from planner.optimize.rollout import plan_rollout
 from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN, SolveInterrupter, race_merged, solve
 from planner.scenario import load_scenario
+from tests.helpers import processes_with, site, tiny_doc
 
 MARKER = "GWPLAN_TEST_RACE"  # in the environment of this test's racers, so that they can be found in /proc
-
-
-def _racers_running(marker: str) -> list[int]:
-    """Racer processes (`python -m planner.optimize.race`) whose environment holds `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (b"planner.optimize.race" in (entry / "cmdline").read_bytes()
-                        and marker.encode() in (entry / "environ").read_bytes()):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 @pytest.fixture
@@ -89,7 +77,7 @@ def test_a_raced_search_proves_the_single_searchs_optimum_and_leaves_no_racer(tm
     assert any(line.startswith("Solving MIP model with") for line in lines)
     assert any(line.startswith("racer 1: ") for line in lines)
     assert not any(line.startswith("racer 0") for line in lines)
-    assert _racers_running(marked) == []
+    assert processes_with(marked, "planner.optimize.race") == []
 
 
 def _refused() -> mathopt.Model:
@@ -105,7 +93,38 @@ def test_a_model_every_racer_refuses_is_an_error_in_the_back_ends_words(marked):
     raced = solve(_refused(), SolveOptions(threads=2, deterministic=False))
     assert single.status == raced.status == SolveStatus.ERROR
     assert raced.detail.startswith("racer ") and single.detail.split()[0] in raced.detail
-    assert _racers_running(marked) == []
+    assert processes_with(marked, "planner.optimize.race") == []
+
+
+def test_racers_that_cannot_start_are_an_error_with_exit_4_not_a_traceback(write_scenario, tmp_path, capsys,
+                                                                         monkeypatch):
+    """No interpreter to start racers with (as with no process slots left): the back end's failure, exit 4."""
+    from planner.cli import main
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    out = tmp_path / "p.yaml"
+    assert main(["optimize", str(path), "-o", str(out), "--non-deterministic", "--threads", "2"]) == 4
+    err = capsys.readouterr().err
+    assert "racer 0: the racer could not be started" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_the_race_goes_on_without_a_racer_that_cannot_start(write_scenario, monkeypatch, marked):
+    started, real = [], subprocess.Popen  # the second racer fails to start, as fork does with no process slots
+
+    def popen(*args, **kwargs):
+        started.append(args)
+        if len(started) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(race.subprocess, "Popen", popen)
+    scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)])))
+    raced = plan_rollout(scenario, SolveOptions(start="none", threads=2, deterministic=False))
+    assert len(started) == 2 and raced.result.status == SolveStatus.OPTIMAL
+    assert raced.result.objective == pytest.approx(100.0) and "first to finish: racer 0" in raced.result.detail
+    assert processes_with(marked, "planner.optimize.race") == []
 
 
 def test_racers_stopped_at_a_limit_give_the_cheapest_plan_with_the_highest_bound():
@@ -143,4 +162,4 @@ def test_an_interrupt_stops_every_racer_at_once(tmp_path, marked):
     result = solve(model, SolveOptions(threads=2, deterministic=False, time_limit_s=300), interrupter=interrupter)
     assert time.monotonic() - started < 30
     assert result.status == SolveStatus.NO_SOLUTION and result.detail.startswith(INTERRUPTED_BEFORE_ANY_PLAN)
-    assert _racers_running(marked) == []
+    assert processes_with(marked, "planner.optimize.race") == []

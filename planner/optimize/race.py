@@ -77,17 +77,22 @@ def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.So
     came and whether the race was decided (a racer proved the gap or infeasibility) before all finished.
 
     Racer 0's log lines reach `on_log` as they are (so a progress display follows one search); the others'
-    come prefixed "racer K: ". `interrupted()` becoming true stops every racer (no finish for them)."""
+    come prefixed "racer K: ". `interrupted()` becoming true stops every racer (no finish for them). A racer
+    that cannot be started is a finish with its error, and the others race on."""
     racers: dict[int, subprocess.Popen] = {}
     errors = {}
+    finishes: list[Finish] = []
     for k, mine in enumerate(params):
         errors[k] = tempfile.TemporaryFile()
-        racers[k] = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=errors[k], bufsize=0, env=_environment())
-    finishes: list[Finish] = []
+        try:
+            racers[k] = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=errors[k], bufsize=0, env=_environment())
+        except OSError as err:  # no process slots, memory or interpreter: the others race on without it
+            finishes.append(Finish(k, mine.random_seed, None, f"the racer could not be started ({err})"))
+            errors.pop(k).close()
     decided = False
     try:
-        for k, mine in enumerate(params):  # each racer reads its task at once, after its imports
+        for k, mine in ((k, params[k]) for k in racers):  # each racer reads its task at once, after its imports
             task = pickle.dumps((model_proto, solver_type, mine.SerializeToString(), model_params, on_log is not None))
             try:
                 racers[k].stdin.write(struct.pack("<Q", len(task)) + task)
