@@ -82,3 +82,26 @@ def test_the_proof_peers_benchmark_solves_a_written_model_from_its_start(write_s
     solve(rm.model, SolveOptions(relative_gap=0.0, write_models=str(tmp_path)), hint=first.values)
     r = solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 0)
     assert r["status"] == "optimal" and abs(r["objective"] - 153.0) < 1e-6 and r["seconds"] >= 0
+
+
+def test_the_row_families_benchmark_leaves_out_the_rows_named(write_scenario, tmp_path):
+    """The tiny scenario costs 153 $M as written (hand-solvable, as above); without its requirement and
+    site-count rows nothing has to be built, so its optimum is 0."""
+    from benchmarks.row_families import variant
+    from planner.optimize.model import build_model
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.solve import solve
+    from planner.scenario import load_scenario
+    from tests.helpers import site, tiny_doc
+
+    doc = tiny_doc([site("A", grid=[60.0], pue=1.2), site("B", capex_per_mw=2e6, open_cost=3e6)],
+                   constraints={"min_sites_per_phase": 2, "diversity_min_it_mw": 10})
+    rm = build_model(load_scenario(write_scenario(doc)), (), None)
+    solve(rm.model, SolveOptions(relative_gap=0.0, write_models=str(tmp_path)))
+    whole = variant(str(tmp_path / "01-tiny.mps"), [], 30.0)
+    assert whole["rows left out"] == 0 and abs(whole["plan"] - 153.0) < 1e-6 and whole["status"] == "optimal"
+    assert whole["LP"] <= whole["plan"] + 1e-9 and whole["gap left"] <= 1e-6
+    counts_only = variant(str(tmp_path / "01-tiny.mps"), ["requirement"], 30.0)
+    assert counts_only["rows left out"] == 1 and 0.0 < counts_only["plan"] < 153.0  # two sites still add 10 MW
+    free = variant(str(tmp_path / "01-tiny.mps"), ["requirement", "min_"], 30.0)
+    assert free["rows left out"] > 1 and abs(free["plan"]) < 1e-9
