@@ -180,7 +180,9 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
         how = race.describe(winner.racer, from_plan)
         return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, the first to finish: "
                                    f"racer {winner.racer} (seed {winner.seed}, {how})")
-    return race_merged(outcomes, model.objective.is_maximize, options, f"{words}, each stopped at a limit")
+    ended = ("each stopped at a limit" if any(o.status != SolveStatus.ERROR for o in outcomes)
+             else "none of them finished")
+    return race_merged(outcomes, model.objective.is_maximize, options, f"{words}, {ended}")
 
 
 def race_merged(outcomes: Sequence[SolveResult], maximize: bool, options: SolveOptions, words: str) -> SolveResult:
