@@ -105,3 +105,24 @@ def test_the_row_families_benchmark_leaves_out_the_rows_named(write_scenario, tm
     assert counts_only["rows left out"] == 1 and 0.0 < counts_only["plan"] < 153.0  # two sites still add 10 MW
     free = variant(str(tmp_path / "01-tiny.mps"), ["requirement", "min_"], 30.0)
     assert free["rows left out"] > 1 and abs(free["plan"]) < 1e-9
+
+
+def test_the_probing_benchmark_bounds_each_site_forced_open(write_scenario, tmp_path):
+    """Hand-solvable: 100 MW from A costs 100 $M (1 $M/MW, no opening cost) and is the LP's optimum; B opened
+    as well adds its 3 $M opening, so its forced bound is 103 and a threshold of 101 rules it out."""
+    from benchmarks.probing import probe
+    from planner.optimize.model import build_model
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.solve import solve
+    from planner.scenario import load_scenario
+    from tests.helpers import site, tiny_doc
+
+    doc = tiny_doc([site("A"), site("B", capex_per_mw=2e6, open_cost=3e6)])
+    rm = build_model(load_scenario(write_scenario(doc)), (), None)
+    solve(rm.model, SolveOptions(relative_gap=0.0, write_models=str(tmp_path)))
+    out = probe(str(tmp_path / "01-tiny.mps"), threshold=101.0)
+    assert out["sites"] == 2 and abs(out["LP"] - 100.0) < 1e-6
+    forced = {r["site"]: r for r in out["rows"]}
+    assert abs(forced["B"]["forced"] - 103.0) < 1e-6 and forced["B"]["ruled out"]
+    assert all(abs(r["forced"] - 100.0) < 1e-6 and not r["ruled out"] for s, r in forced.items() if s != "B")
+    assert out["ruled out"] == 1
