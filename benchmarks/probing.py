@@ -13,11 +13,13 @@ a summary: how many such sites, and the seconds the LPs took.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import time
 
-from ortools.math_opt.io.python import mps_converter
 from ortools.math_opt.python import mathopt
+
+from benchmarks.row_families import read_model
 
 
 def last_openings(model: mathopt.Model) -> dict[str, mathopt.Variable]:
@@ -32,12 +34,14 @@ def last_openings(model: mathopt.Model) -> dict[str, mathopt.Variable]:
 
 def probe(path: str, threshold: float, sites: int | None = None, seed: int = 1) -> dict:
     """The LP, and each probed site's LP with it forced open: rows, and how many exceed `threshold`."""
-    with open(path, encoding="utf-8") as handle:
-        model = mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(handle.read()))
+    model = read_model(path)
     for var in model.variables():
         var.integer = False
     started = time.perf_counter()
     base = mathopt.solve(model, mathopt.SolverType.HIGHS)
+    if base.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        raise ValueError(f"{path}: its LP relaxation ended {base.termination.reason.name.lower()}, not optimal; "
+                         "nothing to probe")
     values = base.variable_values()
     openings = last_openings(model)
     names = sorted(openings)
@@ -51,8 +55,9 @@ def probe(path: str, threshold: float, sites: int | None = None, seed: int = 1) 
         tick = time.perf_counter()
         forced = mathopt.solve(model, mathopt.SolverType.HIGHS)
         var.lower_bound = 0.0
-        bound = (forced.objective_value() if forced.termination.reason == mathopt.TerminationReason.OPTIMAL
-                 else float("inf"))
+        reason = forced.termination.reason  # no plan with the site open: ruled out; any other end: unknown
+        bound = (forced.objective_value() if reason == mathopt.TerminationReason.OPTIMAL
+                 else math.inf if reason == mathopt.TerminationReason.INFEASIBLE else math.nan)
         rows.append({"site": site, "LP opening": values[var], "forced": bound, "ruled out": bound > threshold,
                      "s": time.perf_counter() - tick})
     return {"LP": base.objective_value(), "sites": len(openings), "rows": rows,
@@ -67,7 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sites", type=int, default=None, help="probe this many sites, a seeded sample (default all)")
     parser.add_argument("--seed", type=int, default=1, help="the sample's seed (default 1)")
     args = parser.parse_args(argv)
-    out = probe(args.mps, args.threshold, args.sites, args.seed)
+    try:
+        out = probe(args.mps, args.threshold, args.sites, args.seed)
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"benchmarks.probing: {err}") from None
     print(f"LP {out['LP']:,.1f}; {out['sites']} sites in the model; threshold {args.threshold:,.1f}")
     print("| site | LP opening | LP forced open | ruled out | s |")
     print("|---|---:|---:|---|---:|")

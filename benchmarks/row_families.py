@@ -21,10 +21,15 @@ from ortools.math_opt.python import mathopt
 from planner.optimize.result import relative_gap
 
 
+def read_model(path: str) -> mathopt.Model:
+    """A model as `gwplan optimize --write-models` writes it (free-format MPS)."""
+    with open(path, encoding="utf-8") as handle:
+        return mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(handle.read()))
+
+
 def variant(path: str, prefixes: list[str], time_limit_s: float) -> dict:
     """One variant: the model without the rows whose names start with any of `prefixes`."""
-    with open(path, encoding="utf-8") as handle:
-        model = mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(handle.read()))
+    model = read_model(path)
     left_out = [row for row in model.linear_constraints() if row.name.startswith(tuple(prefixes))] if prefixes else []
     for row in left_out:
         model.delete_linear_constraint(row)
