@@ -115,6 +115,59 @@ def test_any_multipliers_give_a_lower_bound_and_the_optimal_ones_reach_the_lp(ge
         assert bound is not None and np.isfinite(bound) and bound <= optimum * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("highs", ["kept", "absent"])
+def test_a_warm_lp_grown_in_steps_and_priced_again_matches_each_lp_solved_afresh(generated, highs, monkeypatch):
+    """The rounds' LPs are kept alive and grown (pricing.WarmLp); each solve must be the LP over what it holds:
+    half the screened sites' LP as solved from scratch, then, with every other site added, the full LP; and the
+    sites' own LP under new costs as solved from scratch. "absent": a scipy without HiGHS's Python interface,
+    where each solve starts from scratch."""
+    if highs == "absent":
+        monkeypatch.setattr(pricing, "highs_core", None)
+    rm, optimum = generated
+    arrays = rm.builder.arrays()
+    split = pricing.split_by_site(arrays, len(rm.scenario.sites))
+    sites = np.array([i for i in range(len(rm.scenario.sites)) if rm.eligible[i]])
+    first = np.array(sorted(set(sorted(screened(rm, 2.0))[::2]) | set(range(8))))  # half, and the anchors: feasible
+    rest = np.setdiff1d(sites, first)
+    warm = pricing.WarmLp(arrays)
+    warm.grow(split.linking, split.whole_cols)
+    warm.grow(split.rows_of(first), split.cols_of(first))
+    grown = warm.solve()
+    fresh = pricing.solve_lp(arrays, np.concatenate([split.linking, split.rows_of(first)]),
+                             np.concatenate([split.whole_cols, split.cols_of(first)]), arrays.cost)
+    assert grown.ok and fresh.ok and grown.objective == pytest.approx(fresh.objective, rel=1e-9)
+    assert grown.objective + arrays.offset > optimum * (1 + 1e-6)  # fewer sites: dearer than the full LP
+    warm.grow(split.rows_of(rest), split.cols_of(rest))
+    whole = warm.solve()
+    assert whole.objective + arrays.offset == pytest.approx(optimum, rel=1e-7)
+    duals = np.zeros(arrays.matrix.shape[0])
+    duals[warm.rows] = whole.duals  # the duals follow the rows' order in the warm LP
+    own = pricing.WarmLp(arrays)
+    own.grow(split.rows_of(sites), split.cols_of(sites))
+    for scale in (1.0, 0.7):
+        reduced, _ = pricing.lagrangean_terms(arrays, split.linking, duals[split.linking] * scale)
+        again = own.solve(reduced)
+        afresh = pricing.solve_lp(arrays, split.rows_of(sites), split.cols_of(sites), reduced)
+        assert again.objective == pytest.approx(afresh.objective, rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize("highs", ["kept", "absent"])
+def test_a_warm_lp_without_a_solution_says_infeasible(highs, monkeypatch):
+    from scipy import sparse
+
+    from planner.optimize.linear import ModelArrays
+
+    arrays = ModelArrays(cost=np.array([1.0]), offset=0.0, matrix=sparse.csr_matrix(np.array([[1.0]])),
+                         lower=np.array([1.0]), upper=np.array([np.inf]), integer=np.array([False]),
+                         row_lower=np.array([-np.inf]), row_upper=np.array([0.5]), site=np.array([0]))
+    if highs == "absent":
+        monkeypatch.setattr(pricing, "highs_core", None)
+    warm = pricing.WarmLp(arrays)  # x >= 1 and x <= 0.5
+    warm.grow(np.array([0]), np.array([0]))
+    result = warm.solve()
+    assert not result.ok and result.status == "infeasible"
+
+
 def test_an_infeasible_working_set_takes_every_site_in(generated):
     rm, optimum = generated
     priced = pricing.lp_bound(rm, set(), time_limit_s=120)  # no site at all: the restricted LP has no solution
