@@ -123,6 +123,24 @@ def test_a_second_threshold_reuses_the_excesses_and_rules_out_the_same(generated
     assert high == fixing.reduce(rm, arrays, split, lag, exact.objective * (1 + 1e-3), set(), memo)
 
 
+def test_the_early_openings_from_one_warm_lp_cost_what_each_lp_solved_afresh_says(generated):
+    """reduce() solves every early phase's openings in one LP kept alive (pricing.WarmLp), each phase from the
+    last one's basis, with the other sites in it free: each site's excess must be the one its own LP gives."""
+    scenario, rm, arrays, split, priced, exact = generated
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    early = np.array([i for i in fixing.buildable(rm) if len(rm.eligible[i]) > 2])
+    warm = pricing.WarmLp(arrays)
+    warm.grow(split.rows_of(early), split.cols_of(early))
+    checked = 0
+    for k in (0, 1, 0):  # back to the first phase: the bounds of the one before must not linger
+        group = early[::2] if k == 0 else early[1::2]
+        afresh = fixing.opening_excess(rm, arrays, split, lag, group, k)
+        again = fixing.opening_excess(rm, arrays, split, lag, group, k, warm)
+        assert np.allclose(again, afresh, rtol=1e-9, atol=1e-6)
+        checked += int(np.sum(afresh > 1e-6))
+    assert checked > 0  # some opening costs something, so a lingering or missing bound would show
+
+
 def test_demand_groups_join_the_regions_that_share_a_serving_site(write_scenario):
     """r1 is served from a or b, r2 from b or c, r3 from d: r1 and r2 share b, so they are one group; e serves none."""
     demand = [{"id": rid, "demand_mw": 10.0, "from_phase": "1", "serve_cost_usd_per_year": {s: 1e6 for s in serving}}

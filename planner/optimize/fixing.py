@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from planner.optimize.pricing import lagrangean_terms, solve_lp, whole_minimum
+from planner.optimize.pricing import WarmLp, lagrangean_terms, solve_lp, whole_minimum
 
 SITE_MIP_TIME_S = 2.0  # the most one site's own MIP may take (its dual bound counts either way)
 NEGATIVE = 1e-9  # of the objective's magnitude: a site's LP minimum below -this gets its MIP
@@ -294,16 +294,22 @@ def buildable(rm) -> np.ndarray:
     return np.array([i for i in range(len(rm.scenario.sites)) if rm.eligible[i]], dtype=np.int64)
 
 
-def opening_excess(rm, arrays, split, lag: SiteLagrangean, sites: np.ndarray, k: int) -> np.ndarray:
+def opening_excess(rm, arrays, split, lag: SiteLagrangean, sites: np.ndarray, k: int,
+                   warm: WarmLp | None = None) -> np.ndarray:
     """Per site of `sites` (each with more than k eligible phases, or any when k = -1): how much opening it by
     its k-th eligible phase (k = -1: by its last, i.e. at all) raises its own minimum under the multipliers,
     at least (an LP under the condition, less the site's best). -inf throughout when that LP has no solution
-    (nothing is ruled out then)."""
+    (nothing is ruled out then). `warm`, if given, is a WarmLp over the own rows and columns of a set of
+    sites that holds `sites`, solved again from its last basis (the other sites in it stay free: the site
+    problems are separate)."""
     lower = arrays.lower.copy()
     openings = np.array([_opening(rm, i, rm.eligible[i][k]) for i in sites], dtype=np.int64)
     lower[openings] = np.maximum(lower[openings], 1.0)
-    cols = split.cols_of(sites)
-    lp = solve_lp(dataclasses.replace(arrays, lower=lower), split.rows_of(sites), cols, lag.reduced)
+    if warm is None:
+        cols = split.cols_of(sites)
+        lp = solve_lp(dataclasses.replace(arrays, lower=lower), split.rows_of(sites), cols, lag.reduced)
+    else:
+        cols, lp = warm.cols, warm.solve(lag.reduced, lower)
     if not lp.ok:
         return np.full(len(sites), -np.inf)
     forced = np.bincount(arrays.site[cols], weights=lag.reduced[cols] * lp.x, minlength=len(rm.scenario.sites))
@@ -330,12 +336,17 @@ def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[i
     openings the first did not reach."""
     sites = buildable(rm)
     memo = {} if memo is None else memo
+    warm: list[WarmLp] = []  # one LP for every early phase, each phase solved from the last one's basis
 
     def excess_of(group: np.ndarray, k: int) -> np.ndarray:
         known = memo.setdefault(k, {})
         missing = np.array([i for i in group if i not in known], dtype=np.int64)
         if len(missing):
-            known.update(zip(missing.tolist(), opening_excess(rm, arrays, split, lag, missing, k).tolist()))
+            if k >= 0 and not warm:  # the first early phase's group holds every later phase's
+                warm.append(WarmLp(arrays))
+                warm[0].grow(split.rows_of(group), split.cols_of(group))
+            excess = opening_excess(rm, arrays, split, lag, missing, k, warm[0] if k >= 0 else None)
+            known.update(zip(missing.tolist(), excess.tolist()))
         return np.array([known[i] for i in group.tolist()], dtype=float)
 
     excess = excess_of(sites, -1)
