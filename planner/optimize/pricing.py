@@ -32,7 +32,7 @@ The LPs are solved by HiGHS (the default back end's solver) through scipy, becau
 matrix, which MathOpt's model objects do not offer. The rounds keep two HiGHS models alive (`WarmLp`): the
 restricted LP, which only grows as sites join, and the pricing LP over every site's own rows, whose costs
 change; each solve starts from the last one's basis instead of from scratch (measured: pricing on the
-1,000-site many-demand shape from 17.9 s to 5.4 s, docs/PERFORMANCE.md). They use scipy's own build of
+1,000-site many-demand shape from 15.4 s to 3.4 s, docs/PERFORMANCE.md). They use scipy's own build of
 HiGHS's Python interface (`scipy.optimize._highspy`, scipy >= 1.15.1): the `highspy` package itself cannot
 be loaded beside OR-Tools in one process, their two HiGHS libraries clash.
 """
