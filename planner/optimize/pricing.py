@@ -204,12 +204,7 @@ class WarmLp:
             highs.changeColsBounds(len(self.cols), every, lower[self.cols], self.arrays.upper[self.cols])
         highs.run()
         model_status = highs.getModelStatus()
-        if model_status == status.kUnboundedOrInfeasible:  # presolve's verdict: ask the simplex which
-            highs.setOptionValue("presolve", "off")
-            highs.run()
-            highs.setOptionValue("presolve", "choose")
-            model_status = highs.getModelStatus()
-        if model_status != status.kOptimal:
+        if model_status != status.kOptimal:  # e.g. "unbounded": no duals, so pricing stops with that status
             return _LpResult(False, "infeasible" if model_status == status.kInfeasible
                              else highs.modelStatusToString(model_status).lower())
         solution = highs.getSolution()
