@@ -149,6 +149,7 @@ def test_a_warm_lp_grown_in_steps_and_priced_again_matches_each_lp_solved_afresh
         again = own.solve(reduced)
         afresh = pricing.solve_lp(arrays, split.rows_of(sites), split.cols_of(sites), reduced)
         assert again.objective == pytest.approx(afresh.objective, rel=1e-9, abs=1e-6)
+        assert own.solve().objective == pytest.approx(again.objective, rel=1e-9, abs=1e-6)  # the costs stay
 
 
 @pytest.mark.parametrize("highs", ["kept", "absent"])

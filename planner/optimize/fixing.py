@@ -336,16 +336,17 @@ def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[i
     openings the first did not reach."""
     sites = buildable(rm)
     memo = {} if memo is None else memo
-    warm: list[WarmLp] = []  # one LP for every early phase, each phase solved from the last one's basis
+    warm: WarmLp | None = None  # one LP for every early phase, each phase solved from the last one's basis
 
     def excess_of(group: np.ndarray, k: int) -> np.ndarray:
+        nonlocal warm
         known = memo.setdefault(k, {})
         missing = np.array([i for i in group if i not in known], dtype=np.int64)
         if len(missing):
-            if k >= 0 and not warm:  # the first early phase's group holds every later phase's
-                warm.append(WarmLp(arrays))
-                warm[0].grow(split.rows_of(group), split.cols_of(group))
-            excess = opening_excess(rm, arrays, split, lag, missing, k, warm[0] if k >= 0 else None)
+            if k >= 0 and warm is None:  # the first early phase's group holds every later phase's
+                warm = WarmLp(arrays)
+                warm.grow(split.rows_of(group), split.cols_of(group))
+            excess = opening_excess(rm, arrays, split, lag, missing, k, warm if k >= 0 else None)
             known.update(zip(missing.tolist(), excess.tolist()))
         return np.array([known[i] for i in group.tolist()], dtype=float)
 

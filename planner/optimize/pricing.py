@@ -171,6 +171,7 @@ class WarmLp:
         self.arrays = arrays
         self.rows = np.zeros(0, dtype=np.int64)  # the model's row ids, in the HiGHS model's order
         self.cols = np.zeros(0, dtype=np.int64)
+        self.cost, self.lower = arrays.cost, arrays.lower  # as the last solve had them (indexed like the model)
         self.highs = highs_core._Highs() if highs_core is not None else None
         if self.highs is not None:
             self.highs.setOptionValue("output_flag", False)
@@ -194,9 +195,10 @@ class WarmLp:
         """Solve with the columns' costs and lower bounds taken from `cost` and `lower` (indexed like the
         model's columns), where given; they stay so for later solves."""
         highs = self.highs
+        self.cost = self.cost if cost is None else cost
+        self.lower = self.lower if lower is None else lower
         if highs is None:
-            arrays = self.arrays if lower is None else dataclasses.replace(self.arrays, lower=lower)
-            return solve_lp(arrays, self.rows, self.cols, self.arrays.cost if cost is None else cost)
+            return solve_lp(dataclasses.replace(self.arrays, lower=self.lower), self.rows, self.cols, self.cost)
         status, every = highs_core.HighsModelStatus, np.arange(len(self.cols), dtype=np.int32)
         if cost is not None:
             highs.changeColsCost(len(self.cols), every, cost[self.cols])
