@@ -141,6 +141,21 @@ def test_the_early_openings_from_one_warm_lp_cost_what_each_lp_solved_afresh_say
     assert checked > 0  # some opening costs something, so a lingering or missing bound would show
 
 
+def test_the_sites_at_all_from_pricings_warm_lp_cost_what_the_lp_solved_afresh_says(generated):
+    """reduce() solves every site opened at all in pricing's own LP over every site (PricedBound.site_lp), from
+    the basis pricing left it in: the excesses, and so what is ruled out, must be those of the LP afresh."""
+    scenario, rm, arrays, split, priced, exact = generated
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective), minima=priced.site_minima)
+    sites = fixing.buildable(rm)
+    assert len(priced.site_lp.cols) == len(split.cols_of(sites))  # pricing's LP holds every buildable site
+    afresh = fixing.opening_excess(rm, arrays, split, lag, sites, -1)
+    warm = fixing.opening_excess(rm, arrays, split, lag, sites, -1, priced.site_lp)
+    assert np.allclose(warm, afresh, rtol=1e-9, atol=1e-6) and np.sum(afresh > 1e-6) > 0
+    for threshold in (exact.objective, exact.objective * (1 + 1e-3)):
+        assert fixing.reduce(rm, arrays, split, lag, threshold, set(), site_lp=priced.site_lp) == \
+            fixing.reduce(rm, arrays, split, lag, threshold, set())
+
+
 def test_demand_groups_join_the_regions_that_share_a_serving_site(write_scenario):
     """r1 is served from a or b, r2 from b or c, r3 from d: r1 and r2 share b, so they are one group; e serves none."""
     demand = [{"id": rid, "demand_mw": 10.0, "from_phase": "1", "serve_cost_usd_per_year": {s: 1e6 for s in serving}}

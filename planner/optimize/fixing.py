@@ -60,6 +60,7 @@ BOX_RELATIVE = 2e-3  # the box around the centre: this share of each multiplier 
 BOX_ABSOLUTE = 1e-5  # ... plus this share of the largest (measured: 0.3 left the first rounds' L at -5e6)
 CANDIDATE_MARGIN = 3e-4  # of the objective: sites priced during the ascent (measured: ~60 of 1,000 sites)
 BOX_SLACK_CAP = 1e7  # the most a linking row may be missed by in the master (row units)
+RANK_DECIMALS = 6  # the excess that ranks kept sites, in the model's units (M USD): to the dollar
 GROUP_MIP_TIME_S = 5.0  # the most one demand group's MIP may take (its dual bound counts, optimal or not)
 
 
@@ -328,31 +329,35 @@ def _opening(rm, i: int, p: int) -> int:
 
 
 def reduce(rm, arrays, split, lag: SiteLagrangean, threshold: float, keep: set[int],
-           memo: dict | None = None) -> Reduction:
+           memo: dict | None = None, site_lp: WarmLp | None = None) -> Reduction:
     """Rule out every site, and every opening by an early phase, whose bound exceeds `threshold`; the sites
     in `keep` (an incumbent's, required, committed) are kept whatever their bound. `memo`, a dict kept by
     the caller for this `lag`, holds every excess worked out so far (the site problems are separate, so a
     site's excess does not depend on which others share its LP): a second threshold solves only the
-    openings the first did not reach."""
+    openings the first did not reach. `site_lp`, if given, is a WarmLp over every buildable site's own rows
+    and columns, last solved under these reduced costs (pricing's, `PricedBound.site_lp`): the sites at all are
+    solved in it from that basis rather than afresh (1,000 sites: 0.12-0.14 s against 0.85 s)."""
     sites = buildable(rm)
     memo = {} if memo is None else memo
-    warm: WarmLp | None = None  # one LP for every early phase, each phase solved from the last one's basis
+    early: WarmLp | None = None  # one LP for every early phase, each phase solved from the last one's basis
 
     def excess_of(group: np.ndarray, k: int) -> np.ndarray:
-        nonlocal warm
+        nonlocal early
         known = memo.setdefault(k, {})
         missing = np.array([i for i in group if i not in known], dtype=np.int64)
         if len(missing):
-            if k >= 0 and warm is None:  # the first early phase's group holds every later phase's
-                warm = WarmLp(arrays)
-                warm.grow(split.rows_of(group), split.cols_of(group))
-            excess = opening_excess(rm, arrays, split, lag, missing, k, warm if k >= 0 else None)
+            if k >= 0 and early is None:  # the first early phase's group holds every later phase's
+                early = WarmLp(arrays)
+                early.grow(split.rows_of(group), split.cols_of(group))
+            excess = opening_excess(rm, arrays, split, lag, missing, k, early if k >= 0 else site_lp)
             known.update(zip(missing.tolist(), excess.tolist()))
         return np.array([known[i] for i in group.tolist()], dtype=float)
 
     excess = excess_of(sites, -1)
     at_all = opening_bounds(lag, sites, excess)
-    order = np.argsort(excess, kind="stable")  # ranked by the excess (bounds within a group's credit are equal)
+    # ranked by the excess (bounds within a group's credit are equal), to the dollar, so that an LP's last digits
+    # (from a warm basis or a cold one) do not reorder sites that tie: ties go by index
+    order = np.lexsort((sites, np.round(excess, RANK_DECIMALS)))
     kept = np.array([i for i, b in zip(sites[order], at_all[order]) if b <= threshold or i in keep], dtype=np.int64)
     outside = [b for i, b in zip(sites, at_all) if b > threshold and i not in keep]
     shut = []

@@ -71,6 +71,8 @@ class PricedBound:
     duals: np.ndarray | None = field(default=None, compare=False, repr=False)  # of the linking rows, last round
     site_minima: np.ndarray | None = field(default=None, compare=False, repr=False)  # each site's own LP minimum
     #   under those duals (None: the round's bound was not finite)
+    site_lp: WarmLp | None = field(default=None, compare=False, repr=False)  # the LP over every buildable site's own
+    #   rows, last solved under those duals: fixing solves its LPs in it, from that basis
 
     def describe(self) -> str:
         """The provenance's words for the bound."""
@@ -330,4 +332,5 @@ def lp_bound(rm, working: set[int], time_limit_s: float, on_log=None, interrupte
         inside[entering[np.argsort(values[entering], kind="stable")][:ENTER_PER_ROUND]] = True
     return PricedBound(bound=best, lp_objective=last_lp, sites_in=int(inside[buildable].sum()),
                        sites_total=len(buildable), rounds=rounds, converged=converged, status=status,
-                       wall_s=time.perf_counter() - started, duals=link_duals, site_minima=minima)
+                       wall_s=time.perf_counter() - started, duals=link_duals, site_minima=minima,
+                       site_lp=site_lps)

@@ -223,7 +223,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     while True:
         used = {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name)
                 and arrays.site[j] >= 0}
-        reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo)
+        reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo,
+                                   priced.site_lp)
         chosen = (reduction.kept if proving else
                   reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
@@ -286,9 +287,11 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
 
 
 def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:
-    """The full model's LP bound by pricing sites in, starting from the sites the restricted model held."""
+    """The full model's LP bound by pricing sites in, starting from the sites the restricted model held (its LP
+    over every site is for fixing, which this path does not do: let go before branch and bound)."""
     index = {site.id: i for i, site in enumerate(rm.scenario.sites)}
-    return lp_bound(rm, {index[sid] for sid in info.kept}, budget_s, on_log, interrupter)
+    priced = lp_bound(rm, {index[sid] for sid in info.kept}, budget_s, on_log, interrupter)
+    return dataclasses.replace(priced, site_lp=None)
 
 
 def bounded_by_pricing(objective: float, hint: list[float], priced: PricedBound, options: SolveOptions,
