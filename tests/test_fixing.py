@@ -174,6 +174,9 @@ def test_keeping_the_demand_rows_raises_the_bound_and_keeps_it_below_the_optimum
     assert kept.bound > lag.bound + 1.0 and kept.demand_gain == pytest.approx(kept.bound - lag.bound)  # by > 1 M$
     assert kept.bound <= exact.best_bound * (1 + 1e-9)
     assert np.array_equal(kept.best, lag.best) and np.array_equal(kept.reduced, lag.reduced)  # only L moved
+    in_threads = fixing.with_demand_kept(rm, arrays, split, lag, 60.0, workers=3)  # each group's gain to its own
+    assert in_threads.bound == kept.bound and np.array_equal(in_threads.credit, kept.credit)  # sites, threads or not
+    assert len(set(kept.credit.tolist())) > 2  # the groups' gains differ, so a gain credited to the wrong group shows
     rng = np.random.default_rng(5)
     for _ in range(3):  # any multipliers: the demand rows kept or not, a bound
         scattered = priced.duals * rng.uniform(0.3, 1.7, size=len(priced.duals))

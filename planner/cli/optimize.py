@@ -53,8 +53,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--gap", metavar="REL", type=a.gap, default=defaults.relative_gap, help=f"stop when the plan "
                    f"is proven within this relative gap of the optimum (default {defaults.relative_gap:g})")
     p.add_argument("--threads", metavar="N", type=a.positive_int, default=None,
-                   help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers); with --non-deterministic, HiGHS "
-                        "races N searches (default: the cores, up to 4)")
+                   help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers; the reduced start's demand-group "
+                        "MIPs, one per core); with --non-deterministic, HiGHS races N searches (default: the cores, "
+                        "up to 4)")
     p.add_argument("--seed", metavar="N", type=a.seed, default=defaults.seed,
                    help=f"solver random seed (default {defaults.seed})")
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,

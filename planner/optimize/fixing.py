@@ -155,30 +155,45 @@ def demand_groups(rm) -> list[tuple[list[int], np.ndarray]]:
     return [(regions, np.array(sorted(sites), dtype=np.int64)) for regions, sites in groups.values()]
 
 
-def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float) -> SiteLagrangean:
+def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float, workers: int = 1
+                     ) -> SiteLagrangean:
     """L with the demand rows kept rather than priced (the module's docstring): for each group of regions that
     share serving sites, one MIP over those sites' own rows and the group's demand rows under the same reduced
     costs. Its dual bound less the group's own minima is the group's gain (0 when the MIP has no bound in its
     time, GROUP_MIP_TIME_S at most, or finds none above them); the gains raise the bound, and each becomes the
-    credit of the group's sites. The multipliers and each site's own minimum are unchanged."""
+    credit of the group's sites. The multipliers and each site's own minimum are unchanged. `workers`: how many
+    of the MIPs run at once, in threads (HiGHS lets go of the GIL while it solves, and each thread gets its own
+    HiGHS scheduler); the answer does not depend on it, save where a MIP stops at its time cap."""
     started = time.perf_counter()
     credit = np.zeros(len(rm.scenario.sites))
     groups = demand_groups(rm)
-    for regions, members in groups:
+
+    def group_bound(group) -> float | None:
+        regions, members = group
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
-            break
+            return None
         demand = np.array([row for (r, _), row in rm.demand_rows.items() if r in regions], dtype=np.int64)
         rows, cols = np.concatenate([split.rows_of(members), demand]), split.cols_of(members)
-        with _quiet_stdout():
-            res = milp(lag.reduced[cols], integrality=arrays.integer[cols].astype(int),
-                       bounds=Bounds(arrays.lower[cols], arrays.upper[cols]),
-                       constraints=LinearConstraint(arrays.matrix[rows][:, cols], arrays.row_lower[rows],
-                                                    arrays.row_upper[rows]),
-                       options={"time_limit": min(GROUP_MIP_TIME_S, left)})
+        res = milp(lag.reduced[cols], integrality=arrays.integer[cols].astype(int),
+                   bounds=Bounds(arrays.lower[cols], arrays.upper[cols]),
+                   constraints=LinearConstraint(arrays.matrix[rows][:, cols], arrays.row_lower[rows],
+                                                arrays.row_upper[rows]),
+                   options={"time_limit": min(GROUP_MIP_TIME_S, left)})
         dual = getattr(res, "mip_dual_bound", None)
-        if dual is not None and np.isfinite(dual):
-            credit[members] = max(0.0, float(dual) - float(lag.best[members].sum()))
+        return float(dual) if dual is not None and np.isfinite(dual) else None
+
+    with _quiet_stdout():  # around them all: fd 1 is the process's, not a thread's
+        if workers > 1 and len(groups) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(workers, len(groups))) as pool:
+                duals = list(pool.map(group_bound, groups))
+        else:
+            duals = [group_bound(group) for group in groups]
+    for (_, members), dual in zip(groups, duals):
+        if dual is not None:
+            credit[members] = max(0.0, dual - float(lag.best[members].sum()))
     gain = float(sum(credit[members][0] for _, members in groups))
     return dataclasses.replace(lag, bound=lag.bound + gain, credit=credit, demand_groups=len(groups), demand_gain=gain)
 

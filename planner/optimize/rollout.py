@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from typing import Callable, Sequence
 
@@ -209,7 +210,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
                                           options.time_limit_s * ASCENT_SHARE, on_log, priced.site_minima)
     if lag is None:
         return None
-    lag = fixing.with_demand_kept(rm, arrays, split, lag, options.time_limit_s * DEMAND_SHARE)
+    lag = fixing.with_demand_kept(rm, arrays, split, lag, options.time_limit_s * DEMAND_SHARE,
+                                  workers=options.threads or os.cpu_count() or 1)
     sites = fixing.buildable(rm)
     log = on_log or (lambda lines: None)
     log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; the demand rows of "
