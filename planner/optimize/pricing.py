@@ -72,7 +72,7 @@ class PricedBound:
     site_minima: np.ndarray | None = field(default=None, compare=False, repr=False)  # each site's own LP minimum
     #   under those duals (None: the round's bound was not finite)
     site_lp: WarmLp | None = field(default=None, compare=False, repr=False)  # the LP over every buildable site's own
-    #   rows, last solved under those duals: fixing solves its LPs in it, from that basis
+    #   rows, last solved under those duals: fixing solves its sites-at-all LP in it, from that basis
 
     def describe(self) -> str:
         """The provenance's words for the bound."""
