@@ -79,7 +79,7 @@ class PricedBound:
         how = ("every other site priced out" if self.converged else f"stopped by the {self.status}, "
                "the Lagrangean value of the last duals")
         return (f"LP relaxation of the full model by pricing sites in ({self.sites_in} of {self.sites_total} "
-                f"sites in the LP after {self.rounds} rounds, {how}; {self.wall_s:.1f} s)")
+                f"sites in the LP after {self.rounds} rounds, {how})")
 
 
 @dataclass

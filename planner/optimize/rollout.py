@@ -61,7 +61,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
             result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
             if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:
                 method = (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} sites "
-                          f"screened by estimated cost, {info.status}, {info.wall_s:.1f} s); bound from the "
+                          f"screened by estimated cost, {info.status}); bound from the "
                           f"{priced.describe()}; no branch and bound")
                 started = time.perf_counter()
                 plan = extract_plan(rm, result, options, method)
@@ -132,15 +132,15 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
     objective = rm.builder.objective.value(hint)
     gap = relative_gap(objective, bound) if bound is not None else None
     status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
-    how = (f"a Lagrangean relaxation of the demand rows ({relaxation.iterations} iterations, "
-           f"{relaxation.wall_s:.1f} s) chose {len(kept)} of {len(rm.scenario.sites)} sites, "
+    how = (f"a Lagrangean relaxation of the demand rows ({relaxation.iterations} iterations) chose {len(kept)} "
+           f"of {len(rm.scenario.sites)} sites, "
            f"started from the plan on the {len(core)} opened most often")
     result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
                          wall_s=time.perf_counter() - started, solver=options.solver,
                          detail=f"kernel plan ({kernel_status}); bound from the Lagrangean",
                          values=hint)
-    method = (f"kernel search: {how}; the plan of the model restricted to them ({kernel_status}, "
-              f"{restricted.wall_s:.1f} s); bound from that relaxation with every site's opening integer, "
+    method = (f"kernel search: {how}; the plan of the model restricted to them ({kernel_status}); "
+              "bound from that relaxation with every site's opening integer, "
               "evaluated on the full model; no branch and bound on the full model")
     extracted = time.perf_counter()
     plan = extract_plan(rm, result, options, method)
@@ -244,7 +244,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings ruled "
                       f"out above {threshold:,.1f}, " + ("branch and bound on the rest" if proving else
                                                          f"a plan from the best {len(kept)} sites left")
-                      + f" ({result.status.value}, {result.wall_s:.1f} s)")
+                      + f" ({result.status.value})")
         values = found or values
         out_of_time = time.perf_counter() - started >= options.time_limit_s or (
             interrupter is not None and interrupter.interrupted)
@@ -274,7 +274,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     status = SolveStatus.OPTIMAL if gap <= options.relative_gap else SolveStatus.FEASIBLE
     multipliers = "at the LP's duals" if rm.round_grid else "its multipliers from the LP's duals by a stabilized ascent"
     method = (f"reduced-cost fixing: the LP relaxation by pricing sites in ({priced.sites_in} of "
-              f"{priced.sites_total} sites, {priced.wall_s:.1f} s); a Lagrangean bound with each site's own problem "
+              f"{priced.sites_total} sites); a Lagrangean bound with each site's own problem "
               f"solved as a MIP, {multipliers}, and the demand rows of {lag.demand_groups} groups of regions kept "
               f"(+{lag.demand_gain:,.1f}: {lag.bound:,.1f}); "
               + "; then ".join(passes) + "; bound: the reduced model's, or the least bound ruled out, whichever "
@@ -329,5 +329,5 @@ def describe_start(info: StartInfo) -> str:
         return (f"branch and bound on the full model (no restricted start: {info.status} on {info.sites_screened} "
                 f"of {info.sites_total} sites)")
     return (f"branch and bound on the full model, started from the plan of a restricted model "
-            f"({info.sites_screened} of {info.sites_total} sites screened by estimated cost, {info.status}, "
-            f"{info.wall_s:.1f} s); bound and gap from the full model")
+            f"({info.sites_screened} of {info.sites_total} sites screened by estimated cost, {info.status}); "
+            "bound and gap from the full model")
