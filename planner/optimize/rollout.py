@@ -174,7 +174,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites whose opening adds least
        to their own minimum give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of
-       the time left).
+       the time left), which is then re-solved on its own sites alone (`polished`).
     3. HiGHS proves on everything kept at the plan's own cost less PROOF_GAP_SHARE of the gap asked (or at
        the guess when the plan is far above it: twice the guess's distance from L), from that plan. A plan
        above the threshold then moves the threshold to its cost and the rest is solved again; a reduced
@@ -223,8 +223,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     memo: dict = {}  # every opening's excess, once (fixing.reduce)
     passes, proving = [], False  # the first pass only looks for a plan, on the best-ranked kept sites
     while True:
-        used = {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name)
-                and arrays.site[j] >= 0}
+        used = plan_sites(rm, arrays, values)
         reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo,
                                    priced.site_lp)
         chosen = (reduction.kept if proving else
@@ -246,6 +245,10 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
                                                          f"a plan from the best {len(kept)} sites left")
                       + f" ({result.status.value})")
         values = found or values
+        if found and not proving:  # the first plan's own sites re-solved: its openings' timing and blocks
+            values, polish = polished(rm, arrays, values, always, options, started, commitments, stability, on_log,
+                                      interrupter)
+            passes.append(polish)
         out_of_time = time.perf_counter() - started >= options.time_limit_s or (
             interrupter is not None and interrupter.interrupted)
         if not values:
@@ -286,6 +289,42 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     plan = extract_plan(rm, result, options, method)
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - extracted,
                    model_size=rm.size)
+
+
+POLISH_TIME_SHARE = 0.15  # of the time left, the most re-solving the first plan on its own sites may use ...
+POLISH_GAP_FACTOR = 0.1  # ... proven within this multiple of the gap asked
+
+
+def plan_sites(rm, arrays, values: dict[str, float]) -> set[int]:
+    """The indices of the sites a plan (values by name) builds anything at."""
+    return {int(arrays.site[j]) for j, name in enumerate(rm.builder.names) if values.get(name) and arrays.site[j] >= 0}
+
+
+def polished(rm, arrays, values: dict[str, float], always: set[str], options: SolveOptions, started: float,
+             commitments, stability, on_log, interrupter) -> tuple[dict[str, float], str]:
+    """(the plan re-solved on its own sites alone, words for the provenance): a neighbourhood of the plan with
+    every other site shut and the rest free (when each site opens, its blocks, its IT and the serving), proven
+    within POLISH_GAP_FACTOR x the gap asked in at most POLISH_TIME_SHARE of the time left. The first pass is
+    asked for a looser gap than the proof and stops with those choices short of their best: measured on its
+    plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above what the same sites give. The plan as it was
+    when this finds nothing better."""
+    from planner.optimize.start import solve_restricted
+
+    own = {rm.scenario.sites[i].id for i in plan_sites(rm, arrays, values)} | always
+    left = max(1.0, options.time_limit_s - (time.perf_counter() - started)) * POLISH_TIME_SHARE
+    better, result = solve_restricted(rm.scenario, own, dataclasses.replace(
+        options, time_limit_s=left, relative_gap=options.relative_gap * POLISH_GAP_FACTOR), commitments, stability,
+        on_log, interrupter, start=values)
+
+    def cost(plan: dict[str, float]) -> float:
+        return rm.builder.objective.value([plan.get(name, 0.0) for name in rm.builder.names])
+
+    before = cost(values)
+    if better and cost(better) < before:
+        values = better
+    log = on_log or (lambda lines: None)
+    log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {cost(values):,.3f} ({result.status.value})"])
+    return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})"
 
 
 def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:
