@@ -69,6 +69,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
+    hint = _within_bounds(model, hint)
     if options.write_models:
         write_model(model, hint, options.write_models)
     params = parameters(options)
@@ -221,6 +222,21 @@ def write_model(model: mathopt.Model, hint: Sequence[float] | None, directory: s
         lines = [f"{model.get_variable(j).name} {float(v)!r}" for j, v in enumerate(hint) if v]
         write_text_atomic(folder / f"{stem}.mst", "\n".join(["# MIP start", *lines]) + "\n")
     return path
+
+
+def _within_bounds(model: mathopt.Model, hint: Sequence[float] | None) -> list[float] | None:
+    """The hint with each value moved into its variable's bounds. A plan read back from a solve can sit just
+    outside them (-2.6e-7 IT MW in a plan of early-scarce's first sites, from a search stopped at its limit), and
+    HiGHS refuses a hint more than its tolerance outside with an internal error that ends the whole solve.
+    Zeros are left as they are: every variable's bounds hold 0 (the model fixes values by rows, not bounds)."""
+    if hint is None:
+        return None
+    inside = list(hint)
+    for j, v in enumerate(hint):
+        if v:
+            var = model.get_variable(j)
+            inside[j] = min(max(v, var.lower_bound), var.upper_bound)
+    return inside
 
 
 def _hinted(model: mathopt.Model, hint: Sequence[float] | None) -> mathopt.ModelSolveParameters | None:
