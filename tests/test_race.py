@@ -49,6 +49,21 @@ def test_racer_zero_is_the_single_search_and_racer_one_leaves_out_the_start_heur
     without = race.variants(params, 2, started_from_plan=False)  # no plan to start from: heuristics find one
     assert not without[1].highs.bool_options and without[1].random_seed == 8
     assert params.random_seed == 7 and not params.highs.bool_options  # the caller's parameters are left alone
+    assert [race.describe(p) for p in from_plan] == ["defaults", "without RENS and the root reduced-cost heuristic",
+                                                     "defaults"]
+
+
+def test_when_racer_zero_searches_for_the_bound_racer_one_brings_the_heuristics_back():
+    """The reduced search's proof leaves out HiGHS's plan heuristics (solve's bound_search); racing it, racer 1
+    runs with them, so that a start farther from the best than measured still has a search that looks for plans."""
+    from planner.optimize.solve import parameters
+
+    params = parameters(SolveOptions(seed=3), bound_search=True).to_proto()
+    assert dict(params.highs.bool_options) == {name: False for name in race.HEURISTIC_WORDS}
+    zero, one = race.variants(params, 2, started_from_plan=True)
+    assert zero == params and not one.highs.bool_options and one.random_seed == 4
+    assert race.describe(zero) == "without RINS, RENS and the root reduced-cost heuristic"
+    assert race.describe(one) == "defaults"
 
 
 def _scenario(tmp_path, sites: int, seed: int):

@@ -100,3 +100,30 @@ def test_a_start_a_hair_outside_its_bounds_is_taken_not_an_error(outside):
     model.minimize(5 * x + z + 2 * y)
     result = solve(model, SolveOptions(), hint=[1.0, 0.0, outside])
     assert result.status.value == "optimal" and result.objective == pytest.approx(6.0)
+
+
+def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds_the_optimum():
+    """bound_search: HiGHS without RINS, RENS and the root reduced-cost heuristic, only where a plan is given and
+    only for HiGHS. From the poorer plan (z = 3 with x = 1, cost 8) branching alone still reaches the optimum,
+    y = 3 at 6; the interior-point choice is kept beside it."""
+    from ortools.math_opt.python import mathopt
+
+    from planner.optimize import race
+    from planner.optimize.solve import parameters, solve
+
+    left_out = {name: False for name in race.HEURISTIC_WORDS}
+    assert dict(parameters(SolveOptions(), bound_search=True).highs.bool_options) == left_out
+    both = parameters(SolveOptions(), interior_point=True, bound_search=True).highs
+    assert dict(both.string_options) == {"solver": "ipm"} and dict(both.bool_options) == left_out
+    assert not parameters(SolveOptions()).highs.bool_options
+    assert not parameters(SolveOptions(solver="scip"), bound_search=True).highs.bool_options
+    model = mathopt.Model()
+    x = model.add_binary_variable(name="x")
+    y = model.add_integer_variable(lb=0, ub=6, name="y")
+    z = model.add_variable(lb=0, ub=10, name="z")
+    model.add_linear_constraint(z <= 10 * x)
+    model.add_linear_constraint(z + y >= 3)
+    model.minimize(5 * x + z + 2 * y)
+    result = solve(model, SolveOptions(), hint=[1.0, 0.0, 3.0], bound_search=True)
+    assert result.status.value == "optimal" and result.objective == pytest.approx(6.0)
+    assert result.values == pytest.approx([0.0, 3.0, 0.0])

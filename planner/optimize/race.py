@@ -8,7 +8,9 @@ configured searches takes the fastest of them, on cores that would otherwise sit
 
 Racer 0 is exactly the search a single thread runs. Racer k runs with seed + k; racer 1, when the search starts
 from a plan, also leaves out RENS and the root reduced-cost heuristic (what a start from a good plan does not
-need). A racer that proves the gap or infeasibility ends the race and the others are stopped (HiGHS cannot be
+need), or, when racer 0 already leaves out HiGHS's sub-MIP heuristics (HEURISTIC_WORDS: the reduced search's
+proof, `solve.solve(bound_search=True)`), runs with them: the two configurations each win on some proofs.
+A racer that proves the gap or infeasibility ends the race and the others are stopped (HiGHS cannot be
 interrupted through OR-Tools, so they are terminated). Racers that stop at a limit are merged: the cheapest
 plan with the highest bound any of them proved, both valid for the same model.
 
@@ -36,6 +38,11 @@ from typing import Callable, Sequence
 from ortools.math_opt import parameters_pb2
 
 WITHOUT_START_HEURISTICS = ("mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost")
+HEURISTIC_WORDS = {  # HiGHS's sub-MIP heuristics that look for plans, and their names in words
+    "mip_heuristic_run_rins": "RINS",
+    "mip_heuristic_run_rens": "RENS",
+    "mip_heuristic_run_root_reduced_cost": "the root reduced-cost heuristic",
+}
 POLL_S = 0.2  # how often the race looks at the interrupter while it waits
 FINAL = ("TERMINATION_REASON_OPTIMAL", "TERMINATION_REASON_INFEASIBLE", "TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED")
 
@@ -59,15 +66,26 @@ def variants(params: parameters_pb2.SolveParametersProto, racers: int,
         mine.CopyFrom(params)
         mine.random_seed = params.random_seed + k
         if k == 1 and started_from_plan:
-            for name in WITHOUT_START_HEURISTICS:
-                mine.highs.bool_options[name] = False
+            if _left_out(params):  # racer 0 searches for the bound alone: racer 1 with HiGHS's heuristics
+                for name in HEURISTIC_WORDS:
+                    mine.highs.bool_options.pop(name, None)
+            else:
+                for name in WITHOUT_START_HEURISTICS:
+                    mine.highs.bool_options[name] = False
         out.append(mine)
     return out
 
 
-def describe(racer: int, started_from_plan: bool) -> str:
+def _left_out(params: parameters_pb2.SolveParametersProto) -> list[str]:
+    return [name for name in HEURISTIC_WORDS if params.highs.bool_options.get(name, True) is False]
+
+
+def describe(params: parameters_pb2.SolveParametersProto) -> str:
     """A racer's configuration in words."""
-    return "without RENS and the root reduced-cost heuristic" if racer == 1 and started_from_plan else "defaults"
+    words = [HEURISTIC_WORDS[name] for name in _left_out(params)]
+    if not words:
+        return "defaults"
+    return "without " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
 
 
 def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.SolveParametersProto],

@@ -222,6 +222,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     values: dict[str, float] = {}
     memo: dict = {}  # every opening's excess, once (fixing.reduce)
     passes, proving = [], False  # the first pass only looks for a plan, on the best-ranked kept sites
+    near = False  # the proof starts from the best plan on the first plan's own sites: it searches for the bound
     while True:
         used = plan_sites(rm, arrays, values)
         reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo,
@@ -229,25 +230,25 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         chosen = (reduction.kept if proving else
                   reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
+        what = ("branch and bound on the rest" + (" for its bound, without HiGHS's plan heuristics" if near else "")
+                if proving else f"a plan from the best {len(chosen)} sites left")
         kept = {scenario.sites[i].id for i in chosen}
         shut = frozenset(rm.builder.names[j] for j in reduction.shut)
         log([f"fixing: {len(sites) - len(reduction.kept):,} of {len(sites):,} sites and {len(shut):,} early openings "
              f"ruled out above {threshold:,.3f} (least bound ruled out {reduction.bound_outside:,.3f}); "
-             + ("branch and bound on the rest" if proving else f"a plan from the best {len(kept)} of the rest")])
+             + what])
         left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
         left *= 1.0 if proving else KERNEL_TIME_SHARE
         gap_asked = options.relative_gap * (1.0 if proving else KERNEL_GAP_FACTOR)
         found, result = solve_restricted(scenario, kept, dataclasses.replace(
             options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
-            start=values or None, shut=shut)
+            start=values or None, shut=shut, bound_search=proving and near)
         passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings ruled "
-                      f"out above {threshold:,.1f}, " + ("branch and bound on the rest" if proving else
-                                                         f"a plan from the best {len(kept)} sites left")
-                      + f" ({result.status.value})")
+                      f"out above {threshold:,.1f}, {what} ({result.status.value})")
         values = found or values
         if found and not proving:  # the first plan's own sites re-solved: its openings' timing and blocks
-            values, polish = polished(rm, arrays, values, always, options, started, commitments, stability, on_log,
-                                      interrupter)
+            values, polish, near = polished(rm, arrays, values, always, options, started, commitments, stability,
+                                            on_log, interrupter)
             passes.append(polish)
         out_of_time = time.perf_counter() - started >= options.time_limit_s or (
             interrupter is not None and interrupter.interrupted)
@@ -267,6 +268,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         if not proving:  # rule out by the plan's own cost, unless it is far above the guess; solve the rest from it
             far = at_plan > threshold + (threshold - lag.bound)  # measured: such a plan is a poor one, not a sign
             threshold, proving = (threshold if far else at_plan), True  # that the guess was low
+            near = near and not far
             continue
         inside = result.best_bound if found and result.best_bound is not None else lag.bound
         bound = max(lag.bound, min(inside, reduction.bound_outside))
@@ -301,13 +303,14 @@ def plan_sites(rm, arrays, values: dict[str, float]) -> set[int]:
 
 
 def polished(rm, arrays, values: dict[str, float], always: set[str], options: SolveOptions, started: float,
-             commitments, stability, on_log, interrupter) -> tuple[dict[str, float], str]:
-    """(the plan re-solved on its own sites alone, words for the provenance): a neighbourhood of the plan with
-    every other site shut and the rest free (when each site opens, its blocks, its IT and the serving), proven
-    within POLISH_GAP_FACTOR x the gap asked in at most POLISH_TIME_SHARE of the time left. The first pass is
-    asked for a looser gap than the proof and stops with those choices short of their best: measured on its
-    plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above what the same sites give. The plan as it was
-    when this finds nothing better."""
+             commitments, stability, on_log, interrupter) -> tuple[dict[str, float], str, bool]:
+    """(the plan re-solved on its own sites alone, words for the provenance, whether the plan is proven the best
+    its sites give): a neighbourhood of the plan with every other site shut and the rest free (when each site
+    opens, its blocks, its IT and the serving), proven within POLISH_GAP_FACTOR x the gap asked in at most
+    POLISH_TIME_SHARE of the time left. The first pass is asked for a looser gap than the proof and stops with
+    those choices short of their best: measured on its plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above
+    what the same sites give. The plan as it was when this finds nothing better (then within that gap of the
+    best too, when the re-solve is proven)."""
     from planner.optimize.start import solve_restricted
 
     own = {rm.scenario.sites[i].id for i in plan_sites(rm, arrays, values)} | always
@@ -324,7 +327,8 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
         values = better
     log = on_log or (lambda lines: None)
     log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {cost(values):,.3f} ({result.status.value})"])
-    return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})"
+    proven = result.status == SolveStatus.OPTIMAL
+    return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})", proven
 
 
 def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:

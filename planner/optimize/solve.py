@@ -19,7 +19,7 @@ from ortools.math_opt.solvers.gscip import gscip_pb2
 from ortools.sat import sat_parameters_pb2
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
-from planner.optimize import exact
+from planner.optimize import exact, race
 from planner.optimize.options import CP_SAT_DEFAULT_WORKERS, SOLVER_NAMES, SolveOptions
 from planner.optimize.result import SolveResult, SolveStatus, relative_gap
 
@@ -30,8 +30,10 @@ SOLVERS = {name: _SOLVER_TYPES[name] for name in SOLVER_NAMES}  # every name the
 INTERRUPTED_BEFORE_ANY_PLAN = "interrupted before any plan was found"  # the detail of such a NO_SOLUTION
 
 
-def parameters(options: SolveOptions) -> mathopt.SolveParameters:
-    """Translate SolveOptions into MathOpt parameters for the chosen back end."""
+def parameters(options: SolveOptions, interior_point: bool = False,
+               bound_search: bool = False) -> mathopt.SolveParameters:
+    """Translate SolveOptions into MathOpt parameters for the chosen back end (`interior_point`, `bound_search`:
+    see `solve`)."""
     params = mathopt.SolveParameters(
         time_limit=datetime.timedelta(seconds=options.time_limit_s),
         relative_gap_tolerance=options.relative_gap,
@@ -40,6 +42,14 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
     )
     if options.solver == "highs":
         # HiGHS takes no thread count through MathOpt; its MIP search is single-threaded anyway.
+        highs = highs_pb2.HighsOptionsProto()
+        if interior_point:
+            highs.string_options["solver"] = "ipm"
+        if bound_search:
+            for name in race.HEURISTIC_WORDS:
+                highs.bool_options[name] = False
+        if interior_point or bound_search:
+            params.highs = highs
         return params
     if options.solver == "cp-sat":
         workers = options.threads or CP_SAT_DEFAULT_WORKERS
@@ -56,7 +66,7 @@ def parameters(options: SolveOptions) -> mathopt.SolveParameters:
 def solve(model: mathopt.Model, options: SolveOptions,
           on_log: Callable[[Sequence[str]], None] | None = None,
           interrupter: SolveInterrupter | None = None, hint: Sequence[float] | None = None,
-          interior_point: bool = False) -> SolveResult:
+          interior_point: bool = False, bound_search: bool = False) -> SolveResult:
     """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
 
     `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
@@ -64,7 +74,9 @@ def solve(model: mathopt.Model, options: SolveOptions,
     INTERRUPTED with the best solution so far, or NO_SOLUTION if there was none yet. `hint` (a value per
     variable id) is a starting solution the back end may use to find good plans sooner. `interior_point`
     asks HiGHS for its interior-point method (for large LPs: 13 s against 17 s for simplex on the LP
-    relaxation of the 1,000-site model).
+    relaxation of the 1,000-site model). `bound_search`: the hint is a plan already near the best and the
+    search is for the bound that proves it; HiGHS then leaves out RINS, RENS and the root reduced-cost
+    heuristic, sub-MIPs that look for plans (measured on the reduced search's proofs: docs/PERFORMANCE.md).
     """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -72,9 +84,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     hint = _within_bounds(model, hint)
     if options.write_models:
         write_model(model, hint, options.write_models)
-    params = parameters(options)
-    if interior_point and options.solver == "highs":
-        params.highs = highs_pb2.HighsOptionsProto(string_options={"solver": "ipm"})
+    params = parameters(options, interior_point, bound_search and hint is not None)
     racers = options.racers()
     if racers > 1 and not interior_point and _has_integers(model):
         outcome = _raced(model, options, params, hint, racers, on_log, interrupter, started)
@@ -155,13 +165,12 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
     from ortools.math_opt import result_pb2
     from ortools.math_opt.python import result as result_module
 
-    from planner.optimize import race
-
     from_plan = hint is not None
     model_params = _hinted(model, hint) or mathopt.ModelSolveParameters()
+    configurations = race.variants(params.to_proto(), racers, from_plan)
     finishes, decided = race.run(
         model.export_model().SerializeToString(), SOLVERS[options.solver].value,
-        race.variants(params.to_proto(), racers, from_plan), model_params.to_proto().SerializeToString(),
+        configurations, model_params.to_proto().SerializeToString(),
         on_log, lambda: interrupter is not None and interrupter.interrupted)
     outcomes = []
     for finish in finishes:
@@ -178,7 +187,7 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
                            detail=f"{INTERRUPTED_BEFORE_ANY_PLAN}; {words}", values=[])
     if decided:
         winner = finishes[-1]
-        how = race.describe(winner.racer, from_plan)
+        how = race.describe(configurations[winner.racer])
         return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, the first to finish: "
                                    f"racer {winner.racer} (seed {winner.seed}, {how})")
     ended = ("each stopped at a limit" if any(o.status != SolveStatus.ERROR for o in outcomes)
