@@ -4,7 +4,8 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
     python -m benchmarks.scale                         # 1,000 sites, seeds 1-3 and a tight-funding variant
     python -m benchmarks.scale --sites 10000 --gap 0.01 --time-limit 600 --shapes seed1
     python -m benchmarks.scale --sites 1000 --starts auto   # only the default method
-    python -m benchmarks.scale --starts auto --threads 1 2  # one HiGHS search against two raced
+    python -m benchmarks.scale --starts auto --threads 1 default  # one HiGHS search against gwplan's default
+    python -m benchmarks.scale --starts auto --threads 2 --non-deterministic  # two searches raced by time
 
 Shapes: seedN (the generator's seed N), tight-funding (seed 1, every phase funded at 90 %: the funding
 rows bind), early-scarce (seed 1, only one site in ten has grid before phase 4), early-plentiful (seed 1,
@@ -71,7 +72,8 @@ def shape_name(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is not a shape: {', '.join(SHAPES)}, or seedN")
 
 
-def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, threads: int = 1) -> dict:
+def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, threads: int | None = None,
+         deterministic: bool = True) -> dict:
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
@@ -84,12 +86,31 @@ def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, th
         scenario = load_scenario(path)
         started = time.perf_counter()
         out = plan_rollout(scenario, SolveOptions(time_limit_s=time_limit_s, relative_gap=gap, start=start,
-                                                         threads=threads, deterministic=threads == 1))
+                                                         threads=threads, deterministic=deterministic))
         total = time.perf_counter() - started
     r = out.result
     return {"status": r.status.value, "gap": r.gap, "objective": r.objective, "build_s": out.build_s,
-            "seconds": total, "peak_mib": peak_mib(threads if threads > 1 else 0),
+            "seconds": total, "peak_mib": peak_mib(racers if (racers := _racers(out)) > 1 else 0),
             "method": out.plan.provenance.method if out.plan else ""}
+
+
+def _racers(out) -> int:
+    """How many HiGHS searches raced on each branch and bound of the run (its provenance's threads)."""
+    threads = out.plan.provenance.threads if out.plan else None
+    return threads if threads and out.plan.provenance.solver == "highs" and "raced" in out.plan.provenance.method \
+        else 1
+
+
+def threads_arg(text: str) -> int | None:
+    if text == "default":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a thread count (1 or more) nor 'default'")
+    return value
 
 
 def peak_mib(racers: int) -> float:
@@ -106,9 +127,11 @@ def main() -> int:
                         help=f"any of {', '.join(SHAPES)}, or seedN (space-separated)")
     parser.add_argument("--starts", nargs="+", default=["restricted", "auto"],
                         choices=["none", "auto", "reduced", "restricted", "lp-bound"])
-    parser.add_argument("--threads", nargs="+", type=int, default=[1],
-                        help="solver threads, one run per count; above 1 the run is non-deterministic "
-                             "(HiGHS: that many searches raced, planner.optimize.race)")
+    parser.add_argument("--threads", nargs="+", type=threads_arg, default=[None],
+                        help="solver threads, one run per count, or 'default' for gwplan's own (default); "
+                             "HiGHS races that many searches, decided by work (planner.optimize.race)")
+    parser.add_argument("--non-deterministic", action="store_true",
+                        help="races decided by time, as `gwplan optimize --non-deterministic`")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
@@ -120,10 +143,12 @@ def main() -> int:
     for shape in args.shapes:
         base = None
         for start, threads in [(start, threads) for start in args.starts for threads in args.threads]:
-            arm = start if threads == 1 else f"{start}, {threads} threads"
+            arm = start + ("" if threads is None else f", {threads} threads") + (
+                ", by time" if args.non_deterministic else "")
             print(f"  running {shape}, start {arm} ...", file=sys.stderr, flush=True)
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit, threads).result()
+                r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit, threads,
+                                not args.non_deterministic).result()
             base = r["seconds"] if base is None else base
             ratio = f"{r['seconds'] / base:.2f}x" if base else "-"
             npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"

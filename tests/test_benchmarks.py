@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from benchmarks.run import FABRIC_RACKS, Row, fabric_case, plan_rows, print_table, pulumi_case
@@ -42,6 +44,9 @@ def test_the_scale_benchmark_names_a_bad_shape_instead_of_failing_in_its_worker(
     from benchmarks import scale
 
     assert scale.shape_name("seed7") == "seed7" and scale.shape_name("early-scarce") == "early-scarce"
+    assert scale.threads_arg("default") is None and scale.threads_arg("2") == 2
+    with pytest.raises(argparse.ArgumentTypeError, match="neither a thread count"):
+        scale.threads_arg("0")
     monkeypatch.setattr("sys.argv", ["scale", "--shapes", "seed7,seed8"])
     with pytest.raises(SystemExit) as stopped:
         scale.main()

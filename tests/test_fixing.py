@@ -296,6 +296,22 @@ def test_the_proof_keeps_highs_plan_heuristics_when_the_first_plan_is_not_proven
     assert r.status.value == "optimal" and exact.objective <= r.objective <= exact.objective * (1 + 1e-4)
 
 
+def test_the_reduced_search_raced_by_work_gives_the_same_plan_every_run(generated, monkeypatch):
+    """`--threads 2`: each branch and bound of the reduced search races two HiGHS searches and keeps the proof
+    with the fewest LP iterations, which does not depend on timing: two runs give the same plan to the last
+    digit, within the gap of the proven optimum, and the provenance says how the race was decided."""
+    scenario, rm, arrays, split, priced, exact = generated
+    monkeypatch.setattr(rollout, "KERNEL_SITES", 15)
+    runs = [plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-4, threads=2)) for _ in range(2)]
+    first, second = (out.plan.provenance for out in runs)
+    assert runs[0].result.values == runs[1].result.values and first.method == second.method
+    assert ("2 HiGHS searches raced on each branch and bound (seeds 0-1), the proof with the fewest LP "
+            "iterations kept, so the plan is the same run to run") in first.method
+    assert first.threads == 2 and first.deterministic
+    assert "the proof with the fewest LP iterations: racer " in runs[0].result.detail
+    assert exact.objective <= runs[0].result.objective <= exact.objective * (1 + 1e-4)
+
+
 @pytest.mark.parametrize("solver", ["scip", "cp-sat"])
 def test_the_reduced_search_proves_the_same_optimum_on_the_other_back_ends(generated, solver):
     """The bound, the ascent and the ruling out use scipy's HiGHS whatever the back end; branch and bound on

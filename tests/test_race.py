@@ -1,6 +1,7 @@
-"""HiGHS searches raced in their own processes (planner.optimize.race, `--non-deterministic --threads N`):
-the racers' configurations, a raced proof against the single search's, the merge of racers stopped at a limit,
-a refusal in the racers' own words, log lines, and no racer outliving its race."""
+"""HiGHS searches raced in their own processes (planner.optimize.race; `--threads N`, decided by work, or with
+`--non-deterministic` by time): the racers' configurations, a raced proof against the single search's, the
+race by work's winner against each racer's proof alone, the merge of racers stopped at a limit, a refusal in
+the racers' own words, log lines, and no racer outliving its race."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ def marked(monkeypatch):
     return value
 
 
-def test_races_only_when_results_may_vary_and_only_with_highs():
-    assert SolveOptions(threads=2).racers() == 1  # deterministic by default: one search, same plan every run
+def test_races_as_many_searches_as_threads_and_only_with_highs():
+    assert SolveOptions().racers() == 1  # deterministic and no threads asked for: one search
+    assert SolveOptions(threads=2).racers() == 2  # decided by work: the same plan every run
     assert SolveOptions(threads=3, deterministic=False).racers() == 3
     assert SolveOptions(solver="cp-sat", threads=3, deterministic=False).racers() == 1  # CP-SAT races its own
     assert SolveOptions(deterministic=False).racers() == min(RACE_DEFAULT_MAX, os.cpu_count() or 1)
@@ -93,6 +95,69 @@ def test_a_raced_search_proves_the_single_searchs_optimum_and_leaves_no_racer(tm
     assert any(line.startswith("racer 1: ") for line in lines)
     assert not any(line.startswith("racer 0") for line in lines)
     assert processes_with(marked, "planner.optimize.race") == []
+
+
+def _iterations_alone(model, configurations) -> list[int]:
+    """The LP iterations of each configuration's proof, run alone (by work: the same on every run)."""
+    out = []
+    for mine in configurations:
+        (finish,), decided = race.run(model.export_model().SerializeToString(), mathopt.SolverType.HIGHS.value,
+                                      [mine], b"", by_work=True)
+        assert decided and finish.result is not None
+        out.append(race._iterations(finish.result))
+    return out
+
+
+def _raced_by_work(model, configurations, delayed: int):
+    """The race of `configurations` by work, with racer `delayed` started 4 s late."""
+    real, started = subprocess.Popen, []
+
+    def popen(command, *rest, **kwargs):
+        started.append(command)
+        if len(started) - 1 == delayed:
+            command = [command[0], "-c", "import runpy, time; time.sleep(4); "
+                       "runpy.run_module('planner.optimize.race', run_name='__main__')"]
+        return real(command, *rest, **kwargs)
+
+    race.subprocess.Popen = popen
+    try:
+        return race.run(model.export_model().SerializeToString(), mathopt.SolverType.HIGHS.value,
+                        list(configurations), b"", by_work=True)
+    finally:
+        race.subprocess.Popen = real
+
+
+def test_the_race_by_work_keeps_the_proof_with_the_fewest_lp_iterations_however_late_it_starts(tmp_path, marked):
+    """30 generated sites to 1e-6, two configurations: each proof alone takes a number of LP iterations that is
+    the same every run; raced by work, the one with fewer wins even when it starts 4 s after the other (which
+    by then has finished: by time it would have won), and its proof is the one it gives alone."""
+    from planner.optimize.model import build_model
+    from planner.optimize.solve import parameters
+
+    model = build_model(_scenario(tmp_path, 30, 4)).model
+    params = parameters(SolveOptions(relative_gap=1e-6, time_limit_s=120)).to_proto()
+    configurations = race.variants(params, 2, started_from_plan=False)
+    alone = _iterations_alone(model, configurations)
+    assert _iterations_alone(model, configurations) == alone  # the same work on every run
+    assert alone[0] != alone[1]  # the two searches differ, so the rule has something to decide
+    winner = alone.index(min(alone))
+    # the winner last: its task is written last, so its late start delays no other racer
+    finishes, decided = _raced_by_work(model, [configurations[1 - winner], configurations[winner]], delayed=1)
+    assert decided and finishes[-1].racer == 1 and race._iterations(finishes[-1].result) == min(alone)
+    assert processes_with(marked, "planner.optimize.race") == []
+
+
+def test_a_display_line_gives_its_lp_iterations_and_no_other_line_does():
+    assert race._work(" T      22       1         5  37.50%   450730.455287   450845.100489      0.03%     1825"
+                      "     74    612     40298    11.1s") == 40298
+    assert race._work("         0       0         0   0.00%   449589.455045   449728.2571        0.03%       26"
+                      "      0      0     14713     4.6s") == 14713
+    for other in ("  LP iterations     25077", "  Timing            8.63",
+                  "  Gap               0.0098% (tolerance: 0.01%)",
+                  "Model after restart has 4794 rows, 2748 cols (1295 bin., 638 int.), and 18568 nonzeros",
+                  "Src  Proc. InQueue |  Leaves   Expl. | BestBound       BestSol              Gap |   Cuts   InLp "
+                  "Confl. | LpIters     Time"):
+        assert race._work(other) == 0
 
 
 def _refused() -> mathopt.Model:

@@ -53,9 +53,10 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--gap", metavar="REL", type=a.gap, default=defaults.relative_gap, help=f"stop when the plan "
                    f"is proven within this relative gap of the optimum (default {defaults.relative_gap:g})")
     p.add_argument("--threads", metavar="N", type=a.positive_int, default=None,
-                   help="solver threads (default: HiGHS 1, SCIP 1, CP-SAT 8 workers; the reduced start's demand-group "
-                        "MIPs, one per core); with --non-deterministic, HiGHS races N searches (default: the cores, "
-                        "up to 4)")
+                   help="HiGHS: N searches raced on each branch and bound, the proof with the fewest LP iterations "
+                        "kept, so the plan is the same every run (default 1: one search); with "
+                        "--non-deterministic the first to finish wins (default: the cores, up to 4). SCIP 1, CP-SAT "
+                        "8 workers; the reduced start's demand-group MIPs run N at once (default: one per core)")
     p.add_argument("--seed", metavar="N", type=a.seed, default=defaults.seed,
                    help=f"solver random seed (default {defaults.seed})")
     p.add_argument("--solver", choices=sorted(SOLVER_NAMES), default=DEFAULT_SOLVER,
@@ -69,8 +70,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
                         f"auto (default, HiGHS): lagrangean where it applies, reduced from {AUTO_START_MIN_SITES} "
                         f"sites, lp-bound from {AUTO_LP_BOUND_MIN_SITES}")
     p.add_argument("--non-deterministic", action="store_true",
-                   help="let searches race: CP-SAT's parallel workers, or --threads HiGHS searches in their own "
-                        "processes (faster, the plan may vary run to run within the gap)")
+                   help="let searches race by time: CP-SAT's parallel workers, or --threads HiGHS searches in their "
+                        "own processes, the first to finish winning (the plan may vary run to run within the gap)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (status, objective, best_bound, gap, wall_s, plan_path, ...)")
     p.add_argument("--log", action="store_true", help="show the solver's own log (on standard error)")

@@ -31,8 +31,9 @@ class SolveOptions:
     relative_gap: float = 1e-4
     threads: int | None = None  # None: the back end's default (CP-SAT: 8 workers; HiGHS racing: racers())
     seed: int = 0
-    deterministic: bool = True  # identical results run to run: CP-SAT's interleaved search, HiGHS's one search;
-    #   False lets searches race (CP-SAT's workers; HiGHS: racers() searches, planner.optimize.race)
+    deterministic: bool = True  # identical results run to run: CP-SAT's interleaved search, HiGHS's one search
+    #   or its racers decided by work; False lets searches race by time (CP-SAT's workers; HiGHS: racers()
+    #   searches, planner.optimize.race)
     start: str = "auto"  # restricted: solve a screened subset of sites first, prove its plan against the LP
     #   relaxation (planner.optimize.pricing) and branch from it when that is not within relative_gap;
     #   lp-bound: that plan, proven against the full model's LP relaxation (no branch and bound); none;
@@ -45,10 +46,13 @@ class SolveOptions:
     #   its starting plan as .mst), numbered in order, for trying another solver on it; steers nothing
 
     def racers(self) -> int:
-        """How many HiGHS searches race on each MIP: 1 (no race) unless results may vary run to run; then
-        `threads`, or this machine's cores up to RACE_DEFAULT_MAX."""
-        if self.deterministic or self.solver != "highs":
+        """How many HiGHS searches race on each MIP (planner.optimize.race): `threads`, decided by their work
+        (the same plan every run) when deterministic, or by time; unset, 1 (no race) when deterministic, else
+        this machine's cores up to RACE_DEFAULT_MAX."""
+        if self.solver != "highs":
             return 1
+        if self.deterministic:
+            return self.threads or 1
         return self.threads or min(RACE_DEFAULT_MAX, os.cpu_count() or 1)
 
     @property

@@ -10,12 +10,22 @@ Racer 0 is exactly the search a single thread runs. Racer k runs with seed + k; 
 from a plan, also leaves out RENS and the root reduced-cost heuristic (what a start from a good plan does not
 need), or, when racer 0 already leaves out HiGHS's sub-MIP heuristics (HEURISTIC_WORDS: the reduced search's
 proof, `solve.solve(bound_search=True)`), runs with them: the two configurations each win on some proofs.
-A racer that proves the gap or infeasibility ends the race and the others are stopped (HiGHS cannot be
-interrupted through OR-Tools, so they are terminated). Racers that stop at a limit are merged: the cheapest
-plan with the highest bound any of them proved, both valid for the same model.
+Racers that stop at a limit are merged: the cheapest plan with the highest bound any of them proved, both
+valid for the same model. Which racer's proof is kept is decided in one of two ways:
 
-Which racer wins depends on the machine's timing, so the plan can differ from run to run (within the gap
-asked); the result says which racer won. Each racer is a fresh Python process (`python -m
+- **by time** (`by_work=False`, `--non-deterministic`): the first racer to prove the gap or infeasibility ends
+  the race and the others are stopped (HiGHS cannot be interrupted through OR-Tools, so they are terminated).
+  Which racer that is depends on the machine's timing, so the plan can differ from run to run (within the gap).
+- **by work** (`by_work=True`: `--threads N` without `--non-deterministic`): the racer whose proof takes the
+  fewest LP iterations wins, ties to the lower racer. One HiGHS search with given options does the same
+  iterations on every run, so the winner, and with it the plan, is the same run to run and machine to machine.
+  Each racer logs its iteration count at least every WORK_LOG_INTERVAL_S (HiGHS's `mip_min_logging_interval`);
+  once a racer has proven, any other is stopped as soon as its count passes the winner's, and one that proves
+  with fewer iterations first takes its place. The fewer iterations was the faster proof in every measured
+  pair, but the rates differ (1,700-2,800 a second; fewer with HiGHS's heuristics), so the race waits a few
+  seconds past the first proof (docs/PERFORMANCE.md).
+
+The result says which racer won. Each racer is a fresh Python process (`python -m
 planner.optimize.race`; a fork could copy a lock held by another thread of the parent, and multiprocessing's
 spawn would run the caller's script again) that gets the model as serialized protocol buffers on stdin.
 """
@@ -24,6 +34,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -44,6 +55,8 @@ HEURISTIC_WORDS = {  # HiGHS's sub-MIP heuristics that look for plans, and their
     "mip_heuristic_run_root_reduced_cost": "the root reduced-cost heuristic",
 }
 POLL_S = 0.2  # how often the race looks at the interrupter while it waits
+WORK_LOG_INTERVAL_S = 0.5  # how often a racer decided by work reports its LP iterations (its log's display line)
+_DISPLAY_WORK = re.compile(r"%.*\s(\d+)\s+\d+(?:\.\d+)?s$")  # a display line's LpIters column, before its Time
 FINAL = ("TERMINATION_REASON_OPTIMAL", "TERMINATION_REASON_INFEASIBLE", "TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED")
 
 
@@ -90,9 +103,10 @@ def describe(params: parameters_pb2.SolveParametersProto) -> str:
 
 def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.SolveParametersProto],
         model_params: bytes, on_log: Callable[[Sequence[str]], None] | None = None,
-        interrupted: Callable[[], bool] = lambda: False) -> tuple[list[Finish], bool]:
-    """Race one search per entry of `params` on the serialized model; returns the finishes in the order they
-    came and whether the race was decided (a racer proved the gap or infeasibility) before all finished.
+        interrupted: Callable[[], bool] = lambda: False, by_work: bool = False) -> tuple[list[Finish], bool]:
+    """Race one search per entry of `params` on the serialized model; returns the finishes, the winner last,
+    and whether the race was decided (a racer's proof of the gap or infeasibility kept: the first to finish,
+    or with `by_work` the one with the fewest LP iterations) before all finished.
 
     Racer 0's log lines reach `on_log` as they are (so a progress display follows one search); the others'
     come prefixed "racer K: ". `interrupted()` becoming true stops every racer (no finish for them). A racer
@@ -108,29 +122,44 @@ def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.So
         except OSError as err:  # no process slots, memory or interpreter: the others race on without it
             finishes.append(Finish(k, mine.random_seed, None, f"the racer could not be started ({err})"))
             errors.pop(k).close()
-    decided = False
+    best: tuple[int, int, Finish] | None = None  # by work: (LP iterations, racer, finish) of the proof kept
+    work = dict.fromkeys(racers, 0)  # by work: the LP iterations each racer has reported so far
     try:
         for k, mine in ((k, params[k]) for k in racers):  # each racer reads its task at once, after its imports
-            task = pickle.dumps((model_proto, solver_type, mine.SerializeToString(), model_params, on_log is not None))
+            if by_work:
+                mine = _reporting_work(mine)
+            task = pickle.dumps((model_proto, solver_type, mine.SerializeToString(), model_params,
+                                 on_log is not None or by_work))
             try:
                 racers[k].stdin.write(struct.pack("<Q", len(task)) + task)
                 racers[k].stdin.close()
             except BrokenPipeError:  # the racer is gone already: its output's end says so
                 pass
         pipes = {racers[k].stdout: k for k in racers}
-        while pipes and not decided and not interrupted():
+        while pipes and not (best and not by_work) and not interrupted():
             for pipe in wait(list(pipes), timeout=POLL_S):
                 k = pipes[pipe]
                 kind, payload = _receive(pipe) or ("error", _died(racers[k], errors[k]))
                 if kind == "log":
                     if on_log is not None:
                         on_log(payload if k == 0 else [f"racer {k}: {line}" for line in payload])
+                    work[k] = max([work[k], *(_work(line) for line in payload)])
+                    if best and (work[k], k) > best[:2]:  # it cannot prove with fewer iterations: stop it
+                        racers[k].terminate()
+                        del pipes[pipe]
                     continue
                 del pipes[pipe]
                 seed = params[k].random_seed
                 finish = Finish(k, seed, payload, None) if kind == "done" else Finish(k, seed, None, payload)
                 finishes.append(finish)
-                decided = decided or (finish.result is not None and _reason(finish.result) in FINAL)
+                if finish.result is not None and _reason(finish.result) in FINAL:
+                    mine = (_iterations(finish.result), k, finish)
+                    best = mine if best is None or mine[:2] < best[:2] else best
+            if best and by_work:  # those that have already done more than the proof kept
+                for pipe, k in list(pipes.items()):
+                    if (work[k], k) > best[:2]:
+                        racers[k].terminate()
+                        del pipes[pipe]
     finally:
         for process in racers.values():
             if process.poll() is None:
@@ -139,7 +168,30 @@ def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.So
             process.wait()
             process.stdout.close()
             errors[k].close()
-    return finishes, decided
+    if best is not None:
+        finishes.remove(best[2])
+        finishes.append(best[2])
+    return finishes, best is not None
+
+
+def _reporting_work(params: parameters_pb2.SolveParametersProto) -> parameters_pb2.SolveParametersProto:
+    """`params` with HiGHS asked for a display line (and so its LP iterations) every WORK_LOG_INTERVAL_S."""
+    mine = parameters_pb2.SolveParametersProto()
+    mine.CopyFrom(params)
+    mine.highs.double_options["mip_min_logging_interval"] = WORK_LOG_INTERVAL_S
+    return mine
+
+
+def _work(line: str) -> int:
+    """The LP iterations a HiGHS display line reports (0 for any other line)."""
+    found = _DISPLAY_WORK.search(line.rstrip())
+    return int(found.group(1)) if found else 0
+
+
+def _iterations(result: bytes) -> int:
+    from ortools.math_opt import result_pb2
+
+    return result_pb2.SolveResultProto.FromString(result).solve_stats.simplex_iterations
 
 
 def _environment() -> dict[str, str]:

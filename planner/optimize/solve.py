@@ -161,7 +161,8 @@ def _has_integers(model: mathopt.Model) -> bool:
 def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolveParameters,
            hint: Sequence[float] | None, racers: int, on_log, interrupter: SolveInterrupter | None,
            started: float) -> SolveResult:
-    """HiGHS searches raced in processes (planner.optimize.race): the first proof, or the racers merged."""
+    """HiGHS searches raced in processes (planner.optimize.race): the proof kept (the first, or with
+    `options.deterministic` the one with the fewest LP iterations), or the racers merged."""
     from ortools.math_opt import result_pb2
     from ortools.math_opt.python import result as result_module
 
@@ -171,7 +172,7 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
     finishes, decided = race.run(
         model.export_model().SerializeToString(), SOLVERS[options.solver].value,
         configurations, model_params.to_proto().SerializeToString(),
-        on_log, lambda: interrupter is not None and interrupter.interrupted)
+        on_log, lambda: interrupter is not None and interrupter.interrupted, by_work=options.deterministic)
     outcomes = []
     for finish in finishes:
         if finish.result is None:
@@ -188,7 +189,8 @@ def _raced(model: mathopt.Model, options: SolveOptions, params: mathopt.SolvePar
     if decided:
         winner = finishes[-1]
         how = race.describe(configurations[winner.racer])
-        return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, the first to finish: "
+        rule = "the proof with the fewest LP iterations" if options.deterministic else "the first to finish"
+        return dataclasses.replace(outcomes[-1], detail=f"{outcomes[-1].detail}; {words}, {rule}: "
                                    f"racer {winner.racer} (seed {winner.seed}, {how})")
     ended = ("each stopped at a limit" if any(o.status != SolveStatus.ERROR for o in outcomes)
              else "none of them finished")
