@@ -81,15 +81,10 @@ def test_a_plan_without_a_proven_bound_is_reported_not_a_crash(capsys):
     assert "no bound was proven" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("outside", [-2e-7, 10 + 3e-7])
-def test_a_start_a_hair_outside_its_bounds_is_taken_not_an_error(outside):
-    """A plan read back from a search stopped at its limit can sit just outside its variables' bounds (-2.6e-7
-    IT MW in one of early-scarce's); HiGHS refuses such a hint with an internal error that ends the solve, so
-    solve() moves each value into its bounds first. Known answer: z + y >= 3 costs 6 with y = 3 alone, against
-    8 with z = 3 (z needs x = 1, at 5)."""
+def _three_variables():
+    """min 5x + z + 2y with z <= 10x, z + y >= 3 (x binary, y integer in 0-6, z in 0-10): the optimum is y = 3
+    at 6, against 8 for z = 3 (z needs x = 1, at 5). Variables in the order x, y, z."""
     from ortools.math_opt.python import mathopt
-
-    from planner.optimize.solve import solve
 
     model = mathopt.Model()
     x = model.add_binary_variable(name="x")
@@ -98,6 +93,18 @@ def test_a_start_a_hair_outside_its_bounds_is_taken_not_an_error(outside):
     model.add_linear_constraint(z <= 10 * x)
     model.add_linear_constraint(z + y >= 3)
     model.minimize(5 * x + z + 2 * y)
+    return model
+
+
+@pytest.mark.parametrize("outside", [-2e-7, 10 + 3e-7])
+def test_a_start_a_hair_outside_its_bounds_is_taken_not_an_error(outside):
+    """A plan read back from a search stopped at its limit can sit just outside its variables' bounds (-2.6e-7
+    IT MW in one of early-scarce's); HiGHS refuses such a hint with an internal error that ends the solve, so
+    solve() moves each value into its bounds first. Known answer: z + y >= 3 costs 6 with y = 3 alone, against
+    8 with z = 3 (z needs x = 1, at 5)."""
+    from planner.optimize.solve import solve
+
+    model = _three_variables()
     result = solve(model, SolveOptions(), hint=[1.0, 0.0, outside])
     assert result.status.value == "optimal" and result.objective == pytest.approx(6.0)
 
@@ -106,8 +113,6 @@ def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds
     """bound_search: HiGHS without RINS, RENS and the root reduced-cost heuristic, only where a plan is given and
     only for HiGHS. From the poorer plan (z = 3 with x = 1, cost 8) branching alone still reaches the optimum,
     y = 3 at 6; the interior-point choice is kept beside it."""
-    from ortools.math_opt.python import mathopt
-
     from planner.optimize import race
     from planner.optimize.solve import parameters, solve
 
@@ -117,13 +122,7 @@ def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds
     assert dict(both.string_options) == {"solver": "ipm"} and dict(both.bool_options) == left_out
     assert not parameters(SolveOptions()).highs.bool_options
     assert not parameters(SolveOptions(solver="scip"), bound_search=True).highs.bool_options
-    model = mathopt.Model()
-    x = model.add_binary_variable(name="x")
-    y = model.add_integer_variable(lb=0, ub=6, name="y")
-    z = model.add_variable(lb=0, ub=10, name="z")
-    model.add_linear_constraint(z <= 10 * x)
-    model.add_linear_constraint(z + y >= 3)
-    model.minimize(5 * x + z + 2 * y)
+    model = _three_variables()
     result = solve(model, SolveOptions(), hint=[1.0, 0.0, 3.0], bound_search=True)
     assert result.status.value == "optimal" and result.objective == pytest.approx(6.0)
     assert result.values == pytest.approx([0.0, 3.0, 0.0])
