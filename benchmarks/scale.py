@@ -90,18 +90,18 @@ def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, th
         total = time.perf_counter() - started
     r = out.result
     return {"status": r.status.value, "gap": r.gap, "objective": r.objective, "build_s": out.build_s,
-            "seconds": total, "peak_mib": peak_mib(racers if (racers := _racers(out)) > 1 else 0),
+            "seconds": total, "peak_mib": peak_mib(_racers(out)),
             "method": out.plan.provenance.method if out.plan else ""}
 
 
 def _racers(out) -> int:
-    """How many HiGHS searches raced on each branch and bound of the run (its provenance's threads)."""
-    threads = out.plan.provenance.threads if out.plan else None
-    return threads if threads and out.plan.provenance.solver == "highs" and "raced" in out.plan.provenance.method \
-        else 1
+    """How many HiGHS searches raced on each branch and bound of the run (its provenance's threads; 0: none)."""
+    raced = out.plan is not None and "raced" in out.plan.provenance.method
+    return out.plan.provenance.threads if raced else 0
 
 
 def threads_arg(text: str) -> int | None:
+    """--threads: a count of 1 or more, or 'default' (None: gwplan's own choice)."""
     if text == "default":
         return None
     try:
