@@ -144,9 +144,6 @@ def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.So
                     if on_log is not None:
                         on_log(payload if k == 0 else [f"racer {k}: {line}" for line in payload])
                     work[k] = max([work[k], *(_work(line) for line in payload)])
-                    if best and (work[k], k) > best[:2]:  # it cannot prove with fewer iterations: stop it
-                        racers[k].terminate()
-                        del pipes[pipe]
                     continue
                 del pipes[pipe]
                 seed = params[k].random_seed
@@ -155,7 +152,7 @@ def run(model_proto: bytes, solver_type: int, params: Sequence[parameters_pb2.So
                 if finish.result is not None and _reason(finish.result) in FINAL:
                     mine = (_iterations(finish.result), k, finish)
                     best = mine if best is None or mine[:2] < best[:2] else best
-            if best and by_work:  # those that have already done more than the proof kept
+            if best and by_work:  # stop those that have done more than the proof kept: they cannot beat it
                 for pipe, k in list(pipes.items()):
                     if (work[k], k) > best[:2]:
                         racers[k].terminate()
