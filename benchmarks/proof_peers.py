@@ -4,19 +4,24 @@ other solvers: does a better-suited solver change the picture?
     python -m benchmarks.proof_peers                          # seed5, HiGHS through OR-Tools with seeds 0-2
     pip install highspy pyscipopt                             # optional peers, not gwplan dependencies
     python -m benchmarks.proof_peers --shapes seed5 seed2 --seeds 0 1
+    python -m benchmarks.proof_peers --shapes early-scarce --model 2 --highs mip_pscost_minreliable=0
 
 The scenario of each shape (benchmarks.scale) is solved once by `plan_rollout` with `write_models`; its last
-model and starting plan (NN-NAME.mps and .mst, what `gwplan optimize --write-models` writes) then go, each
+model (or the one `--model` names, counting from 1 in the order written) and starting plan (NN-NAME.mps and
+.mst, what `gwplan optimize --write-models` writes) then go, each
 in a fresh process and from the same start, to: HiGHS as gwplan calls it (OR-Tools MathOpt, the baseline,
 with each seed asked for), and, when their Python packages are installed, the newest HiGHS (highspy) on one
 thread and on two (its parallel branch and bound), and SCIP (pyscipopt). Every solve asks for the same
 relative gap; the table gives status, objective, bound, seconds and the ratio to the baseline's seed 0.
+`--highs` adds variants of the baseline with HiGHS options set (NAME=VALUE, comma-separated; `true`/`false`
+for a bool option, a number with a point for a double), each run with every seed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,8 +37,27 @@ def _start(mst: Path) -> dict[str, float]:
     return {name: float(value) for name, value in (line.split() for line in mst.read_text().splitlines()[1:])}
 
 
-def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed: int) -> dict:
-    """One solve of the written model by one peer (run in its own process)."""
+def highs_options(variant: str):
+    """HiGHS options for MathOpt from "NAME=VALUE,...": the value's form gives its type (true/false a bool, a
+    whole number an int, a number with a point or an exponent a double, anything else a string)."""
+    from ortools.math_opt.solvers import highs_pb2
+
+    options = highs_pb2.HighsOptionsProto()
+    for item in filter(None, variant.split(",")):
+        name, _, value = item.partition("=")
+        if value in ("true", "false"):
+            options.bool_options[name] = value == "true"
+        elif re.fullmatch(r"-?\d+", value):
+            options.int_options[name] = int(value)
+        elif re.fullmatch(r"-?[\d.]+(e-?\d+)?", value):
+            options.double_options[name] = float(value)
+        else:
+            options.string_options[name] = value
+    return options
+
+
+def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed: int, highs: str = "") -> dict:
+    """One solve of the written model by one peer (run in its own process); `highs`: options for ortools-highs."""
     start = _start(mst)
     if peer == "ortools-highs":
         import datetime
@@ -45,7 +69,7 @@ def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed:
         hint = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(
             variable_values={v: start.get(v.name, 0.0) for v in model.variables()})]) if start else None
         params = mathopt.SolveParameters(time_limit=datetime.timedelta(seconds=limit_s), relative_gap_tolerance=gap,
-                                         absolute_gap_tolerance=0.0, random_seed=seed)
+                                         absolute_gap_tolerance=0.0, random_seed=seed, highs=highs_options(highs))
         began = time.perf_counter()
         r = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=hint)
         return {"status": r.termination.reason.name.lower(), "objective": r.objective_value(),
@@ -91,8 +115,10 @@ def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed:
     raise ValueError(f"unknown peer {peer!r}")
 
 
-def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path) -> tuple[Path, Path, dict]:
-    """Solve the shape once with write_models; the last model written is the proof."""
+def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path,
+                model: int | None = None) -> tuple[Path, Path, dict]:
+    """Solve the shape once with write_models; the last model written is the proof (`model`: the one written
+    in that place instead, from 1)."""
     from benchmarks.scale import shaped_doc
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
@@ -104,7 +130,8 @@ def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path
     began = time.perf_counter()
     out = plan_rollout(load_scenario(path), SolveOptions(time_limit_s=limit_s, relative_gap=gap,
                                                          write_models=str(folder / "models")))
-    mps = sorted((folder / "models").glob("*.mps"))[-1]
+    written = sorted((folder / "models").glob("*.mps"))
+    mps = written[-1] if model is None else written[min(model, len(written)) - 1]
     return mps, mps.with_suffix(".mst"), {"seconds": time.perf_counter() - began, "status": out.result.status.value,
                                           "method": out.plan.provenance.method if out.plan else ""}
 
@@ -121,11 +148,15 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="HiGHS seeds through OR-Tools")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=200.0, help="per peer solve (s)")
-    parser.add_argument("--solve", nargs=5, metavar=("PEER", "MPS", "MST", "SEED", "LIMIT"), help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=int, help="the written model to hand over, from 1 (default: the last)")
+    parser.add_argument("--highs", nargs="+", default=[], metavar="NAME=VALUE[,...]",
+                        help="variants of the baseline with HiGHS options set, each run with every seed")
+    parser.add_argument("--solve", nargs=6, metavar=("PEER", "MPS", "MST", "SEED", "LIMIT", "HIGHS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.solve:  # the child process of one peer solve
-        peer, mps, mst, seed, limit = args.solve
-        print(json.dumps(solve_one(peer, Path(mps), Path(mst), args.gap, float(limit), int(seed))))
+        peer, mps, mst, seed, limit, highs = args.solve
+        print(json.dumps(solve_one(peer, Path(mps), Path(mst), args.gap, float(limit), int(seed), highs)))
         return 0
     peers = [p for p in PEERS if _installed(p)]
     missing = [p for p in PEERS if p not in peers]
@@ -137,22 +168,25 @@ def main() -> int:
     for shape in args.shapes:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"  solving {shape} to write its proof model ...", file=sys.stderr, flush=True)
-            mps, mst, whole = write_proof(shape, args.sites, args.gap, args.time_limit, Path(tmp))
-            print(f"  {shape}: {whole['status']} in {whole['seconds']:.1f} s; {whole['method']}", file=sys.stderr)
+            mps, mst, whole = write_proof(shape, args.sites, args.gap, args.time_limit, Path(tmp), args.model)
+            print(f"  {shape}: {whole['status']} in {whole['seconds']:.1f} s; {whole['method']}; "
+                  f"handing over {mps.name}", file=sys.stderr)
             base = None
-            for peer in peers:
+            runs = [(peer, "") for peer in peers] + [("ortools-highs", variant) for variant in args.highs]
+            for peer, variant in runs:
                 for seed in args.seeds if peer == "ortools-highs" else args.seeds[:1]:
-                    print(f"  {shape}: {peer}, seed {seed} ...", file=sys.stderr, flush=True)
+                    print(f"  {shape}: {peer} {variant}, seed {seed} ...", file=sys.stderr, flush=True)
                     run = subprocess.run([sys.executable, "-m", "benchmarks.proof_peers", "--gap", str(args.gap),
-                                          "--solve", peer, str(mps), str(mst), str(seed), str(args.time_limit)],
-                                         capture_output=True, text=True)
+                                          "--solve", peer, str(mps), str(mst), str(seed), str(args.time_limit),
+                                          variant], capture_output=True, text=True)
                     if run.returncode:
                         print(f"| {shape} | {peer} | {seed} | failed: {run.stderr.strip().splitlines()[-1:]} "
                               "| - | - | - | - |", flush=True)
                         continue
                     r = json.loads(run.stdout.strip().splitlines()[-1])
                     base = r["seconds"] if base is None else base
-                    name = f"{peer} ({r['version']})" if "version" in r else peer
+                    name = f"{peer} ({r['version'] if 'version' in r else variant})" if "version" in r or variant \
+                        else peer
                     print(f"| {shape} | {name} | {seed} | {r['status']} | {r['objective']:,.3f} | {r['bound']:,.3f} | "
                           f"{r['seconds']:.1f} | {r['seconds'] / base:.2f}x |", flush=True)
     return 0

@@ -87,6 +87,23 @@ def test_the_proof_peers_benchmark_solves_a_written_model_from_its_start(write_s
     solve(rm.model, SolveOptions(relative_gap=0.0, write_models=str(tmp_path)), hint=first.values)
     r = solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 0)
     assert r["status"] == "optimal" and abs(r["objective"] - 153.0) < 1e-6 and r["seconds"] >= 0
+    varied = solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 1,
+                       "mip_pscost_minreliable=0,mip_detect_symmetry=false")
+    assert varied["status"] == "optimal" and abs(varied["objective"] - 153.0) < 1e-6
+    with pytest.raises(Exception):  # the options reach HiGHS: one it does not know is refused
+        solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 0, "no_such_option=1")
+
+
+def test_the_proof_peers_benchmark_types_highs_options_by_their_form():
+    from benchmarks.proof_peers import highs_options
+
+    o = highs_options("mip_pscost_minreliable=0,mip_detect_symmetry=false,mip_heuristic_effort=0.01,"
+                      "mip_feasibility_tolerance=1e-7,presolve=off")
+    assert dict(o.int_options) == {"mip_pscost_minreliable": 0}
+    assert dict(o.bool_options) == {"mip_detect_symmetry": False}
+    assert dict(o.double_options) == {"mip_heuristic_effort": 0.01, "mip_feasibility_tolerance": 1e-7}
+    assert dict(o.string_options) == {"presolve": "off"}
+    assert highs_options("") == type(o)()
 
 
 def test_the_row_families_benchmark_leaves_out_the_rows_named(write_scenario, tmp_path):
@@ -108,6 +125,11 @@ def test_the_row_families_benchmark_leaves_out_the_rows_named(write_scenario, tm
     assert whole["LP"] <= whole["plan"] + 1e-9 and whole["gap left"] <= 1e-6
     counts_only = variant(str(tmp_path / "01-tiny.mps"), ["requirement"], 30.0)
     assert counts_only["rows left out"] == 1 and 0.0 < counts_only["plan"] < 153.0  # two sites still add 10 MW
+    continuous = variant(str(tmp_path / "01-tiny.mps"), [], 30.0, relax=".")  # every integer relaxed: an LP
+    assert continuous["relaxed"] > 0 and continuous["rows left out"] == 0
+    assert abs(continuous["plan"] - continuous["LP"]) < 1e-6 and continuous["plan"] < 153.0 - 1e-6
+    untouched = variant(str(tmp_path / "01-tiny.mps"), [], 30.0, relax="^no_such_variable$")
+    assert untouched["relaxed"] == 0 and abs(untouched["plan"] - 153.0) < 1e-6
     free = variant(str(tmp_path / "01-tiny.mps"), ["requirement", "min_"], 30.0)
     assert free["rows left out"] > 1 and abs(free["plan"]) < 1e-9
 
