@@ -185,8 +185,8 @@ def main() -> int:
                         continue
                     r = json.loads(run.stdout.strip().splitlines()[-1])
                     base = r["seconds"] if base is None else base
-                    name = f"{peer} ({r['version'] if 'version' in r else variant})" if "version" in r or variant \
-                        else peer
+                    label = r.get("version") or variant
+                    name = f"{peer} ({label})" if label else peer
                     print(f"| {shape} | {name} | {seed} | {r['status']} | {r['objective']:,.3f} | {r['bound']:,.3f} | "
                           f"{r['seconds']:.1f} | {r['seconds'] / base:.2f}x |", flush=True)
     return 0
