@@ -131,7 +131,9 @@ def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path
     out = plan_rollout(load_scenario(path), SolveOptions(time_limit_s=limit_s, relative_gap=gap,
                                                          write_models=str(folder / "models")))
     written = sorted((folder / "models").glob("*.mps"))
-    mps = written[-1] if model is None else written[min(model, len(written)) - 1]
+    if model is not None and not 1 <= model <= len(written):
+        raise SystemExit(f"--model {model}: {shape} wrote {len(written)} model(s); give 1 to {len(written)}")
+    mps = written[-1] if model is None else written[model - 1]
     return mps, mps.with_suffix(".mst"), {"seconds": time.perf_counter() - began, "status": out.result.status.value,
                                           "method": out.plan.provenance.method if out.plan else ""}
 
@@ -139,6 +141,13 @@ def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path
 def _installed(peer: str) -> bool:
     module = {"ortools-highs": "ortools", "pyscipopt": "pyscipopt"}.get(peer, "highspy")
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def _variant(text: str) -> str:
+    """A --highs variant (an argparse type): NAME=VALUE pairs, comma-separated, each with a name and a value."""
+    if not all(name and value for name, _, value in (item.partition("=") for item in text.split(","))):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE[,NAME=VALUE...], e.g. mip_lp_age_limit=20")
+    return text
 
 
 def main() -> int:
@@ -149,7 +158,7 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=200.0, help="per peer solve (s)")
     parser.add_argument("--model", type=int, help="the written model to hand over, from 1 (default: the last)")
-    parser.add_argument("--highs", nargs="+", default=[], metavar="NAME=VALUE[,...]",
+    parser.add_argument("--highs", nargs="+", default=[], metavar="NAME=VALUE[,...]", type=_variant,
                         help="variants of the baseline with HiGHS options set, each run with every seed")
     parser.add_argument("--solve", nargs=6, metavar=("PEER", "MPS", "MST", "SEED", "LIMIT", "HIGHS"),
                         help=argparse.SUPPRESS)
@@ -180,7 +189,7 @@ def main() -> int:
                                           "--solve", peer, str(mps), str(mst), str(seed), str(args.time_limit),
                                           variant], capture_output=True, text=True)
                     if run.returncode:
-                        print(f"| {shape} | {peer} | {seed} | failed: {run.stderr.strip().splitlines()[-1:]} "
+                        print(f"| {shape} | {peer} {variant} | {seed} | failed: {run.stderr.strip().splitlines()[-1:]} "
                               "| - | - | - | - |", flush=True)
                         continue
                     r = json.loads(run.stdout.strip().splitlines()[-1])

@@ -95,7 +95,12 @@ def test_the_proof_peers_benchmark_solves_a_written_model_from_its_start(write_s
 
 
 def test_the_proof_peers_benchmark_types_highs_options_by_their_form():
-    from benchmarks.proof_peers import highs_options
+    from benchmarks.proof_peers import _variant, highs_options
+
+    assert _variant("mip_lp_age_limit=20,presolve=off") == "mip_lp_age_limit=20,presolve=off"
+    for bad in ("mip_lp_age_limit", "=20", "mip_lp_age_limit=", "a=1,"):
+        with pytest.raises(argparse.ArgumentTypeError, match="expected NAME=VALUE"):
+            _variant(bad)
 
     o = highs_options("mip_pscost_minreliable=0,mip_detect_symmetry=false,mip_heuristic_effort=0.01,"
                       "mip_feasibility_tolerance=1e-7,presolve=off")
@@ -153,3 +158,13 @@ def test_the_probing_benchmark_bounds_each_site_forced_open(write_scenario, tmp_
     assert abs(forced["B"]["forced"] - 103.0) < 1e-6 and forced["B"]["ruled out"]
     assert all(abs(r["forced"] - 100.0) < 1e-6 and not r["ruled out"] for s, r in forced.items() if s != "B")
     assert out["ruled out"] == 1
+
+
+def test_the_proof_peers_benchmark_names_the_models_a_shape_wrote(tmp_path):
+    """--model picks a written model by its place; one past the last is a clear error, not an IndexError."""
+    from benchmarks.proof_peers import write_proof
+
+    mps, mst, whole = write_proof("seed1", 50, 1e-2, 30.0, tmp_path, model=1)
+    assert mps.name.startswith("01-") and mps.exists() and whole["status"] == "optimal"
+    with pytest.raises(SystemExit, match="--model 9: seed1 wrote 1 model"):
+        write_proof("seed1", 50, 1e-2, 30.0, tmp_path / "again", model=9)
