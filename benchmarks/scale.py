@@ -6,12 +6,15 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
     python -m benchmarks.scale --sites 1000 --starts auto   # only the default method
     python -m benchmarks.scale --starts auto --threads 1 default  # one HiGHS search against gwplan's default
     python -m benchmarks.scale --starts auto --threads 2 --non-deterministic  # two searches raced by time
+    python -m benchmarks.scale --starts auto --orders 0 1 2 --shapes early-scarce  # the same instance, reordered
 
 Shapes: seedN (the generator's seed N), tight-funding (seed 1, every phase funded at 90 %: the funding
 rows bind), early-scarce (seed 1, only one site in ten has grid before phase 4), early-plentiful (seed 1,
 every site has grid from phase 1), many-demand (seed 1 with 16 more inference demand regions, centred on
-random sites). The build time is the model's formulation and loading; the solve includes the start. The
-first start listed is the baseline of the ratio column.
+random sites). --orders K lists the same instance's sites and each demand region's serving sites in the
+order of a seeded shuffle (0: as generated): nothing in it changes but the order of the model's columns and
+rows, which is enough to move HiGHS's search. The build time is the model's formulation and loading; the
+solve includes the start. The first start listed is the baseline of the ratio column.
 """
 
 from __future__ import annotations
@@ -65,6 +68,22 @@ def shaped_doc(sites: int, shape: str) -> dict:
     return doc
 
 
+def reordered(doc: dict, order: int) -> dict:
+    """The same scenario with its sites, and each demand region's serving sites, in a shuffled order (`order`
+    seeds the shuffle; 0 leaves the document as it is)."""
+    if order == 0:
+        return doc
+    import random
+
+    rng = random.Random(order)
+    doc = dict(doc, sites=rng.sample(doc["sites"], len(doc["sites"])))
+    regions = []
+    for region in doc["demand_regions"]:
+        serving = list(region["serve_cost_usd_per_year"].items())
+        regions.append(dict(region, serve_cost_usd_per_year=dict(rng.sample(serving, len(serving)))))
+    return dict(doc, demand_regions=regions)
+
+
 def shape_name(text: str) -> str:
     """A shape's name as --shapes takes it (an argparse type: a bad one is a usage error, not a traceback)."""
     if text in SHAPES or (text.startswith("seed") and text[4:].isdigit()):
@@ -73,13 +92,13 @@ def shape_name(text: str) -> str:
 
 
 def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, threads: int | None = None,
-         deterministic: bool = True) -> dict:
+         deterministic: bool = True, order: int = 0) -> dict:
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
     from planner.scenario import load_scenario
 
-    doc = shaped_doc(sites, shape)
+    doc = reordered(shaped_doc(sites, shape), order)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
         write_text_atomic(path, dump_yaml(doc))
@@ -132,6 +151,9 @@ def main() -> int:
                              "HiGHS races that many searches, decided by work (planner.optimize.race)")
     parser.add_argument("--non-deterministic", action="store_true",
                         help="races decided by time, as `gwplan optimize --non-deterministic`")
+    parser.add_argument("--orders", nargs="+", type=int, default=[0],
+                        help="one run per order: the instance's sites and serving sites shuffled by this seed "
+                             "(0: as generated); the same instance, its model's columns in another order")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
@@ -142,13 +164,14 @@ def main() -> int:
     context = multiprocessing.get_context("spawn")
     for shape in args.shapes:
         base = None
-        for start, threads in [(start, threads) for start in args.starts for threads in args.threads]:
+        for start, threads, order in [(start, threads, order) for start in args.starts for threads in args.threads
+                                      for order in args.orders]:
             arm = start + ("" if threads is None else f", {threads} threads") + (
-                ", by time" if args.non_deterministic else "")
+                ", by time" if args.non_deterministic else "") + (f", order {order}" if order else "")
             print(f"  running {shape}, start {arm} ...", file=sys.stderr, flush=True)
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
                 r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit, threads,
-                                not args.non_deterministic).result()
+                                not args.non_deterministic, order).result()
             base = r["seconds"] if base is None else base
             ratio = f"{r['seconds'] / base:.2f}x" if base else "-"
             npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"
