@@ -71,7 +71,10 @@ def solve_one(peer: str, mps: Path, mst: Path, gap: float, limit_s: float, seed:
         params = mathopt.SolveParameters(time_limit=datetime.timedelta(seconds=limit_s), relative_gap_tolerance=gap,
                                          absolute_gap_tolerance=0.0, random_seed=seed, highs=highs_options(highs))
         began = time.perf_counter()
-        r = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=hint)
+        try:
+            r = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, model_params=hint)
+        except Exception as error:  # OR-Tools 9.x raises an AttributeError whose context is HiGHS's own reason
+            raise SystemExit(f"HiGHS refused the solve: {error.__context__ or error}") from None
         return {"status": r.termination.reason.name.lower(), "objective": r.objective_value(),
                 "bound": r.best_objective_bound(), "seconds": time.perf_counter() - began}
     if peer.startswith("highspy"):
@@ -189,8 +192,8 @@ def main() -> int:
                                           "--solve", peer, str(mps), str(mst), str(seed), str(args.time_limit),
                                           variant], capture_output=True, text=True)
                     if run.returncode:
-                        print(f"| {shape} | {peer} {variant} | {seed} | failed: {run.stderr.strip().splitlines()[-1:]} "
-                              "| - | - | - | - |", flush=True)
+                        why = (run.stderr.strip().splitlines() or [f"exit {run.returncode}"])[-1]
+                        print(f"| {shape} | {peer} {variant} | {seed} | failed: {why} | - | - | - | - |", flush=True)
                         continue
                     r = json.loads(run.stdout.strip().splitlines()[-1])
                     base = r["seconds"] if base is None else base

@@ -90,7 +90,7 @@ def test_the_proof_peers_benchmark_solves_a_written_model_from_its_start(write_s
     varied = solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 1,
                        "mip_pscost_minreliable=0,mip_detect_symmetry=false")
     assert varied["status"] == "optimal" and abs(varied["objective"] - 153.0) < 1e-6
-    with pytest.raises(Exception):  # the options reach HiGHS: one it does not know is refused
+    with pytest.raises(SystemExit, match="option name was unknown"):  # the options reach HiGHS, which refuses this
         solve_one("ortools-highs", tmp_path / "01-tiny.mps", tmp_path / "01-tiny.mst", 0.0, 30.0, 0, "no_such_option=1")
 
 
@@ -194,3 +194,16 @@ def test_a_reordered_instance_is_the_same_instance_in_another_order(tmp_path):
     first, second = results
     assert first.status.value == second.status.value == "optimal"
     assert abs(first.objective - second.objective) <= 1e-6 * abs(first.objective)
+
+
+def test_the_proof_peers_table_says_why_a_variant_failed(monkeypatch, capsys):
+    """A HiGHS option variant that HiGHS refuses is a row saying so, in words; the baseline row still runs."""
+    from benchmarks import proof_peers
+
+    monkeypatch.setattr("sys.argv", ["proof_peers", "--sites", "50", "--shapes", "seed1", "--gap", "1e-2",
+                                     "--time-limit", "30", "--seeds", "0", "--highs", "no_such_option=1"])
+    assert proof_peers.main() == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| seed1 |")]
+    failed = [row for row in rows if "no_such_option=1" in row]
+    assert len(failed) == 1 and "failed: HiGHS refused the solve: option name was unknown" in failed[0]
+    assert any(row.startswith("| seed1 | ortools-highs") and "failed" not in row for row in rows)
