@@ -3,6 +3,7 @@
     import planner
     scenario = planner.load_scenario("scenarios/10gw-rollout.yaml", set=["economics.discount_rate=0.1"])
     plan = planner.solve(scenario, time_limit_s=120)         # a Plan (shows as a table in a notebook)
+    plan = planner.solve(scenario, warm_start=plan)            # from a plan already made (--warm-start)
     tables = planner.plan_frames(plan)                        # {"phase_sites", "phases", "sites"}: DataFrames
     plan = planner.load_plan("plans/10gw-rollout.plan.yaml")
     samples = planner.sweep(scenario, samples=20)             # a DataFrame, one row per sample
@@ -30,13 +31,20 @@ def load_scenario(path: str | os.PathLike, set: list[str] | tuple[str, ...] = ()
     return load(path, tuple(set))
 
 
-def solve(scenario, **options):
+def solve(scenario, warm_start=None, **options):
     """The optimal plan of a scenario. `options` are `planner.optimize.options.SolveOptions` fields
-    (solver, time_limit_s, relative_gap, seed, threads, start, ...). NoPlan when there is none."""
+    (solver, time_limit_s, relative_gap, seed, threads, start, ...); `warm_start`, a Plan or a plan file's path
+    to start the search from, as `gwplan optimize --warm-start`. NoPlan when there is none."""
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
+    from planner.optimize.warm import warm_start_from_plan
 
-    outcome = plan_rollout(scenario, SolveOptions(**options))
+    warm = None
+    if warm_start is not None:
+        given_path = isinstance(warm_start, (str, os.PathLike))
+        warm = warm_start_from_plan(load_plan(warm_start) if given_path else warm_start, scenario,
+                                    str(warm_start) if given_path else "the plan given")
+    outcome = plan_rollout(scenario, SolveOptions(**options), warm=warm)
     if outcome.plan is None:
         detail = outcome.result.detail
         if outcome.result.status.value == "infeasible":

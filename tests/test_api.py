@@ -49,3 +49,17 @@ def test_no_plan_is_an_exception_that_says_why(write_scenario):
     path = write_scenario(tiny_doc([site("A", grid=[50.0])]))  # 100 MW asked, 50 MW of grid
     with pytest.raises(planner.NoPlan, match="infeasible"):
         planner.solve(planner.load_scenario(path))
+
+
+def test_solve_starts_from_a_plan_given_as_a_plan_or_as_its_file(write_scenario, tmp_path):
+    import planner
+    from planner.plan import dump_plan
+    from tests.helpers import site, tiny_doc
+
+    scenario = planner.load_scenario(write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)])))
+    cold = planner.solve(scenario)
+    dump_plan(cold, tmp_path / "cold.plan.yaml")
+    for given, words in ((cold, "the plan given"), (tmp_path / "cold.plan.yaml", str(tmp_path / "cold.plan.yaml"))):
+        warm = planner.solve(scenario, warm_start=given)
+        assert warm.npv_usd == pytest.approx(cold.npv_usd, rel=1e-9)
+        assert f"started from the warm start {words} (1 site), as it was built" in warm.provenance.method

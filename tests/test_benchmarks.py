@@ -207,3 +207,24 @@ def test_the_proof_peers_table_says_why_a_variant_failed(monkeypatch, capsys):
     failed = [row for row in rows if "no_such_option=1" in row]
     assert len(failed) == 1 and "failed: HiGHS refused the solve: option name was unknown" in failed[0]
     assert any(row.startswith("| seed1 | ortools-highs") and "failed" not in row for row in rows)
+
+
+def test_the_warm_benchmark_runs_every_arm_and_the_edit_raises_only_the_last_phase(monkeypatch, capsys):
+    """benchmarks.warm on 60 sites: four rows, the warm arm from the cold arm's plan (the same optimum), the
+    edited arms at another, dearer one; `edited` raises the last phase's requirement by EDIT_SHARE and nothing else."""
+    from benchmarks import warm
+    from benchmarks.scale import shaped_doc
+
+    doc = shaped_doc(60, "seed1")
+    changed = warm.edited(doc)
+    last = doc["phases"][-1]["it_mw_required"]
+    assert changed["phases"][-1]["it_mw_required"] == pytest.approx(last * (1 + warm.EDIT_SHARE))
+    assert changed["phases"][:-1] == doc["phases"][:-1] and changed["sites"] == doc["sites"]
+    monkeypatch.setattr("sys.argv", ["warm", "--sites", "60", "--shapes", "seed1", "--time-limit", "30"])
+    assert warm.main() == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines() if line.startswith("| seed1")]
+    assert [r[1].strip() for r in rows] == ["cold", "warm", "edited, cold", "edited, warm"]
+    assert all(r[2].strip() == "optimal" for r in rows)
+    npv = [float(r[4].replace(",", "")) for r in rows]
+    assert npv[1] == pytest.approx(npv[0], rel=1e-4, abs=0.01) and npv[3] == pytest.approx(npv[2], rel=1e-4, abs=0.01)
+    assert max(npv[:2]) < min(npv[2:])  # each proven within 1e-4; the edit costs more than that

@@ -43,6 +43,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--stability", metavar="USD_PER_MW", type=a.positive_float,
                    help="cost added to the objective per MW of installed IT that moves, per site and phase, against "
                         "--previous (the plan's objective then includes it)")
+    p.add_argument("--warm-start", metavar="PLAN", type=Path,
+                   help="start the search from PLAN (an earlier run's, of this scenario or an edited one) instead of "
+                        "the first plan it would find itself; a plan that no longer fits is re-solved on its sites")
     p.add_argument("--alternatives", metavar="K", type=a.positive_int,
                    help="also find up to K plans using a different set of campuses, within --within of the optimum's "
                         "cost; written beside the plan as <plan>.alt1.yaml, ...")
@@ -125,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     outputs.check_writable(target, args.summary)
     outputs.check_new_or_empty_dir(args.write_models, "--write-models")
     check_target(target, args)
-    commitments, stability = replanning(args, scenario)
+    commitments, stability, warm = replanning(args, scenario)
     options = SolveOptions(solver=args.solver, time_limit_s=args.time_limit, relative_gap=args.gap,
                            threads=args.threads, seed=args.seed, deterministic=not args.non_deterministic,
                            start=args.start, write_models=str(args.write_models) if args.write_models else None)
@@ -135,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         return run_alternatives(scenario, options, args, target)
     try:
         with native_stdout_to_stderr():
-            outcome = solve_with_progress(scenario, options, args, commitments, stability)
+            outcome = solve_with_progress(scenario, options, args, commitments, stability, warm)
     except SolveAbandoned as abandoned:
         leave_without_writing(target, str(abandoned))
     interrupted = outcome.result.status == SolveStatus.INTERRUPTED

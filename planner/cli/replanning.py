@@ -1,5 +1,6 @@
 """gwplan optimize's replanning flags: --commit PLAN --phases IDS (phases already built, kept as that plan has
-them) and --previous PLAN --stability USD_PER_MW (stay close to a previous plan)."""
+them), --previous PLAN --stability USD_PER_MW (stay close to a previous plan) and --warm-start PLAN (start the
+search from a plan already made)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _paired(args: argparse.Namespace, first: str, second: str, words: str) -> bo
 
 
 def replanning(args: argparse.Namespace, scenario):
-    """(commitments, stability) from --commit/--phases and --previous/--stability."""
+    """(commitments, stability, warm start) from --commit/--phases, --previous/--stability and --warm-start."""
     from planner.optimize.replan import commitments_from_plan, phase_selection, stability_from_plan
     from planner.plan import load_plan
 
@@ -30,4 +31,12 @@ def replanning(args: argparse.Namespace, scenario):
             raise InputError([Problem(str(args.commit), "", err.args[0])]) from None
     if _paired(args, "previous", "stability", "--previous PLAN and --stability USD_PER_MW"):
         stability = stability_from_plan(load_plan(args.previous), args.stability)
-    return commitments, stability
+    warm = None
+    if args.warm_start is not None:
+        from planner.optimize.warm import warm_start_from_plan
+
+        if args.alternatives:
+            raise InputError([Problem("gwplan optimize", "", "--warm-start and --alternatives do not go together (each "
+                                                             "alternative is a search of its own)")])
+        warm = warm_start_from_plan(load_plan(args.warm_start), scenario, str(args.warm_start))
+    return commitments, stability, warm

@@ -106,7 +106,7 @@ def sigterm_as_ctrl_c():
         signal.signal(signal.SIGTERM, previous)
 
 
-def solve_with_progress(scenario, options, args: argparse.Namespace, commitments=(), stability=None):
+def solve_with_progress(scenario, options, args: argparse.Namespace, commitments=(), stability=None, warm=None):
     """Solve in a worker thread, so that Ctrl-C reaches gwplan while native solver code runs.
 
     A terminal shows what is running, for how long, and (HiGHS) the incumbent and gap from the log.
@@ -143,7 +143,7 @@ def solve_with_progress(scenario, options, args: argparse.Namespace, commitments
 
     started = time.monotonic()
     work = Worker(lambda: plan_rollout(scenario, options, on_log=on_log, commitments=commitments,
-                                        stability=stability, interrupter=interrupter))
+                                        stability=stability, interrupter=interrupter, warm=warm))
     spinner = contextlib.nullcontext() if args.log else busy(args, "")  # the solver's log replaces the spinner
     with spinner as status, sigterm_as_ctrl_c():
         try:

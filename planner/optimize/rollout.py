@@ -17,6 +17,7 @@ from planner.optimize.replan import Commitment, Stability
 from planner.optimize.result import Outcome, SolveResult, SolveStatus, relative_gap
 from planner.optimize.solve import solve
 from planner.optimize.start import StartInfo, restricted_start
+from planner.optimize.warm import WarmStart, first_plan
 from planner.scenario.types import Scenario
 
 PRICING_SHARE = 0.25  # of the time left after the start, what pricing the LP bound may use before branching
@@ -25,12 +26,14 @@ PRICING_SHARE = 0.25  # of the time left after the start, what pricing the LP bo
 def plan_rollout(scenario: Scenario, options: SolveOptions,
                  on_log: Callable[[Sequence[str]], None] | None = None,
                  commitments: tuple[Commitment, ...] = (), stability: Stability | None = None,
-                 interrupter: SolveInterrupter | None = None) -> Outcome:
+                 interrupter: SolveInterrupter | None = None, warm: WarmStart | None = None) -> Outcome:
     """Build the model, solve it, and extract the plan: three separate, timed steps.
 
     `on_log` receives the solver's log lines and `interrupter` can stop the search early (see
     `planner.optimize.solve.solve`); `commitments` fix what earlier phases already built (see
-    `planner.optimize.replan`); `stability` keeps the plan close to a previous one.
+    `planner.optimize.replan`); `stability` keeps the plan close to a previous one; `warm` is a plan to start
+    from (planner.optimize.warm), in place of the first plan each start would find (the kernel search of the
+    lagrangean start does not use it, and its provenance says so).
     """
     started = time.perf_counter()
     rm = build_model(scenario, commitments, stability, round_grid=options.round_grid)
@@ -40,18 +43,25 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     build_s = time.perf_counter() - started
     hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     if mode == "reduced":
-        outcome = reduced_search(rm, options, build_s, commitments, stability, on_log, interrupter)
+        outcome = reduced_search(rm, options, build_s, commitments, stability, on_log, interrupter, warm)
         if outcome is not None:
             return outcome
         mode = "restricted"  # no LP duals or no kernel plan: the restricted start and the full model decide
     if mode == "lagrangean":
         outcome = kernel_search(rm, options, build_s, commitments, stability, on_log, interrupter)
         if outcome is not None:
-            return outcome
+            return unused_warm_start(outcome, warm)
         mode = "none"  # the kernel had no plan within its share of the time: the full model decides
-    if mode != "none":
-        values, info = restricted_start(scenario, options, commitments, stability, on_log, interrupter)
-        method = describe_start(info)
+    values, info = warm_start_plan(rm, options, warm, commitments, stability, on_log, interrupter)
+    unfit = f"; {info.origin}" if info is not None and not values else ""  # the warm start gave no plan: why
+    if mode == "none" and info is not None:  # no restricted start or pricing: the full model, from the warm plan
+        hint = [values.get(name, 0.0) for name in rm.builder.names] if values else None
+        method = (describe_start(info) if values else method) + unfit
+        solve_options = dataclasses.replace(options, time_limit_s=max(1.0, options.time_limit_s - info.wall_s))
+    elif mode != "none":
+        if not values:
+            values, info = restricted_start(scenario, options, commitments, stability, on_log, interrupter)
+        method = describe_start(info) + unfit
         left_s = options.time_limit_s - info.wall_s
         if values:
             hint = [values.get(name, 0.0) for name in rm.builder.names]
@@ -60,9 +70,9 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
             left_s -= priced.wall_s
             result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
             if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:
-                method = (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} sites "
-                          f"screened by estimated cost, {info.status}); bound from the "
-                          f"{priced.describe()}; no branch and bound")
+                found = info.origin or (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} "
+                                        f"sites screened by estimated cost, {info.status})")
+                method = f"{found}; bound from the {priced.describe()}; no branch and bound{unfit}"
                 started = time.perf_counter()
                 plan = extract_plan(rm, result, options, method)
                 return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
@@ -164,7 +174,7 @@ PROOF_GAP_SHARE = 0.9  # the proof rules out above the plan's cost less this sha
 
 
 def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
-                   interrupter) -> Outcome | None:
+                   interrupter, warm: WarmStart | None = None) -> Outcome | None:
     """Branch and bound on the model reduced by Lagrangean fixing (planner.optimize.fixing).
 
     1. The LP's duals, by pricing sites in; at them, the Lagrangean bound L whose site subproblems are MIPs,
@@ -174,7 +184,8 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites whose opening adds least
        to their own minimum give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of
-       the time left), which is then re-solved on its own sites alone (`polished`).
+       the time left), which is then re-solved on its own sites alone (`polished`). A `warm` start's plan
+       (planner.optimize.warm) takes the place of that first plan when it gives one.
     3. HiGHS proves on everything kept at the plan's own cost less PROOF_GAP_SHARE of the gap asked (or at
        the guess when the plan is far above it: twice the guess's distance from L), from that plan. A plan
        above the threshold then moves the threshold to its cost and the rest is solved again; a reduced
@@ -223,15 +234,25 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     memo: dict = {}  # every opening's excess, once (fixing.reduce)
     passes, proving = [], False  # the first pass only looks for a plan, on the best-ranked kept sites
     near = False  # the proof starts from the best plan on the first plan's own sites: it searches for the bound
+    given: dict[str, float] = {}  # the warm start's plan, in the first pass's place
+    resolved = False  # ... already re-solved on its own sites (as `polished` would)
+    if warm is not None:
+        left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
+        given, warm_words, resolved = first_plan(scenario, warm, options, dataclasses.replace(
+            options, time_limit_s=left * POLISH_TIME_SHARE, relative_gap=options.relative_gap * POLISH_GAP_FACTOR),
+            always, commitments, stability, on_log, interrupter)
+        log([f"warm start: {warm_words}"])
+        if not given:
+            passes.append(warm_words)
     while True:
-        used = plan_sites(rm, arrays, values)
+        used = plan_sites(rm, arrays, values or given)
         reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo,
                                    priced.site_lp)
         chosen = (reduction.kept if proving else
                   reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
         what = ("branch and bound on the rest" + (" for its bound, without HiGHS's plan heuristics" if near else "")
-                if proving else f"a plan from the best {len(chosen)} sites left")
+                if proving else warm_words if given else f"a plan from the best {len(chosen)} sites left")
         kept = {scenario.sites[i].id for i in chosen}
         shut = frozenset(rm.builder.names[j] for j in reduction.shut)
         log([f"fixing: {len(sites) - len(reduction.kept):,} of {len(sites):,} sites and {len(shut):,} early openings "
@@ -240,13 +261,22 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
         left *= 1.0 if proving else KERNEL_TIME_SHARE
         gap_asked = options.relative_gap * (1.0 if proving else KERNEL_GAP_FACTOR)
-        found, result = solve_restricted(scenario, kept, dataclasses.replace(
-            options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
-            start=values or None, shut=shut, bound_search=proving and near)
-        passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings ruled "
-                      f"out above {threshold:,.1f}, {what} ({result.status.value})")
+        if given and not proving:  # the warm start's plan is the first plan
+            found, given = given, {}
+            passes.append(what)
+        else:
+            if given:  # so few sites are kept that the proof comes first: the warm start's plan is its start
+                what = f"{what}, from {warm_words}"
+            found, result = solve_restricted(scenario, kept, dataclasses.replace(
+                options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
+                start=values or given or None, shut=shut, bound_search=proving and near)
+            given = {}
+            passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings "
+                          f"ruled out above {threshold:,.1f}, {what} ({result.status.value})")
         values = found or values
-        if found and not proving:  # the first plan's own sites re-solved: its openings' timing and blocks
+        if found and not proving and resolved:  # the warm start's plan, re-solved on its sites in its own step
+            near = True
+        elif found and not proving:  # the first plan's own sites re-solved: its openings' timing and blocks
             values, polish, near = polished(rm, arrays, values, always, options, started, commitments, stability,
                                             on_log, interrupter)
             passes.append(polish)
@@ -366,8 +396,38 @@ def stronger_bound(result: SolveResult, priced: PricedBound, options: SolveOptio
                                detail=f"{result.detail}; bound from the {priced.describe()}")
 
 
+def warm_start_plan(rm, options: SolveOptions, warm: WarmStart | None, commitments, stability, on_log,
+                    interrupter) -> tuple[dict[str, float], StartInfo | None]:
+    """(variable values by name, how they were found) from the warm start, for the starts that branch on the
+    full model; no values when there is no warm start or it gives no plan (the info then says why)."""
+    from planner.optimize.start import START_SHARE_LIMIT
+
+    if warm is None:
+        return {}, None
+    started = time.perf_counter()
+    always = set(rm.scenario.constraints.required_sites) | {c.site for c in commitments}
+    values, words, _ = first_plan(rm.scenario, warm, options, dataclasses.replace(
+        options, time_limit_s=options.time_limit_s * START_SHARE_LIMIT), always, commitments, stability, on_log,
+        interrupter)
+    objective = rm.builder.objective.value([values.get(name, 0.0) for name in rm.builder.names]) if values else None
+    return values, StartInfo(len(warm.sites), len(rm.scenario.sites), objective, "warm", time.perf_counter() - started,
+                             tuple(sorted(set(warm.sites) | always)), origin=words)
+
+
+def unused_warm_start(outcome: Outcome, warm: WarmStart | None) -> Outcome:
+    """The kernel search's outcome, its provenance saying that it did not use the warm start."""
+    if warm is None or outcome.plan is None:
+        return outcome
+    provenance = outcome.plan.provenance
+    method = f"{provenance.method}; {warm.describe()} not used (the kernel search finds its own sites)"
+    plan = dataclasses.replace(outcome.plan, provenance=dataclasses.replace(provenance, method=method))
+    return dataclasses.replace(outcome, plan=plan)
+
+
 def describe_start(info: StartInfo) -> str:
     """The provenance's words for how a plan was found."""
+    if info.origin and info.objective is not None:
+        return f"branch and bound on the full model, started from {info.origin}; bound and gap from the full model"
     if info.objective is None:
         return (f"branch and bound on the full model (no restricted start: {info.status} on {info.sites_screened} "
                 f"of {info.sites_total} sites)")

@@ -50,6 +50,7 @@ class StartInfo:
     status: str
     wall_s: float
     kept: tuple[str, ...] = ()  # the ids of the sites the restricted model held (its plan uses some of them)
+    origin: str = ""  # words for a plan that did not come from screening (the warm start's)
 
 
 def site_cost_usd_per_it_mw(scenario: Scenario, site: Site, p: int) -> float:
