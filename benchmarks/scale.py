@@ -139,6 +139,18 @@ def peak_mib(racers: int) -> float:
     return own + racers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def in_fresh_process(fn, *args) -> dict:
+    """fn(*args) run in a fresh process (spawned: its peak memory is its own, nothing is inherited)."""
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def gap_and_npv(r: dict) -> tuple[str, str]:
+    """A run's proven gap and NPV in $B as the tables print them ("-" where there is none)."""
+    return (f"{r['gap']:.1e}" if r["gap"] is not None else "-",
+            f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
@@ -161,7 +173,6 @@ def main() -> int:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"| shape | start | status | gap | NPV $B | build s | total s | ratio to {args.starts[0]} | peak MiB |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    context = multiprocessing.get_context("spawn")
     for shape in args.shapes:
         base = None
         for start, threads, order in [(start, threads, order) for start in args.starts for threads in args.threads
@@ -169,13 +180,11 @@ def main() -> int:
             arm = start + ("" if threads is None else f", {threads} threads") + (
                 ", by time" if args.non_deterministic else "") + (f", order {order}" if order else "")
             print(f"  running {shape}, start {arm} ...", file=sys.stderr, flush=True)
-            with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                r = pool.submit(case, args.sites, shape, start, args.gap, args.time_limit, threads,
-                                not args.non_deterministic, order).result()
+            r = in_fresh_process(case, args.sites, shape, start, args.gap, args.time_limit, threads,
+                                 not args.non_deterministic, order)
             base = r["seconds"] if base is None else base
             ratio = f"{r['seconds'] / base:.2f}x" if base else "-"
-            npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"
-            gap = f"{r['gap']:.1e}" if r["gap"] is not None else "-"
+            gap, npv = gap_and_npv(r)
             print(f"| {shape} | {arm} | {r['status']} | {gap} | {npv} | {r['build_s']:.2f} | {r['seconds']:.1f} | "
                   f"{ratio} | {r['peak_mib']:,.0f} |", flush=True)
     return 0

@@ -14,14 +14,12 @@ re-solved on its own sites). Shapes and --orders as in benchmarks.scale.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import multiprocessing
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.scale import SHAPES, reordered, shape_name, shaped_doc
+from benchmarks.scale import SHAPES, gap_and_npv, in_fresh_process, reordered, shape_name, shaped_doc
 
 EDIT_SHARE = 0.05  # the last phase's IT requirement raised by this share in the edited arms
 
@@ -72,7 +70,6 @@ def main() -> int:
           f"{EDIT_SHARE:.0%}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| shape | arm | status | gap | NPV $B | total s | ratio to cold |")
     print("|---|---|---|---:|---:|---:|---:|")
-    context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:
             for order in args.orders:
@@ -86,12 +83,10 @@ def main() -> int:
                         continue
                     print(f"  running {shape}, {label} ...", file=sys.stderr, flush=True)
                     plan_path = str(Path(tmp) / f"{shape}-{order}-{arm.replace(', ', '-')}.plan.yaml")
-                    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                        r = pool.submit(case, args.sites, shape, order, edit, args.gap, args.time_limit,
-                                        cold_plan if arm == "cold" else plan_path, warm_from).result()
+                    r = in_fresh_process(case, args.sites, shape, order, edit, args.gap, args.time_limit,
+                                         cold_plan if arm == "cold" else plan_path, warm_from)
                     base.setdefault(edit, r["seconds"])
-                    npv = f"{r['objective'] / 1e3:,.2f}" if r["objective"] is not None else "-"
-                    gap = f"{r['gap']:.1e}" if r["gap"] is not None else "-"
+                    gap, npv = gap_and_npv(r)
                     print(f"| {shape} | {label} | {r['status']} | {gap} | {npv} | {r['seconds']:.1f} | "
                           f"{r['seconds'] / base[edit]:.2f}x |", flush=True)
     return 0
