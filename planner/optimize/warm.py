@@ -45,8 +45,8 @@ def warm_start_from_plan(plan: Plan, scenario: Scenario, source: str) -> WarmSta
     try:
         built = commitments_from_plan(plan, scenario, [phase.id for phase in plan.phases])
         misfit = ""
-    except KeyError as err:
-        built, misfit = (), err.args[0]
+    except KeyError as err:  # its words are --commit's
+        built, misfit = (), err.args[0].replace("the committed plan", "the plan")
     return WarmStart(source=source, sites=sites, built=built, misfit=misfit)
 
 
