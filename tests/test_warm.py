@@ -127,3 +127,21 @@ def test_the_kernel_search_says_it_did_not_use_the_warm_start(tmp_path):
     assert again.result.objective == pytest.approx(cold.result.objective, rel=1e-9)
     assert again.plan.provenance.method.endswith(f"; the warm start cap71.plan.yaml ({len(warm.sites)} sites) not "
                                                  "used (the kernel search finds its own sites)")
+
+
+def test_a_re_plan_around_committed_phases_can_start_from_the_same_plan(write_scenario, tmp_path, capsys):
+    """--commit PLAN --phases 1 with --warm-start PLAN: the committed phase stays at A as built, phase 2 moves to
+    B (made cheaper), and the search started from the plan, whose fixes agree with the committed ones."""
+    phases = [{"id": str(i + 1), "online_date": f"{2027 + i}-01-01", "it_mw_required": 100.0, "platform": "unit",
+               "funding_usd": 1e12} for i in range(2)]
+    path = write_scenario(tiny_doc([site("A"), site("B", capex_per_mw=2e6)], phases=phases))
+    first = tmp_path / "a.yaml"
+    assert main(["optimize", str(path), "-o", str(first), "-q"]) == 0
+    cheaper_b = ["--set", "sites[B].power_blocks=[{it_mw: 10, capex_usd_per_it_mw: 0.5e6}]"]
+    assert main(["optimize", str(path), "-o", str(tmp_path / "b.yaml"), "-q", "--commit", str(first), "--phases", "1",
+                 "--warm-start", str(first)] + cheaper_b) == 0
+    capsys.readouterr()
+    again = load_plan(tmp_path / "b.yaml")
+    assert {s.site: s.it_mw_total for s in again.phases[0].sites} == {"A": 100.0}
+    assert {s.site: s.it_mw_added for s in again.phases[1].sites if s.it_mw_added} == {"B": 100.0}
+    assert f"started from the warm start {first} (1 site), as it was built" in again.provenance.method
