@@ -128,6 +128,22 @@ def test_plan_round_trip(solve_doc, tmp_path):
     assert doc["phases"][0]["totals"]["gpus_added"] == out.plan.phases[0].gpus_added
 
 
+def test_a_bound_computed_with_numpy_is_written_as_a_plain_number(solve_doc):
+    """The reduced search's bound may be the least one it ruled out, a numpy float: the plan file's writer takes
+    only Python floats, so a 1,000-site run once failed at its very end, writing the plan."""
+    import dataclasses
+
+    import numpy as np
+
+    _, out = solve_doc(tiny_doc([site("A"), site("B", capex_per_mw=2e6)]))
+    r = out.result
+    result = dataclasses.replace(r, objective=np.float64(r.objective), best_bound=np.float64(r.best_bound),
+                                 gap=np.float64(1e-5))
+    figures = [result.objective, result.best_bound, result.gap, result.best_bound_usd]
+    assert [type(x) for x in figures] == [float] * 4
+    assert yaml.safe_load(yaml.safe_dump(figures)) == figures
+
+
 def test_bad_plan_file_is_reported(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text("format: gwplan-plan/1\nprovenance: {}\nphases: [{id: 1, sites: [{site: A}]}]\n")

@@ -35,6 +35,14 @@ class SolveResult:
     detail: str
     values: list  # variable values by id; empty without a plan
 
+    def __post_init__(self):
+        # Bounds computed with numpy (the least bound ruled out) come back as numpy floats, which neither YAML
+        # nor JSON writers take: every figure leaves as a Python float.
+        for name in ("objective", "best_bound", "gap"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, float(value))
+
     @property
     def objective_usd(self) -> float | None:
         return None if self.objective is None else self.objective * USD_SCALE
