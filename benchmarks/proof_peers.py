@@ -122,7 +122,7 @@ def write_proof(shape: str, sites: int, gap: float, limit_s: float, folder: Path
                 model: int | None = None) -> tuple[Path, Path, dict]:
     """Solve the shape once with write_models; the last model written is the proof (`model`: the one written
     in that place instead, from 1)."""
-    from benchmarks.scale import shaped_doc
+    from benchmarks.shapes import shaped_doc
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout

@@ -7,11 +7,12 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
     python -m benchmarks.scale --starts auto --threads 1 default  # one HiGHS search against gwplan's default
     python -m benchmarks.scale --starts auto --threads 2 --non-deterministic  # two searches raced by time
     python -m benchmarks.scale --starts auto --orders 0 1 2 --shapes early-scarce  # the same instance, reordered
+    python -m benchmarks.scale --starts auto --time-limit 120 --shapes structural  # shapes nobody tuned for
 
-Shapes: seedN (the generator's seed N), tight-funding (seed 1, every phase funded at 90 %: the funding
-rows bind), early-scarce (seed 1, only one site in ten has grid before phase 4), early-plentiful (seed 1,
-every site has grid from phase 1), many-demand (seed 1 with 16 more inference demand regions, centred on
-random sites). --orders K lists the same instance's sites and each demand region's serving sites in the
+Shapes (benchmarks.shapes): seedN (the generator's seed N); the shapes the search was measured on while it
+was built (tight-funding, early-scarce, early-plentiful, many-demand), and structural variants it was not
+built around (supply, six-phases, odd-blocks, split-demand, rates, shortfall, region-share, retire), each
+optionally @SEED for another seed of the generator (1 otherwise); `--shapes structural` runs those eight. --orders K lists the same instance's sites and each demand region's serving sites in the
 order of a seeded shuffle (0: as generated): nothing in it changes but the order of the model's columns and
 rows, which is enough to move HiGHS's search. The build time is the model's formulation and loading; the
 solve includes the start. The first start listed is the baseline of the ratio column.
@@ -28,44 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SHAPES = ("seed1", "seed2", "seed3", "tight-funding", "early-scarce", "early-plentiful", "many-demand")  # any seedN
-
-
-def shaped_doc(sites: int, shape: str) -> dict:
-    """The generated scenario of a shape (see the module's docstring)."""
-    import random
-
-    from benchmarks.synthetic import REGIONS, _km, scenario_doc
-
-    seed = int(shape.removeprefix("seed")) if shape.startswith("seed") else 1
-    doc = scenario_doc(sites, seed)
-    anchors = doc["sites"][:len(REGIONS)]
-    if shape == "tight-funding":
-        for phase in doc["phases"]:
-            phase["funding_usd"] *= 0.9
-    elif shape in ("early-scarce", "early-plentiful"):
-        for site in doc["sites"][len(REGIONS):]:
-            grid = site["grid_mw_by_phase"]
-            first = next((g for g in grid if g > 0), 100.0)
-            if shape == "early-scarce" and int(site["id"][1:]) % 10:  # one site in ten keeps its early grid
-                site["grid_mw_by_phase"] = [0.0] * 3 + [g or first for g in grid[3:]]
-            else:
-                site["grid_mw_by_phase"] = [g or first for g in grid]
-    elif shape == "many-demand":
-        rng = random.Random(sites)
-        for k, centre in enumerate(rng.sample(doc["sites"], 16)):
-            near = sorted(doc["sites"], key=lambda s: _km(centre["lat"], centre["lon"], s["lat"], s["lon"]))
-            near = near[:max(4, sites // 16)]
-            anchor = min(anchors, key=lambda s: _km(centre["lat"], centre["lon"], s["lat"], s["lon"]))
-            near += [] if anchor in near else [anchor]
-            mw = rng.choice([20, 40, 60])
-            doc["demand_regions"].append({
-                "id": f"metro{k + 1}", "demand_mw": mw, "from_phase": str(rng.randint(2, 6)),
-                "serve_cost_usd_per_year": {s["id"]: round(mw * _km(centre["lat"], centre["lon"], s["lat"], s["lon"])
-                                                           * 3000, -3) for s in near}})
-    elif not shape.startswith("seed"):
-        raise ValueError(f"unknown shape {shape!r}")
-    return doc
+from benchmarks.shapes import SHAPES, expand, shape_name, shaped_doc
 
 
 def reordered(doc: dict, order: int) -> dict:
@@ -82,13 +46,6 @@ def reordered(doc: dict, order: int) -> dict:
         serving = list(region["serve_cost_usd_per_year"].items())
         regions.append(dict(region, serve_cost_usd_per_year=dict(rng.sample(serving, len(serving)))))
     return dict(doc, demand_regions=regions)
-
-
-def shape_name(text: str) -> str:
-    """A shape's name as --shapes takes it (an argparse type: a bad one is a usage error, not a traceback)."""
-    if text in SHAPES or (text.startswith("seed") and text[4:].isdigit()):
-        return text
-    raise argparse.ArgumentTypeError(f"{text!r} is not a shape: {', '.join(SHAPES)}, or seedN")
 
 
 def case(sites: int, shape: str, start: str, gap: float, time_limit_s: float, threads: int | None = None,
@@ -155,7 +112,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), type=shape_name,
-                        help=f"any of {', '.join(SHAPES)}, or seedN (space-separated)")
+                        help="shapes of benchmarks.shapes (seedN, NAME or NAME@SEED), or a group: measured, "
+                             f"structural (space-separated; default {' '.join(SHAPES)})")
     parser.add_argument("--starts", nargs="+", default=["restricted", "auto"],
                         choices=["none", "auto", "reduced", "restricted", "lp-bound"])
     parser.add_argument("--threads", nargs="+", type=threads_arg, default=[None],
@@ -173,7 +131,7 @@ def main() -> int:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"| shape | start | status | gap | NPV $B | build s | total s | ratio to {args.starts[0]} | peak MiB |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for shape in args.shapes:
+    for shape in expand(args.shapes):
         base = None
         for start, threads, order in [(start, threads, order) for start in args.starts for threads in args.threads
                                       for order in args.orders]:

@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.scale import SHAPES, gap_and_npv, in_fresh_process, reordered, shape_name, shaped_doc
+from benchmarks.scale import gap_and_npv, in_fresh_process, reordered
+from benchmarks.shapes import SHAPES, expand, shape_name, shaped_doc
 
 EDIT_SHARE = 0.05  # the last phase's IT requirement raised by this share in the edited arms
 
@@ -61,7 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=1000)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), type=shape_name,
-                        help=f"any of {', '.join(SHAPES)}, or seedN (space-separated)")
+                        help="shapes of benchmarks.shapes, or a group: measured, structural (space-separated)")
     parser.add_argument("--orders", nargs="+", type=int, default=[0], help="as benchmarks.scale --orders")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=120.0)
@@ -71,7 +72,7 @@ def main() -> int:
     print("| shape | arm | status | gap | NPV $B | total s | ratio to cold |")
     print("|---|---|---|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
-        for shape in args.shapes:
+        for shape in expand(args.shapes):
             for order in args.orders:
                 cold_plan = str(Path(tmp) / f"{shape}-{order}.plan.yaml")
                 base = {}

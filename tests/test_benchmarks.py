@@ -41,9 +41,14 @@ def test_the_scale_benchmark_runs_a_shape_with_the_restricted_start():
 
 
 def test_the_scale_benchmark_names_a_bad_shape_instead_of_failing_in_its_worker(monkeypatch, capsys):
-    from benchmarks import scale
+    from benchmarks import scale, shapes
 
-    assert scale.shape_name("seed7") == "seed7" and scale.shape_name("early-scarce") == "early-scarce"
+    for name in ("seed7", "early-scarce", "odd-blocks@41", "structural"):
+        assert shapes.shape_name(name) == name
+    for bad in ("seed7@2", "odd-blocks@x", "no-such-shape"):
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a shape"):
+            shapes.shape_name(bad)
+    assert shapes.expand(["seed1", "structural"]) == ["seed1", *shapes.STRUCTURAL]
     assert scale.threads_arg("default") is None and scale.threads_arg("2") == 2
     with pytest.raises(argparse.ArgumentTypeError, match="neither a thread count"):
         scale.threads_arg("0")
@@ -51,6 +56,40 @@ def test_the_scale_benchmark_names_a_bad_shape_instead_of_failing_in_its_worker(
     with pytest.raises(SystemExit) as stopped:
         scale.main()
     assert stopped.value.code == 2 and "'seed7,seed8' is not a shape" in capsys.readouterr().err
+
+
+def test_each_structural_shape_is_a_valid_scenario_with_its_one_change(tmp_path):
+    """benchmarks.shapes: every structural variant loads through the real loader, differs from the generator's
+    scenario of the same seed in what its name says, and split-demand serves the same demand from the same sites."""
+    from benchmarks.shapes import STRUCTURAL, shaped_doc
+    from benchmarks.synthetic import scenario_doc
+    from planner.files import dump_yaml
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.rollout import plan_rollout
+    from planner.scenario import load_scenario
+
+    base = scenario_doc(40, 3)
+    docs = {name: shaped_doc(40, f"{name}@3") for name in STRUCTURAL}
+    scenarios = {}
+    for name, doc in docs.items():
+        (tmp_path / f"{name}.yaml").write_text(dump_yaml(doc))
+        scenarios[name] = load_scenario(tmp_path / f"{name}.yaml")
+    assert shaped_doc(40, "rates@3") == docs["rates"]  # a pure function of its name
+    assert sum(1 for s in scenarios["supply"].sites if s.onsite_power or s.grid_upgrades) >= 4
+    assert [p.it_mw_required for p in scenarios["six-phases"].phases] == [1700.0] * 6
+    assert {b.it_mw for s in scenarios["odd-blocks"].sites for b in s.power_blocks} == {40, 120, 250}
+    assert sum(1 for s in docs["rates"]["sites"] if "max_it_mw_per_phase" in s) >= 10
+    assert scenarios["shortfall"].constraints.shortfall_usd_per_mw == 30e6
+    assert scenarios["region-share"].constraints.max_region_share == 0.3
+    assert scenarios["retire"].economics.it_end_of_life == "retire"
+    for name in ("shortfall", "region-share", "retire"):
+        assert docs[name]["sites"] == base["sites"] and docs[name]["phases"] == base["phases"]
+    split = docs["split-demand"]["demand_regions"]
+    assert len(split) == 16 and sum(r["demand_mw"] for r in split) == pytest.approx(
+        sum(r["demand_mw"] for r in base["demand_regions"]))
+    out = plan_rollout(scenarios["split-demand"], SolveOptions(time_limit_s=60.0, relative_gap=1e-3))
+    assert out.result.status.value == "optimal"
+    assert {d.region for d in out.plan.phases[-1].demand} == {r["id"] for r in split}
 
 
 def test_the_fuzz_campaign_runs_cases_and_reports_every_verdict():
@@ -172,7 +211,8 @@ def test_the_proof_peers_benchmark_names_the_models_a_shape_wrote(tmp_path):
 
 def test_a_reordered_instance_is_the_same_instance_in_another_order(tmp_path):
     """--orders: the sites and each region's serving sites shuffled, nothing else; the optimum stays put."""
-    from benchmarks.scale import reordered, shaped_doc
+    from benchmarks.scale import reordered
+    from benchmarks.shapes import shaped_doc
     from planner.files import dump_yaml
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
@@ -213,7 +253,7 @@ def test_the_warm_benchmark_runs_every_arm_and_the_edit_raises_only_the_last_pha
     """benchmarks.warm on 60 sites: four rows, the warm arm from the cold arm's plan (the same optimum), the
     edited arms at another, dearer one; `edited` raises the last phase's requirement by EDIT_SHARE and nothing else."""
     from benchmarks import warm
-    from benchmarks.scale import shaped_doc
+    from benchmarks.shapes import shaped_doc
 
     doc = shaped_doc(60, "seed1")
     changed = warm.edited(doc)
