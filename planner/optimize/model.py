@@ -47,7 +47,7 @@ Constraints
     grid           BLK_sp <= min(grid_sp / pue_s, M_s) Y_sp  (facility MW within the grid's supply, and
                                                            no power blocks before the site opens; with
                                                            supply options: supply.add_supply_constraints)
-    grid_round     the grid row rounded down to whole blocks (planner.optimize.grid; not for CP-SAT)
+    grid_round     the grid row rounded down to whole blocks, or its integer hull (planner.optimize.grid; not CP-SAT)
     racks_fit      live_sp <= BLK_sp                       (racks go into built power blocks)
     requirement    sum_s live_sp >= R_p (- short_p)        (capacity standing meets each phase)
     funding        capex paid in (t_{p-1}, t_p] <= Phi_p (cumulatively with carry-over): construction is
