@@ -35,6 +35,37 @@ def test_a_restricted_start_reaches_the_same_optimum_and_says_so(write_scenario,
     assert started.plan.provenance.time_limit_s == plain.plan.provenance.time_limit_s  # the option, not what was left
 
 
+def test_after_a_search_that_ends_without_a_plan_the_fallback_has_only_the_time_left(write_scenario, monkeypatch):
+    """A reduced search (or a kernel search) that spends the time limit and finds no plan hands over to the
+    restricted start and the full model: they get what is left of the limit, not the whole limit again (a
+    200-site scenario with a training latency limit took 63 s for --time-limit 30). The plan records the limit
+    asked for."""
+    import time
+
+    import planner.optimize.rollout as rollout
+
+    def spent(rm, options, *args):
+        time.sleep(2.0)
+        return None
+
+    limits = []
+
+    def spy(model, options, *args, **kwargs):
+        limits.append(options.time_limit_s)
+        return solve(model, options, *args, **kwargs)
+
+    solve = rollout.solve
+    monkeypatch.setattr(rollout, "reduced_search", spent)
+    monkeypatch.setattr(rollout, "kernel_search", spent)
+    monkeypatch.setattr(rollout, "solve", spy)
+    scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
+    for mode in ("reduced", "lagrangean"):
+        monkeypatch.setattr(rollout, "start_mode", lambda *args, mode=mode: mode)
+        out = plan_rollout(scenario, SolveOptions(time_limit_s=10.0))
+        assert out.result.status.value == "optimal" and out.plan.provenance.time_limit_s == 10.0
+        assert 1.0 <= limits[-1] <= 8.0
+
+
 def test_a_too_small_subset_is_widened_until_it_has_a_plan(write_scenario, monkeypatch):
     """Keep only the single cheapest site at first: it cannot carry the phase alone, so the subset grows."""
     monkeypatch.setattr(start, "CAPACITY_COVER", 0.01)

@@ -36,22 +36,25 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     lagrangean start does not use it, and its provenance says so).
     """
     started = time.perf_counter()
+    asked = options  # what the plan records; `options` may be left less time below
     rm = build_model(scenario, commitments, stability, round_grid=options.round_grid)
     mode = start_mode(scenario, options, rm)
     if mode not in ("reduced", "lagrangean"):  # those two never hand the full model to a solver
         _ = rm.model  # loaded into MathOpt here (once: it is kept), so that build_s covers it
     build_s = time.perf_counter() - started
-    hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     if mode == "reduced":
         outcome = reduced_search(rm, options, build_s, commitments, stability, on_log, interrupter, warm)
         if outcome is not None:
             return outcome
-        mode = "restricted"  # no LP duals or no kernel plan: the restricted start and the full model decide
+        mode = "restricted"  # no LP duals or no kernel plan: the restricted start and the full model decide ...
+        options = _time_left(options, started + build_s)  # ... in the time left
     if mode == "lagrangean":
         outcome = kernel_search(rm, options, build_s, commitments, stability, on_log, interrupter)
         if outcome is not None:
             return unused_warm_start(outcome, warm)
         mode = "none"  # the kernel had no plan within its share of the time: the full model decides
+        options = _time_left(options, started + build_s)
+    hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
     values, info = warm_start_plan(rm, options, warm, commitments, stability, on_log, interrupter)
     unfit = f"; {info.origin}" if info is not None and not values else ""  # the warm start gave no plan: why
     if mode == "none" and info is not None:  # no restricted start or pricing: the full model, from the warm plan
@@ -74,7 +77,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
                                         f"sites screened by estimated cost, {info.status})")
                 method = f"{found}; bound from the {priced.describe()}; no branch and bound{unfit}"
                 started = time.perf_counter()
-                plan = extract_plan(rm, result, options, method)
+                plan = extract_plan(rm, result, asked, method)
                 return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
                                model_size=rm.size)
         solve_options = dataclasses.replace(options, time_limit_s=max(1.0, left_s))
@@ -82,7 +85,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     if priced is not None:
         result = stronger_bound(result, priced, options)
     started = time.perf_counter()
-    plan = extract_plan(rm, result, options, method) if result.status.has_plan else None
+    plan = extract_plan(rm, result, asked, method) if result.status.has_plan else None
     extract_s = time.perf_counter() - started
     return Outcome(result=result, plan=plan, build_s=build_s, extract_s=extract_s, model_size=rm.size)
 
@@ -325,6 +328,11 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
 
 POLISH_TIME_SHARE = 0.15  # of the time left, the most re-solving the first plan on its own sites may use ...
 POLISH_GAP_FACTOR = 0.1  # ... proven within this multiple of the gap asked
+
+
+def _time_left(options: SolveOptions, since: float) -> SolveOptions:
+    """`options` with the time limit less what has passed since `since` (perf_counter), at least 1 s."""
+    return dataclasses.replace(options, time_limit_s=max(1.0, options.time_limit_s - (time.perf_counter() - since)))
 
 
 def plan_sites(rm, arrays, values: dict[str, float]) -> set[int]:
