@@ -126,11 +126,14 @@ def main() -> int:
                              "(0: as generated); the same instance, its model's columns in another order")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--methods", action="store_true",
+                        help="after the table, each run's provenance: its bound, the sites ruled out, each pass")
     args = parser.parse_args()
     print(f"# {args.sites} sites, gap {args.gap:g}, limit {args.time_limit:g} s; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"| shape | start | status | gap | NPV $B | build s | total s | ratio to {args.starts[0]} | peak MiB |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    methods = []
     for shape in expand(args.shapes):
         base = None
         for start, threads, order in [(start, threads, order) for start in args.starts for threads in args.threads
@@ -145,6 +148,9 @@ def main() -> int:
             gap, npv = gap_and_npv(r)
             print(f"| {shape} | {arm} | {r['status']} | {gap} | {npv} | {r['build_s']:.2f} | {r['seconds']:.1f} | "
                   f"{ratio} | {r['peak_mib']:,.0f} |", flush=True)
+            methods.append(f"- {shape}, {arm}: {r['method'] or 'no plan'}")
+    if args.methods:
+        print("\n" + "\n".join(methods))
     return 0
 
 

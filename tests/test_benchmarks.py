@@ -40,6 +40,17 @@ def test_the_scale_benchmark_runs_a_shape_with_the_restricted_start():
     assert "restricted model" in result["method"] and result["seconds"] >= result["build_s"] > 0
 
 
+def test_the_scale_benchmark_lists_each_runs_method_after_its_table(monkeypatch, capsys):
+    from benchmarks import scale
+
+    monkeypatch.setattr("sys.argv", ["scale", "--sites", "40", "--shapes", "retire@2", "--starts", "auto",
+                                     "--gap", "1e-2", "--time-limit", "30", "--methods"])
+    assert scale.main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(k for k, line in enumerate(lines) if line.startswith("| retire@2 | auto | optimal |"))
+    assert lines[row + 1] == "" and lines[row + 2].startswith("- retire@2, auto: branch and bound")
+
+
 def test_the_scale_benchmark_names_a_bad_shape_instead_of_failing_in_its_worker(monkeypatch, capsys):
     from benchmarks import scale, shapes
 
