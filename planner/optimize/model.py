@@ -61,7 +61,8 @@ Constraints
     committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
     training_lat.  it_sp <= M_s builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose one-way
                    latency exceeds training_max_latency_ms: a direct route (great circle x
-                   fiber_route_factor, 5 us/km), or the shortest path over the scenario's fiber_routes
+                   fiber_route_factor, 5 us/km), or the shortest path over the scenario's fiber_routes;
+                   whole blocks of such pairs as one row on two cells' zone flags (planner.optimize.latency)
     demand         sum_{s in S_r} x_rsp = 1 and sum_r D_r x_rsp <= live_sp, for p in P_r
     demand_cover   sum_s M_s Y_sp >= sum_{r: p in P_r} D_r     (implied; a knapsack cover on the openings)
     serve_open     x_rsp <= Y_sp                           (implied; the strong form tightens the LP, added
@@ -83,6 +84,7 @@ from dataclasses import dataclass, field
 from ortools.math_opt.python import mathopt
 
 from planner.optimize import costs, grid, supply
+from planner.optimize.latency import add_training_latency_constraints
 from planner.optimize.linear import Builder, Lin, lin_sum
 from planner.optimize.parameters import (
     alive_weight,
@@ -368,44 +370,6 @@ def add_build_rate_constraints(rm: RolloutModel) -> None:
             adds = [rm.it[i, p] for i, site in enumerate(s_.sites) if site.region == g and (i, p) in rm.it]
             if adds:
                 b.le(lin_sum(adds), region_rate, name=f"region_build_rate[{g},{phase.id}]")
-
-
-def pair_latency_ms(scenario: Scenario):
-    """latency(i, j): one-way ms between sites i and j: over the scenario's fiber routes when it gives them
-    (no path: infinite), else a direct route of great circle x fiber_route_factor. Forbidden or unused
-    sites never change it."""
-    sites = scenario.sites
-    if scenario.fiber_routes:
-        from topology.campus import route_latency_ms
-
-        table = route_latency_ms([s.id for s in sites], [(r.a, r.b, r.km) for r in scenario.fiber_routes])
-        return lambda i, j: table.get((sites[i].id, sites[j].id), math.inf)
-    from topology.geo import direct_latency_ms
-
-    factor = scenario.constraints.fiber_route_factor
-    return lambda i, j: direct_latency_ms(sites[i], sites[j], factor)
-
-
-def add_training_latency_constraints(rm: RolloutModel) -> None:
-    """training_latency: a phase's training cluster spans only campuses within the latency limit of each
-    other: builds_sp = 1 when s adds IT in p; builds_sp + builds_tp <= 1 for pairs beyond the limit."""
-    s_ = rm.scenario
-    limit = s_.constraints.training_max_latency_ms
-    if limit is None or len(s_.sites) < 2:
-        return
-    latency = pair_latency_ms(s_)
-    for p, phase in enumerate(s_.phases):
-        builds = {}
-        for i, site in enumerate(s_.sites):
-            if (i, p) in rm.it:
-                flag = rm.builder.binary(name=f"builds[{site.id},{phase.id}]", site=i)
-                rm.builder.le(rm.it[i, p] - max_it_mw(site) * flag, 0.0, name=f"builds_flag[{site.id},{phase.id}]")
-                builds[i] = flag
-        for i in builds:
-            for j in builds:
-                if i < j and latency(i, j) > limit:
-                    rm.builder.le(builds[i] + builds[j], 1.0,
-                                  name=f"training_latency[{s_.sites[i].id},{s_.sites[j].id},{phase.id}]")
 
 
 def add_demand_constraints(rm: RolloutModel, strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS) -> None:

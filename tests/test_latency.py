@@ -1,0 +1,123 @@
+"""The training cluster's latency limit (planner.optimize.latency): the latency matrix against topology.geo, the
+cells, and the rows, which must forbid exactly the pairs of sites beyond the limit, in fewer rows."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from planner.optimize import latency
+from planner.optimize.model import build_model
+from planner.optimize.options import SolveOptions
+from planner.optimize.rollout import plan_rollout
+from planner.scenario import load_scenario
+from tests.helpers import site, tiny_doc
+from topology.geo import Campus, direct_latency_ms
+
+M = 1e6
+
+
+def _random_sites(n: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [site(f"s{k:02d}", lat=round(rng.uniform(30, 48), 3), lon=round(rng.uniform(-122, -72), 3))
+            for k in range(n)]
+
+
+def _forbidden_pairs(rm, phase: str) -> set[frozenset[str]]:
+    """The pairs of sites the model's rows keep from building together in `phase`: pair rows as they are, and
+    each cell row as every pair of its two zones' members."""
+    arrays, names = rm.builder.arrays(), rm.builder.names
+    members: dict[str, set[str]] = {}  # zone variable -> the sites whose builds it bounds
+    rows = []
+    for r, name in enumerate(rm.builder.row_names):
+        if name.startswith(("zone_member[", "training_latency[")) and name.endswith(f",{phase}]"):
+            row = arrays.matrix.getrow(r)
+            rows.append((name, [names[j] for j in row.indices]))
+    for name, variables in rows:
+        if name.startswith("zone_member["):
+            zone = next(v for v in variables if v.startswith("zone["))
+            members.setdefault(zone, set()).add(re.match(r"builds\[(.+),", next(
+                v for v in variables if v.startswith("builds["))).group(1))
+
+    def sites_of(variable: str) -> set[str]:
+        return members[variable] if variable.startswith("zone[") else {re.match(r"builds\[(.+),", variable).group(1)}
+
+    pairs = set()
+    for name, variables in rows:
+        if name.startswith("training_latency["):
+            a, b = (sites_of(v) for v in variables)
+            pairs |= {frozenset((x, y)) for x in a for y in b}
+    return pairs
+
+
+def test_the_latency_matrix_is_topology_geo_s_direct_route():
+    sites = _random_sites(30, 3)
+    scenario = load_scenario_doc(tiny_doc(sites))
+    matrix = latency.latency_matrix_ms(scenario)
+    for i, a in enumerate(scenario.sites):
+        for j, b in enumerate(scenario.sites):
+            expected = direct_latency_ms(Campus(a.id, a.lat, a.lon), Campus(b.id, b.lat, b.lon))
+            assert matrix[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_every_site_of_a_cell_is_within_the_radius_of_its_first():
+    scenario = load_scenario_doc(tiny_doc(_random_sites(60, 5)))
+    matrix = latency.latency_matrix_ms(scenario)
+    groups = latency.cells(matrix, 2.0)
+    assert sorted(i for cell in groups for i in cell) == list(range(60))
+    assert all(matrix[cell[0], i] <= 2.0 for cell in groups for i in cell)
+    assert [cell[0] for cell in groups] == sorted(cell[0] for cell in groups)  # leaders in the sites' order
+    assert 1 < len(groups) < 60
+
+
+@pytest.mark.parametrize("seed, limit_ms", [(1, 12.0), (2, 20.0), (3, 8.0)])
+def test_the_rows_forbid_exactly_the_pairs_beyond_the_limit_in_fewer_rows(seed, limit_ms, monkeypatch):
+    sites = _random_sites(70, seed)
+    doc = tiny_doc(sites, constraints={"training_max_latency_ms": limit_ms})
+    scenario = load_scenario_doc(doc)
+    beyond = {frozenset((a.id, b.id)) for i, a in enumerate(scenario.sites) for b in scenario.sites[i + 1:]
+              if direct_latency_ms(Campus(a.id, a.lat, a.lon), Campus(b.id, b.lat, b.lon)) > limit_ms}
+    assert 0 < len(beyond) < 70 * 69 / 2
+    rm = build_model(scenario)
+    assert _forbidden_pairs(rm, "1") == beyond
+    monkeypatch.setattr(latency, "CELL_RADIUS_SHARE", 1e-9)  # every site a cell of its own: one row a pair
+    pairwise = build_model(scenario)
+    assert _forbidden_pairs(pairwise, "1") == beyond
+    assert len(rm.builder.row_names) < len(pairwise.builder.row_names)
+
+
+# Three clusters of three sites, 40 MW each, on the 40th parallel: west (-120), centre (-100), east (-80). West to
+# east is ~3,400 km of great circle (25.5 ms of fiber), the others ~1,700 km (12.8 ms). 200 MW are required: the two
+# cheapest clusters (west at 1.0 M$/MW, east at 1.1) would cost 120 + 88 = 208 M$, but within 15 ms west and east
+# cannot build together: 120 M$ in the west and 80 MW in the centre at 1.5 M$/MW, 240 M$.
+CLUSTERS = [site(f"{name}{k}", grid=[40.0], lat=40.0 + 0.2 * k, lon=lon, capex_per_mw=price * M)
+            for name, lon, price in (("w", -120.0, 1.0), ("c", -100.0, 1.5), ("e", -80.0, 1.1)) for k in range(3)]
+PHASE = [{"id": "1", "online_date": "2027-01-01", "it_mw_required": 200, "platform": "unit", "funding_usd": 1e12}]
+
+
+def test_two_clusters_beyond_the_limit_take_one_row_and_the_optimum_is_the_pairwise_one(monkeypatch):
+    scenario = load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0}))
+    free = load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE))
+    assert plan_rollout(free, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(208.0)
+    rm = build_model(scenario)
+    latency_rows = [n for n in rm.builder.row_names if n.startswith("training_latency[")]
+    assert latency_rows == ["training_latency[w0*,e0*,1]"]
+    assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(240.0)
+    monkeypatch.setattr(latency, "CELL_RADIUS_SHARE", 1e-9)
+    pairwise = build_model(scenario)
+    assert sum(n.startswith("training_latency[") for n in pairwise.builder.row_names) == 9
+    assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(240.0)
+
+
+def load_scenario_doc(doc: dict):
+    import tempfile
+    from pathlib import Path
+
+    from planner.files import dump_yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.yaml"
+        path.write_text(dump_yaml(doc))
+        return load_scenario(path)
