@@ -11,8 +11,9 @@ restricted start, each in a fresh process; one Markdown table with ratios agains
 
 Shapes (benchmarks.shapes): seedN (the generator's seed N); the shapes the search was measured on while it
 was built (tight-funding, early-scarce, early-plentiful, many-demand), and structural variants it was not
-built around (supply, six-phases, odd-blocks, split-demand, rates, shortfall, region-share, retire), each
-optionally @SEED for another seed of the generator (1 otherwise); `--shapes structural` runs those eight. --orders K lists the same instance's sites and each demand region's serving sites in the
+built around (supply, six-phases, odd-blocks, split-demand, rates, shortfall, region-share, retire,
+latency), each optionally @SEED for another seed of the generator (1 otherwise); `--shapes structural` runs
+those nine. --orders K lists the same instance's sites and each demand region's serving sites in the
 order of a seeded shuffle (0: as generated): nothing in it changes but the order of the model's columns and
 rows, which is enough to move HiGHS's search. The build time is the model's formulation and loading; the
 solve includes the start. The first start listed is the baseline of the ratio column.

@@ -20,6 +20,9 @@ Structural variants (`STRUCTURAL`), each one change to the scenario's structure:
     shortfall        a phase may fall short of its requirement at 30 $M a MW
     region-share     no grid region holds more than 30 % of a phase's requirement (40 % otherwise)
     retire           GPU systems retire after 5 years instead of being refreshed; energy escalates 3 % a year
+    latency          a phase's training cluster within 20 ms of fiber (~2,700 km of great circle); the europe
+                     demand region left out (only the nordic sites serve it, and within 20 ms they could only
+                     build with each other, one grid region, short of the two each phase needs)
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import argparse
 import random
 
 MEASURED = ("tight-funding", "early-scarce", "early-plentiful", "many-demand")
-STRUCTURAL = ("supply", "six-phases", "odd-blocks", "split-demand", "rates", "shortfall", "region-share", "retire")
+STRUCTURAL = ("supply", "six-phases", "odd-blocks", "split-demand", "rates", "shortfall", "region-share", "retire",
+              "latency")
 SHAPES = ("seed1", "seed2", "seed3") + MEASURED  # the scale benchmarks' default
 
 
@@ -168,5 +172,10 @@ def _retire(doc: dict, rng: random.Random) -> None:
     doc["economics"].update(it_end_of_life="retire", it_life_years=5, energy_escalation_per_year=0.03)
 
 
-_STRUCTURAL = {"supply": _supply, "six-phases": _six_phases, "odd-blocks": _odd_blocks, "split-demand": _split_demand,
+def _latency(doc: dict, rng: random.Random) -> None:
+    doc["constraints"]["training_max_latency_ms"] = 20
+    doc["demand_regions"] = [r for r in doc["demand_regions"] if r["id"] != "europe"]
+
+
+_STRUCTURAL = {"latency": _latency, "supply": _supply, "six-phases": _six_phases, "odd-blocks": _odd_blocks, "split-demand": _split_demand,
                "rates": _rates, "shortfall": _shortfall, "region-share": _region_share, "retire": _retire}

@@ -93,6 +93,8 @@ def test_each_structural_shape_is_a_valid_scenario_with_its_one_change(tmp_path)
     assert scenarios["shortfall"].constraints.shortfall_usd_per_mw == 30e6
     assert scenarios["region-share"].constraints.max_region_share == 0.3
     assert scenarios["retire"].economics.it_end_of_life == "retire"
+    assert scenarios["latency"].constraints.training_max_latency_ms == 20
+    assert [r["id"] for r in docs["latency"]["demand_regions"]] == ["east", "west", "central"]
     for name in ("shortfall", "region-share", "retire"):
         assert docs[name]["sites"] == base["sites"] and docs[name]["phases"] == base["phases"]
     split = docs["split-demand"]["demand_regions"]
