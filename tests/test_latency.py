@@ -121,3 +121,13 @@ def load_scenario_doc(doc: dict):
         path = Path(tmp) / "scenario.yaml"
         path.write_text(dump_yaml(doc))
         return load_scenario(path)
+
+
+def test_a_start_from_another_model_gets_its_zone_flags_from_its_sites():
+    """Starts pass between models by variable name, and a restricted model's cells (so its zones) are not the full
+    model's: the hint sets each zone flag from its own sites' builds flags, or the start would be infeasible."""
+    rm = build_model(load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0})))
+    names = rm.builder.names
+    hint = rm.hint({"builds[w1,1]": 1.0, "zone[e0,1]": 1.0})  # another model's zone, named like one of these
+    assert hint[names.index("zone[w0,1]")] == 1.0 and hint[names.index("zone[e0,1]")] == 0.0
+

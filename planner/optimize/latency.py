@@ -98,6 +98,7 @@ def _add_phase_rows(rm, phase_id: str, builds: dict, beyond: np.ndarray, groups:
             else:
                 leader = sites[cell[0]].id
                 zones[c] = b.binary(name=f"zone[{leader},{phase_id}]")
+                rm.zones.append((next(iter(zones[c].terms)), [next(iter(builds[i].terms)) for i in cell]))
                 for i in cell:
                     b.le(builds[i] - zones[c], 0.0, name=f"zone_member[{sites[i].id},{phase_id}]")
         return zones[c]

@@ -125,6 +125,7 @@ class RolloutModel:
     shortfall: dict[int, Lin] = field(default_factory=dict)  # short_p
     eligible: dict[int, list[int]] = field(default_factory=dict)  # site -> phases it may hold capacity in
     series: list[tuple[list, list, list]] = field(default_factory=list)  # per site: (Y_sp, BLK_sp, live_sp)
+    zones: list[tuple[int, list[int]]] = field(default_factory=list)  # latency zone flag -> its builds flags (ids)
     round_grid: bool = True  # grid_round rows (planner.optimize.grid)
     _model: mathopt.Model | None = None
 
@@ -142,6 +143,15 @@ class RolloutModel:
     @property
     def size(self) -> dict[str, int]:
         return self.builder.size
+
+    def hint(self, values: dict[str, float]) -> list[float]:
+        """A start for this model from a plan's values by variable name (often another model's: a restricted
+        one, or an earlier pass): missing variables at 0, and each latency zone flag (planner.optimize.latency)
+        set from its own sites' builds flags, since another model's cells, and so its zones, differ."""
+        hint = [values.get(name, 0.0) for name in self.builder.names]
+        for zone, members in self.zones:
+            hint[zone] = max(hint[j] for j in members)
+        return hint
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     values, info = warm_start_plan(rm, options, warm, commitments, stability, on_log, interrupter)
     unfit = f"; {info.origin}" if info is not None and not values else ""  # the warm start gave no plan: why
     if mode == "none" and info is not None:  # no restricted start or pricing: the full model, from the warm plan
-        hint = [values.get(name, 0.0) for name in rm.builder.names] if values else None
+        hint = rm.hint(values) if values else None
         method = (describe_start(info) if values else method) + unfit
         solve_options = dataclasses.replace(options, time_limit_s=max(1.0, options.time_limit_s - info.wall_s))
     elif mode != "none":
@@ -67,7 +67,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
         method = describe_start(info) + unfit
         left_s = options.time_limit_s - info.wall_s
         if values:
-            hint = [values.get(name, 0.0) for name in rm.builder.names]
+            hint = rm.hint(values)
             budget_s = left_s if mode == "lp-bound" else left_s * PRICING_SHARE
             priced = priced_bound(rm, info, budget_s, on_log, interrupter)
             left_s -= priced.wall_s
@@ -141,7 +141,7 @@ def kernel_search(rm, options: SolveOptions, build_s: float, commitments, stabil
         values, kernel_status = first, f"the core's plan; the kernel: {kernel_status}"
     if not values:
         return None
-    hint = [values.get(name, 0.0) for name in rm.builder.names]
+    hint = rm.hint(values)
     objective = rm.builder.objective.value(hint)
     gap = relative_gap(objective, bound) if bound is not None else None
     status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
@@ -295,7 +295,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
                 threshold = lag.bound + GUESS_WIDEN * (threshold - lag.bound)  # the guess was too low: widen it
                 continue
             return None
-        hint = [values.get(name, 0.0) for name in rm.builder.names]
+        hint = rm.hint(values)
         objective = rm.builder.objective.value(hint)
         at_plan = objective - PROOF_GAP_SHARE * options.relative_gap * abs(objective)
         if not proving:  # rule out by the plan's own cost, unless it is far above the guess; solve the rest from it

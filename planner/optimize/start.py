@@ -144,7 +144,7 @@ def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, 
     rm = build_model(small, commitments, stability, pairs, round_grid=options.round_grid)
     if shut:
         rm.builder.shut(shut)
-    hint = [start.get(name, 0.0) for name in rm.builder.names] if start else None
+    hint = rm.hint(start) if start else None
     result = solve(rm.model, options, on_log, interrupter, hint=hint, bound_search=bound_search)
     if not result.status.has_plan or (interrupter is not None and interrupter.interrupted):
         return {}, result
