@@ -131,3 +131,24 @@ def test_a_start_from_another_model_gets_its_zone_flags_from_its_sites():
     hint = rm.hint({"builds[w1,1]": 1.0, "zone[e0,1]": 1.0})  # another model's zone, named like one of these
     assert hint[names.index("zone[w0,1]")] == 1.0 and hint[names.index("zone[e0,1]")] == 0.0
 
+
+
+def test_the_builds_flag_bounds_what_a_site_can_add_in_its_phase():
+    """M_sp: the site's grid in the phase over its PUE (60/1.2 = 50 MW in phase 1, 240/1.2 = 200 in phase 2), no
+    more than its construction rate (150 MW) nor M_s; a site with on-site power keeps M_s (its supply is a
+    decision). The smaller the coefficient, the more the LP relaxation's fractional flags see the limit."""
+    phases = [{"id": str(k), "online_date": f"{2026 + k}-01-01", "it_mw_required": 10, "platform": "unit",
+               "funding_usd": 1e12} for k in (1, 2)]
+    sites = [site("A", grid_mw_by_phase=[60.0, 240.0], pue=1.2, max_it_mw_per_phase=150.0),
+             site("B", grid_mw_by_phase=[60.0, 240.0], pue=1.2, lon=-80.0,
+                  onsite_power=[{"id": "gas", "capex_usd_per_mw": 1e6, "lead_time_months": 0, "max_mw": 120,
+                                 "fuel_usd_per_mwh": 50}])]
+    rm = build_model(load_scenario_doc(tiny_doc(sites, phases=phases, constraints={"training_max_latency_ms": 5.0})))
+    arrays, names = rm.builder.arrays(), rm.builder.names
+    coefficient = {}
+    for r, name in enumerate(rm.builder.row_names):
+        if name.startswith("builds_flag["):
+            row = arrays.matrix.getrow(r)
+            coefficient[name] = -next(c for j, c in zip(row.indices, row.data) if names[j].startswith("builds["))
+    assert coefficient == pytest.approx({"builds_flag[A,1]": 50.0, "builds_flag[A,2]": 150.0,
+                                         "builds_flag[B,1]": 300.0, "builds_flag[B,2]": 300.0})

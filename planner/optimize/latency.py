@@ -1,9 +1,9 @@
 """training_latency: a phase's training cluster spans only campuses within the latency limit of each other.
 
-builds_sp = 1 when site s adds IT in phase p (it_sp <= M_s builds_sp). Two sites beyond the limit may not both
-build in one phase: builds_sp + builds_tp <= 1. Written pair by pair, that is one row for every pair of sites
-beyond the limit in every phase: 152,000 pairs a phase on the generated 1,000-site scenario with a 20 ms limit,
-1.2 million rows in all and a 6.6 s build.
+builds_sp = 1 when site s adds IT in phase p (it_sp <= M_sp builds_sp, M_sp the most it can add in p:
+`most_added_mw`). Two sites beyond the limit may not both build in one phase: builds_sp + builds_tp <= 1.
+Written pair by pair, that is one row for every pair of sites beyond the limit in every phase: 152,000 pairs a
+phase on the generated 1,000-site scenario with a 20 ms limit, 1.2 million rows in all and a 6.6 s build.
 
 Most of those pairs come in blocks: the sites of one area are all beyond the limit from those of another. So the
 sites are grouped into cells, each within CELL_RADIUS_SHARE of the limit of its first site (leader clustering),
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from planner.optimize.parameters import max_it_mw
+from planner.optimize.parameters import has_supply_options, max_it_mw
 from topology.geo import EARTH_RADIUS_KM, FIBER_US_PER_KM
 
 CELL_RADIUS_SHARE = 1 / 16  # of the limit: a cell's sites are within this latency of its first site
@@ -48,6 +48,19 @@ def latency_matrix_ms(scenario) -> np.ndarray:
          + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[None, :] - lon[:, None]) / 2) ** 2)
     km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, h)))
     return km * scenario.constraints.fiber_route_factor * FIBER_US_PER_KM / 1000.0
+
+
+def most_added_mw(site, p: int) -> float:
+    """The most IT MW site s can add in phase p, the builds flag's coefficient: M_s, and where the site has no
+    supply options its grid in p over its PUE (what is added stands at t_p, within the blocks the grid allows),
+    and its construction rate. The smaller it is, the larger a fractional flag the LP needs for the same IT, and
+    the more the latency rows bind in the LP relaxation."""
+    most = max_it_mw(site)
+    if not has_supply_options(site):
+        most = min(most, site.grid_mw_by_phase[p] / site.pue)
+    if site.max_it_mw_per_phase is not None:
+        most = min(most, site.max_it_mw_per_phase)
+    return max(0.0, most)
 
 
 def cells(latency_ms: np.ndarray, radius_ms: float) -> list[list[int]]:
@@ -79,7 +92,8 @@ def add_training_latency_constraints(rm) -> None:
         for i, site in enumerate(s_.sites):
             if (i, p) in rm.it:
                 flag = rm.builder.binary(name=f"builds[{site.id},{phase.id}]", site=i)
-                rm.builder.le(rm.it[i, p] - max_it_mw(site) * flag, 0.0, name=f"builds_flag[{site.id},{phase.id}]")
+                rm.builder.le(rm.it[i, p] - most_added_mw(site, p) * flag, 0.0,
+                              name=f"builds_flag[{site.id},{phase.id}]")
                 builds[i] = flag
         _add_phase_rows(rm, phase.id, builds, beyond, groups)
 
