@@ -59,7 +59,7 @@ Constraints
     min_regions    sum_{s in S_g} it_sp >= delta reg_gp;  sum_g reg_gp >= min_regions_per_phase
     required       Y_{s,|P|} = 1 for each required site
     committed      Y_sp, N_skp, IT_sp fixed for the phases already committed (re-plans)
-    training_lat.  it_sp <= M_s builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose one-way
+    training_lat.  it_sp <= M_sp builds_sp; builds_sp + builds_tp <= 1 for campuses s, t whose one-way
                    latency exceeds training_max_latency_ms: a direct route (great circle x
                    fiber_route_factor, 5 us/km), or the shortest path over the scenario's fiber_routes;
                    whole blocks of such pairs as one row on two cells' zone flags (planner.optimize.latency)
