@@ -177,5 +177,6 @@ def _latency(doc: dict, rng: random.Random) -> None:
     doc["demand_regions"] = [r for r in doc["demand_regions"] if r["id"] != "europe"]
 
 
-_STRUCTURAL = {"latency": _latency, "supply": _supply, "six-phases": _six_phases, "odd-blocks": _odd_blocks, "split-demand": _split_demand,
-               "rates": _rates, "shortfall": _shortfall, "region-share": _region_share, "retire": _retire}
+_STRUCTURAL = {"latency": _latency, "supply": _supply, "six-phases": _six_phases, "odd-blocks": _odd_blocks,
+               "split-demand": _split_demand, "rates": _rates, "shortfall": _shortfall, "region-share": _region_share,
+               "retire": _retire}

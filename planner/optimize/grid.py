@@ -18,9 +18,10 @@ For one kind, or two where the smaller size divides the larger (50 and 200 MW), 
 the grid row. For other sizes (40, 120 and 250 MW: g = 10) they are far from it, so those sites get the hull
 itself: the facets a.N <= b of conv{N in Z+^K : sum_k B_sk N_k <= L_sp}, found by qhull over the row's integer
 points (`hull_facets`), each written as a.N_p <= b Y_sp (valid, since 0 is one of the points: a shut site
-builds nothing). The points depend only on floor(L_sp / g), so a scenario's sites share a few dozen hulls. On the generated 1,000-site
-scenarios they raise the LP relaxation by ~70 % of its gap to the optimum (seed5: 450,006 to 450,674 against
-450,955), which is what the site Lagrangean, the fixing and HiGHS's root then start from.
+builds nothing). The points depend only on floor(L_sp / g), so sites share hulls (123 on the 1,000-site
+odd-blocks shape of benchmarks/shapes.py, 0.1-0.2 s). On the generated 1,000-site scenarios (50/200 MW) the rows
+raise the LP relaxation by ~70 % of its gap to the optimum (seed5: 450,006 to 450,674 against 450,955), which is
+what the site Lagrangean, the fixing and HiGHS's root then start from.
 
 They strengthen the LP that HiGHS and SCIP branch on. CP-SAT searches with its own propagation and cuts; with
 these rows its reduced search on the 60-site test scenario stops at the 60 s limit short of the 1e-6 it
