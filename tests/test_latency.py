@@ -19,6 +19,12 @@ from topology.geo import Campus, direct_latency_ms
 M = 1e6
 
 
+@pytest.fixture
+def load(write_scenario):
+    """A scenario document through the real loader."""
+    return lambda doc: load_scenario(write_scenario(doc))
+
+
 def _random_sites(n: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     return [site(f"s{k:02d}", lat=round(rng.uniform(30, 48), 3), lon=round(rng.uniform(-122, -72), 3))
@@ -52,9 +58,9 @@ def _forbidden_pairs(rm, phase: str) -> set[frozenset[str]]:
     return pairs
 
 
-def test_the_latency_matrix_is_topology_geo_s_direct_route():
+def test_the_latency_matrix_is_topology_geo_s_direct_route(load):
     sites = _random_sites(30, 3)
-    scenario = load_scenario_doc(tiny_doc(sites))
+    scenario = load(tiny_doc(sites))
     matrix = latency.latency_matrix_ms(scenario)
     for i, a in enumerate(scenario.sites):
         for j, b in enumerate(scenario.sites):
@@ -62,8 +68,8 @@ def test_the_latency_matrix_is_topology_geo_s_direct_route():
             assert matrix[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
-def test_every_site_of_a_cell_is_within_the_radius_of_its_first():
-    scenario = load_scenario_doc(tiny_doc(_random_sites(60, 5)))
+def test_every_site_of_a_cell_is_within_the_radius_of_its_first(load):
+    scenario = load(tiny_doc(_random_sites(60, 5)))
     matrix = latency.latency_matrix_ms(scenario)
     groups = latency.cells(matrix, 2.0)
     assert sorted(i for cell in groups for i in cell) == list(range(60))
@@ -73,10 +79,10 @@ def test_every_site_of_a_cell_is_within_the_radius_of_its_first():
 
 
 @pytest.mark.parametrize("seed, limit_ms", [(1, 12.0), (2, 20.0), (3, 8.0)])
-def test_the_rows_forbid_exactly_the_pairs_beyond_the_limit_in_fewer_rows(seed, limit_ms, monkeypatch):
+def test_the_rows_forbid_exactly_the_pairs_beyond_the_limit_in_fewer_rows(seed, limit_ms, monkeypatch, load):
     sites = _random_sites(70, seed)
     doc = tiny_doc(sites, constraints={"training_max_latency_ms": limit_ms})
-    scenario = load_scenario_doc(doc)
+    scenario = load(doc)
     beyond = {frozenset((a.id, b.id)) for i, a in enumerate(scenario.sites) for b in scenario.sites[i + 1:]
               if direct_latency_ms(Campus(a.id, a.lat, a.lon), Campus(b.id, b.lat, b.lon)) > limit_ms}
     assert 0 < len(beyond) < 70 * 69 / 2
@@ -97,9 +103,9 @@ CLUSTERS = [site(f"{name}{k}", grid=[40.0], lat=40.0 + 0.2 * k, lon=lon, capex_p
 PHASE = [{"id": "1", "online_date": "2027-01-01", "it_mw_required": 200, "platform": "unit", "funding_usd": 1e12}]
 
 
-def test_two_clusters_beyond_the_limit_take_one_row_and_the_optimum_is_the_pairwise_one(monkeypatch):
-    scenario = load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0}))
-    free = load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE))
+def test_two_clusters_beyond_the_limit_take_one_row_and_the_optimum_is_the_pairwise_one(monkeypatch, load):
+    scenario = load(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0}))
+    free = load(tiny_doc(CLUSTERS, phases=PHASE))
     assert plan_rollout(free, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(208.0)
     rm = build_model(scenario)
     latency_rows = [n for n in rm.builder.row_names if n.startswith("training_latency[")]
@@ -111,29 +117,17 @@ def test_two_clusters_beyond_the_limit_take_one_row_and_the_optimum_is_the_pairw
     assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(240.0)
 
 
-def load_scenario_doc(doc: dict):
-    import tempfile
-    from pathlib import Path
-
-    from planner.files import dump_yaml
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "scenario.yaml"
-        path.write_text(dump_yaml(doc))
-        return load_scenario(path)
-
-
-def test_a_start_from_another_model_gets_its_zone_flags_from_its_sites():
+def test_a_start_from_another_model_gets_its_zone_flags_from_its_sites(load):
     """Starts pass between models by variable name, and a restricted model's cells (so its zones) are not the full
     model's: the hint sets each zone flag from its own sites' builds flags, or the start would be infeasible."""
-    rm = build_model(load_scenario_doc(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0})))
+    rm = build_model(load(tiny_doc(CLUSTERS, phases=PHASE, constraints={"training_max_latency_ms": 15.0})))
     names = rm.builder.names
     hint = rm.hint({"builds[w1,1]": 1.0, "zone[e0,1]": 1.0})  # another model's zone, named like one of these
     assert hint[names.index("zone[w0,1]")] == 1.0 and hint[names.index("zone[e0,1]")] == 0.0
 
 
 
-def test_the_builds_flag_bounds_what_a_site_can_add_in_its_phase():
+def test_the_builds_flag_bounds_what_a_site_can_add_in_its_phase(load):
     """M_sp: the site's grid in the phase over its PUE (60/1.2 = 50 MW in phase 1, 240/1.2 = 200 in phase 2), no
     more than its construction rate (150 MW) nor M_s; a site with on-site power keeps M_s (its supply is a
     decision). The smaller the coefficient, the more the LP relaxation's fractional flags see the limit."""
@@ -143,7 +137,7 @@ def test_the_builds_flag_bounds_what_a_site_can_add_in_its_phase():
              site("B", grid_mw_by_phase=[60.0, 240.0], pue=1.2, lon=-80.0,
                   onsite_power=[{"id": "gas", "capex_usd_per_mw": 1e6, "lead_time_months": 0, "max_mw": 120,
                                  "fuel_usd_per_mwh": 50}])]
-    rm = build_model(load_scenario_doc(tiny_doc(sites, phases=phases, constraints={"training_max_latency_ms": 5.0})))
+    rm = build_model(load(tiny_doc(sites, phases=phases, constraints={"training_max_latency_ms": 5.0})))
     arrays, names = rm.builder.arrays(), rm.builder.names
     coefficient = {}
     for r, name in enumerate(rm.builder.row_names):
