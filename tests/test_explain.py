@@ -15,6 +15,9 @@ def two_phases(required_mw=(100, 100), funding=(1e12, 1e12)):
              "funding_usd": f} for i, (mw, f) in enumerate(zip(required_mw, funding))]
 
 
+LATENCY = {"training_max_latency_ms": 15, "min_regions_per_phase": 2, "diversity_min_it_mw": 10}
+
+
 @pytest.mark.parametrize("doc, family, words", [
     (tiny_doc([site("A", grid=[60.0]), site("B", grid=[30.0], pue=1.5)]), "grid",
      ["phase 1 needs 100 MW of IT installed by 2027-01-01", "at most 80 MW", "A 60 MW", "B 20 MW"]),
@@ -35,6 +38,20 @@ def two_phases(required_mw=(100, 100), funding=(1e12, 1e12)):
     (tiny_doc([site("A", carbon_kg_per_mwh=400), site("B", carbon_kg_per_mwh=500)],
               constraints={"carbon_cap_tonnes_per_year": 1e5}), "carbon",
      ["phase 1 needs 100 MW", "at least 350,400 t of CO2 a year", "above the cap of 100,000 t"]),
+    (tiny_doc([site("A"), site("B")], constraints={"forbidden_sites": ["B"]},
+              demand_regions=[{"id": "metro", "demand_mw": 20, "from_phase": "1", "serve_cost_usd_per_year": {"B": 1}}]),
+     "demand", ["demand region metro (20 MW from phase 1) can be served only from B", "none of them can hold IT"]),
+    # Frankfurt (A) and Ashburn (B) are ~6,500 km apart: 48.6 ms of fiber, so they cannot add in one phase.
+    (tiny_doc([site("A", region="eu", lat=50.1, lon=8.7), site("B", region="us", lat=39.0, lon=-77.5)],
+              constraints=LATENCY), "latency",
+     ["phase 1 must add at least 10 MW in each of 2 regions", "within 15 ms of fiber of each other",
+      "no site that can add then"]),
+    # Two sites in two regions near Ashburn can add together; C, alone in Frankfurt, never can, and only C serves
+    # the metro. A and B can hold the 100 MW required, so no other rule fails.
+    (tiny_doc([site("A", region="us", lat=39.0, lon=-77.5), site("B", region="ca", lat=40.0, lon=-76.0),
+               site("C", region="eu", lat=50.1, lon=8.7)], constraints=LATENCY,
+              demand_regions=[{"id": "metro", "demand_mw": 20, "from_phase": "1", "serve_cost_usd_per_year": {"C": 1}}]),
+     "latency", ["demand region metro (20 MW from phase 1) can be served only from C", "none of them can add IT"]),
 ])
 def test_each_family_is_explained(write_scenario, tmp_path, capsys, doc, family, words):
     path = write_scenario(doc)
@@ -56,3 +73,27 @@ def test_on_site_power_counts_toward_what_a_site_can_supply(write_scenario):
     turbines = [{"id": "gas", "capex_usd_per_mw": 1e6, "lead_time_months": 0, "max_mw": 50}]
     assert explain(load_scenario(write_scenario(tiny_doc([site("A", grid=[60.0])]))))[0].family == "grid"
     assert explain(load_scenario(write_scenario(tiny_doc([site("A", grid=[60.0], onsite_power=turbines)])))) == []
+
+
+def test_no_plan_at_the_limit_is_called_infeasible_when_a_rule_proves_it(write_scenario, capsys):
+    """A search that ends at its limit without a plan says "raise --time-limit", unless a necessary condition
+    fails: then no time would find one (a 200-site scenario with the latency case below searched 20 s for
+    nothing), and the reasons are said as for a proven infeasibility (exit 3)."""
+    import argparse
+
+    from planner.cli.outcome import exit_status
+    from planner.optimize.options import SolveOptions
+    from planner.optimize.result import SolveResult, SolveStatus
+
+    def outcome(doc) -> tuple[int, str]:
+        path = write_scenario(doc)
+        searched = SolveResult(SolveStatus.NO_SOLUTION, None, None, None, 30.0, "highs", "time limit", [])
+        code = exit_status(searched, SolveOptions(time_limit_s=30.0), argparse.Namespace(scenario=path),
+                           load_scenario(path), path, path)
+        return code, capsys.readouterr().err
+
+    code, err = outcome(tiny_doc([site("A", region="eu", lat=50.1, lon=8.7), site("B", region="us", lat=39.0,
+                                                                                   lon=-77.5)], constraints=LATENCY))
+    assert code == 3 and "no plan was found within 30 s, and none can exist" in err and "15 ms of fiber" in err
+    code, err = outcome(tiny_doc([site("A"), site("B")]))
+    assert code == 4 and "raise --time-limit" in err

@@ -39,7 +39,7 @@ def test_after_a_search_that_ends_without_a_plan_the_fallback_has_only_the_time_
     """A reduced search (or a kernel search) that spends the time limit and finds no plan hands over to the
     restricted start and the full model: they get what is left of the limit, not the whole limit again (a
     200-site scenario with a training latency limit took 63 s for --time-limit 30). The plan records the limit
-    asked for."""
+    asked for, the solve's time includes the search, and the provenance says it found nothing."""
     import time
 
     import planner.optimize.rollout as rollout
@@ -64,6 +64,9 @@ def test_after_a_search_that_ends_without_a_plan_the_fallback_has_only_the_time_
         out = plan_rollout(scenario, SolveOptions(time_limit_s=10.0))
         assert out.result.status.value == "optimal" and out.plan.provenance.time_limit_s == 10.0
         assert 1.0 <= limits[-1] <= 8.0
+        assert out.result.wall_s >= 2.0
+        searched = "the reduced search" if mode == "reduced" else "the kernel search"
+        assert out.plan.provenance.method.startswith(f"{searched} found no plan in 2."), out.plan.provenance.method
 
 
 def test_a_too_small_subset_is_widened_until_it_has_a_plan(write_scenario, monkeypatch):

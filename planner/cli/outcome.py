@@ -13,6 +13,7 @@ from planner.optimize.options import SolveOptions
 def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
     """Say on standard error what the status means for the user, and return the exit code."""
     from planner.optimize import exact
+    from planner.optimize.explain import explain
     from planner.optimize.result import SolveStatus
     from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN
 
@@ -34,8 +35,6 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
     if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         return a.EXIT_OK
     if status == SolveStatus.INFEASIBLE:
-        from planner.optimize.explain import explain
-
         print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. No plan was written.",
               file=sys.stderr)
         reasons = explain(scenario)
@@ -52,6 +51,13 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
         print(f"{args.scenario}: CP-SAT found no plan with continuous variables in whole units, but the model's LP "
               "relaxation has a solution, so it is not proven infeasible; try --solver highs. No plan was written.",
               file=sys.stderr)
+    elif status == SolveStatus.NO_SOLUTION and (reasons := explain(scenario)):
+        # No plan within the limit, and a necessary condition fails: none would be found with more time.
+        print(f"{args.scenario}: infeasible: no plan was found within {options.time_limit_s:g} s, and none can "
+              "exist. No plan was written.", file=sys.stderr)
+        for reason in reasons:
+            print(f"  - {reason.message}", file=sys.stderr)
+        return a.EXIT_INFEASIBLE
     elif status == SolveStatus.NO_SOLUTION:
         print(f"{args.scenario}: no plan found within {options.time_limit_s:g} s; raise --time-limit. "
               "No plan was written.", file=sys.stderr)

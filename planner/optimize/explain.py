@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.optimize.latency import buildable
 from planner.optimize.parameters import HOURS_PER_YEAR, eligible_phases, max_it_mw, supply_limit_mw
 from planner.scenario.types import Scenario, Site
 
 
 @dataclass(frozen=True)
 class Reason:
-    family: str  # grid | lead_time | build_rate | funding | diversity | region_share | carbon | required_site
+    family: str  # grid | lead_time | build_rate | funding | diversity | latency | region_share | carbon
+    #              | required_site | demand
     phase: str | None
     message: str
 
@@ -71,11 +73,13 @@ def explain(scenario: Scenario) -> list[Reason]:
     needed = 0.0
     funded = 0.0
     cheapest_block = min((b.capex_usd_per_it_mw for s in usable for b in s.power_blocks), default=0.0)
+    limits_by_phase = [{s.id: site_it_limit_mw(scenario, s, p) if p in eligible[s.id] else 0.0 for s in usable}
+                       for p in range(len(scenario.phases))]
     for p, phase in enumerate(scenario.phases):
         needed += phase.it_mw_required
         funded += phase.funding_usd
         when = f"by {phase.online_label}"
-        limits = {s.id: site_it_limit_mw(scenario, s, p) if p in eligible[s.id] else 0.0 for s in usable}
+        limits = limits_by_phase[p]
         supply = sum(limits.values())
         soft = c.shortfall_usd_per_mw is not None  # a shortfall at a price: capacity cannot make it infeasible
         if needed > supply + 1e-6 and not soft:
@@ -137,6 +141,8 @@ def explain(scenario: Scenario) -> list[Reason]:
                                       f"phase {phase.id} must add at least {c.diversity_min_it_mw:g} MW in each "
                                       f"of {count} {unit} {when}; only {len(able)} can "
                                       f"({', '.join(sorted(able)) or 'none'})"))
+    reasons += _demand_reasons(scenario, limits_by_phase)
+    reasons += _latency_reasons(scenario, limits_by_phase, reasons)
     last = len(scenario.phases) - 1
     for sid in c.required_sites:
         site = next(s for s in scenario.sites if s.id == sid)
@@ -149,4 +155,56 @@ def explain(scenario: Scenario) -> list[Reason]:
         elif max_it_mw(site) <= 0:
             reasons.append(Reason("required_site", None,
                                   f"site {sid} is required, but its grid never delivers any power"))
+    return reasons
+
+
+def _latency_reasons(scenario: Scenario, limits_by_phase: list[dict], found: list[Reason]) -> list[Reason]:
+    """A phase's additions all lie within training_max_latency_ms of each other, and must reach the diversity
+    counts (latency.buildable): a phase in which no site can add, or a demand region none of whose serving sites
+    can add by its first phase, has no plan."""
+    able = buildable(scenario, limits_by_phase)
+    if able is None:
+        return []
+    c = scenario.constraints
+    counts = " and ".join(f"{k} {unit}" for k, unit in ((c.min_regions_per_phase, "regions"),
+                                                        (c.min_sites_per_phase, "sites")) if k > 0)
+    rule = (f"at least {c.diversity_min_it_mw:g} MW in each of {counts}, all within "
+            f"{c.training_max_latency_ms:g} ms of fiber of each other (training_max_latency_ms)")
+    reasons = []
+    diversity = {r.phase for r in found if r.family == "diversity"}
+    for p, phase in enumerate(scenario.phases):
+        if not able[p] and phase.id not in diversity:
+            reasons.append(Reason("latency", phase.id, f"phase {phase.id} must add {rule} by {phase.online_label}; "
+                                                       f"no site that can add then has that many within the limit"))
+    for region, q, servers in _servers_online(scenario, limits_by_phase):
+        if servers and not any(sid in able[p] for sid in servers for p in range(q + 1)):
+            named = ", ".join(servers[:4]) + (f" and {len(servers) - 4} more" if len(servers) > 4 else "")
+            reasons.append(Reason("latency", region.from_phase,
+                                  f"demand region {region.id} ({_mw(region.demand_mw)} from phase {region.from_phase})"
+                                  f" can be served only from {named}; none of them can add IT by then, since every "
+                                  f"phase must add {rule}, and the sites within the limit of them do not"))
+    return reasons
+
+
+def _servers_online(scenario: Scenario, limits_by_phase: list[dict]):
+    """(demand region, index of its first phase, its serving sites that can hold IT by then) for every region."""
+    index = {phase.id: p for p, phase in enumerate(scenario.phases)}
+    for region in scenario.demand_regions:
+        q = index[region.from_phase]
+        yield region, q, [sid for sid, _ in region.serve_cost_usd_per_year
+                          if any(limits_by_phase[p].get(sid, 0.0) > 0 for p in range(q + 1))]
+
+
+def _demand_reasons(scenario: Scenario, limits_by_phase: list[dict]) -> list[Reason]:
+    """A demand region must be served in full from its first phase on, so some site that serves it must be able
+    to hold IT by then (not forbidden, its lead time and grid reaching that phase)."""
+    reasons = []
+    for region, _, servers in _servers_online(scenario, limits_by_phase):
+        if not servers:
+            named = ", ".join(sid for sid, _ in region.serve_cost_usd_per_year[:4])
+            more = len(region.serve_cost_usd_per_year) - 4
+            reasons.append(Reason("demand", region.from_phase,
+                                  f"demand region {region.id} ({_mw(region.demand_mw)} from phase {region.from_phase})"
+                                  f" can be served only from {named}{f' and {more} more' if more > 0 else ''}; none "
+                                  f"of them can hold IT by then (forbidden, lead time, or no grid yet)"))
     return reasons

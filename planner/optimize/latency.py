@@ -78,6 +78,33 @@ def cells(latency_ms: np.ndarray, radius_ms: float) -> list[list[int]]:
     return members
 
 
+def buildable(scenario, limits_mw: list[dict[str, float]]) -> list[set[str]] | None:
+    """The sites that can add IT in each phase at all, under the latency limit and the phase's diversity counts
+    (None without both). Every site adding IT in a phase is within the limit of every other, so the sites of a
+    phase's additions all lie within the limit of each of them; a site can add only if the sites within the limit
+    of it (itself included) that can add then reach min_regions_per_phase regions, and min_sites_per_phase sites,
+    of at least diversity_min_it_mw each. A necessary condition (exact for counts up to 2, where a pair is the
+    whole cluster), so a site it leaves out can never add in that phase. `limits_mw[p]`: the most IT each site
+    can add by phase p (0 where it cannot be online)."""
+    c = scenario.constraints
+    if c.training_max_latency_ms is None or (c.min_regions_per_phase <= 0 and c.min_sites_per_phase <= 0):
+        return None
+    sites = scenario.sites
+    within = latency_matrix_ms(scenario) <= c.training_max_latency_ms
+    floor = c.diversity_min_it_mw - 1e-6
+    member = np.array([[s.region == g for s in sites] for g in scenario.regions], dtype=float)  # regions x sites
+    out = []
+    for limits in limits_mw:
+        mw = np.array([limits.get(s.id, 0.0) for s in sites])
+        near = within & (mw > 0)[None, :]
+        region_mw = (near * mw[None, :]) @ member.T  # sites x regions: what each region can add near each site
+        region_count = (region_mw >= floor).sum(axis=1)
+        site_count = (near & (mw >= floor)[None, :]).sum(axis=1)
+        able = (mw > 0) & (region_count >= c.min_regions_per_phase) & (site_count >= c.min_sites_per_phase)
+        out.append({sites[i].id for i in np.flatnonzero(able)})
+    return out
+
+
 def add_training_latency_constraints(rm) -> None:
     """builds flags, and the pair and cell rows above, for every phase (nothing without a limit)."""
     s_ = rm.scenario

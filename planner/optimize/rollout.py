@@ -42,19 +42,21 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     if mode not in ("reduced", "lagrangean"):  # those two never hand the full model to a solver
         _ = rm.model  # loaded into MathOpt here (once: it is kept), so that build_s covers it
     build_s = time.perf_counter() - started
+    searched = ""  # a search that ended without a plan before the fallback below, and its seconds
     if mode == "reduced":
         outcome = reduced_search(rm, options, build_s, commitments, stability, on_log, interrupter, warm)
         if outcome is not None:
             return outcome
-        mode = "restricted"  # no LP duals or no kernel plan: the restricted start and the full model decide ...
-        options = _time_left(options, started + build_s)  # ... in the time left
+        # No LP duals or no kernel plan: the restricted start and the full model decide, in the time left.
+        mode, searched, options = "restricted", "the reduced search", _time_left(options, started + build_s)
     if mode == "lagrangean":
         outcome = kernel_search(rm, options, build_s, commitments, stability, on_log, interrupter)
         if outcome is not None:
             return unused_warm_start(outcome, warm)
-        mode = "none"  # the kernel had no plan within its share of the time: the full model decides
-        options = _time_left(options, started + build_s)
-    hint, method, solve_options, priced = None, "branch and bound on the full model", options, None
+        # The kernel had no plan within its share of the time: the full model decides.
+        mode, searched, options = "none", "the kernel search", _time_left(options, started + build_s)
+    searched_s = time.perf_counter() - started - build_s
+    hint, method, solve_options, priced, result = None, "branch and bound on the full model", options, None, None
     values, info = warm_start_plan(rm, options, warm, commitments, stability, on_log, interrupter)
     unfit = f"; {info.origin}" if info is not None and not values else ""  # the warm start gave no plan: why
     if mode == "none" and info is not None:  # no restricted start or pricing: the full model, from the warm plan
@@ -72,18 +74,20 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
             priced = priced_bound(rm, info, budget_s, on_log, interrupter)
             left_s -= priced.wall_s
             result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
-            if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:
+            if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:  # no branch and bound
                 found = info.origin or (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} "
                                         f"sites screened by estimated cost, {info.status})")
                 method = f"{found}; bound from the {priced.describe()}; no branch and bound{unfit}"
-                started = time.perf_counter()
-                plan = extract_plan(rm, result, asked, method)
-                return Outcome(result=result, plan=plan, build_s=build_s, extract_s=time.perf_counter() - started,
-                               model_size=rm.size)
+            else:
+                result = None
         solve_options = dataclasses.replace(options, time_limit_s=max(1.0, left_s))
-    result = solve(rm.model, solve_options, on_log, interrupter, hint=hint)
-    if priced is not None:
-        result = stronger_bound(result, priced, options)
+    if result is None:
+        result = solve(rm.model, solve_options, on_log, interrupter, hint=hint)
+        if priced is not None:
+            result = stronger_bound(result, priced, options)
+    if searched:  # the solve's time includes the search that found nothing, and its provenance says so
+        method = f"{searched} found no plan in {searched_s:.1f} s; then {method}"
+        result = dataclasses.replace(result, wall_s=result.wall_s + searched_s)
     started = time.perf_counter()
     plan = extract_plan(rm, result, asked, method) if result.status.has_plan else None
     extract_s = time.perf_counter() - started
