@@ -18,6 +18,11 @@ def two_phases(required_mw=(100, 100), funding=(1e12, 1e12)):
 LATENCY = {"training_max_latency_ms": 15, "min_regions_per_phase": 2, "diversity_min_it_mw": 10}
 
 
+def metro(server: str) -> dict:
+    """A 20 MW demand region from phase 1, served only from `server`."""
+    return {"id": "metro", "demand_mw": 20, "from_phase": "1", "serve_cost_usd_per_year": {server: 1}}
+
+
 @pytest.mark.parametrize("doc, family, words", [
     (tiny_doc([site("A", grid=[60.0]), site("B", grid=[30.0], pue=1.5)]), "grid",
      ["phase 1 needs 100 MW of IT installed by 2027-01-01", "at most 80 MW", "A 60 MW", "B 20 MW"]),
@@ -39,7 +44,7 @@ LATENCY = {"training_max_latency_ms": 15, "min_regions_per_phase": 2, "diversity
               constraints={"carbon_cap_tonnes_per_year": 1e5}), "carbon",
      ["phase 1 needs 100 MW", "at least 350,400 t of CO2 a year", "above the cap of 100,000 t"]),
     (tiny_doc([site("A"), site("B")], constraints={"forbidden_sites": ["B"]},
-              demand_regions=[{"id": "metro", "demand_mw": 20, "from_phase": "1", "serve_cost_usd_per_year": {"B": 1}}]),
+              demand_regions=[metro("B")]),
      "demand", ["demand region metro (20 MW from phase 1) can be served only from B", "none of them can hold IT"]),
     # Frankfurt (A) and Ashburn (B) are ~6,500 km apart: 48.6 ms of fiber, so they cannot add in one phase.
     (tiny_doc([site("A", region="eu", lat=50.1, lon=8.7), site("B", region="us", lat=39.0, lon=-77.5)],
@@ -50,7 +55,7 @@ LATENCY = {"training_max_latency_ms": 15, "min_regions_per_phase": 2, "diversity
     # the metro. A and B can hold the 100 MW required, so no other rule fails.
     (tiny_doc([site("A", region="us", lat=39.0, lon=-77.5), site("B", region="ca", lat=40.0, lon=-76.0),
                site("C", region="eu", lat=50.1, lon=8.7)], constraints=LATENCY,
-              demand_regions=[{"id": "metro", "demand_mw": 20, "from_phase": "1", "serve_cost_usd_per_year": {"C": 1}}]),
+              demand_regions=[metro("C")]),
      "latency", ["demand region metro (20 MW from phase 1) can be served only from C", "none of them can add IT"]),
 ])
 def test_each_family_is_explained(write_scenario, tmp_path, capsys, doc, family, words):

@@ -146,3 +146,18 @@ def test_the_builds_flag_bounds_what_a_site_can_add_in_its_phase(load):
             coefficient[name] = -next(c for j, c in zip(row.indices, row.data) if names[j].startswith("builds["))
     assert coefficient == pytest.approx({"builds_flag[A,1]": 50.0, "builds_flag[A,2]": 150.0,
                                          "builds_flag[B,1]": 300.0, "builds_flag[B,2]": 300.0})
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1024])
+def test_a_site_can_add_only_where_the_sites_within_the_limit_reach_the_minimums(chunk, monkeypatch, load):
+    """A and B (two regions, ~160 km apart) can add together; C in Frankfurt has nothing within 15 ms, so with
+    two regions a phase it never can, and D, in A's region beside it, can (with B). Summed in chunks of any size."""
+    monkeypatch.setattr(latency, "CHUNK_ROWS", chunk)
+    sites = [site("A", region="us", lat=39.0, lon=-77.5), site("B", region="ca", lat=40.0, lon=-76.0),
+             site("C", region="eu", lat=50.1, lon=8.7), site("D", region="us", lat=39.1, lon=-77.4)]
+    scenario = load(tiny_doc(sites, constraints={"training_max_latency_ms": 15, "min_regions_per_phase": 2,
+                                                  "diversity_min_it_mw": 10}))
+    limits = {s.id: 100.0 for s in scenario.sites}
+    assert latency.buildable(scenario, [limits]) == [{"A", "B", "D"}]
+    assert latency.buildable(scenario, [{**limits, "B": 5.0}]) == [set()]  # B below the 10 MW a region must add
+    assert latency.buildable(scenario, [{**limits, "B": 0.0, "C": 0.0}]) == [set()]

@@ -30,6 +30,7 @@ from planner.optimize.parameters import has_supply_options, max_it_mw
 from topology.geo import EARTH_RADIUS_KM, FIBER_US_PER_KM
 
 CELL_RADIUS_SHARE = 1 / 16  # of the limit: a cell's sites are within this latency of its first site
+CHUNK_ROWS = 1024  # sites whose neighbourhoods `buildable` sums at once
 
 
 def latency_matrix_ms(scenario) -> np.ndarray:
@@ -92,16 +93,17 @@ def buildable(scenario, limits_mw: list[dict[str, float]]) -> list[set[str]] | N
     sites = scenario.sites
     within = latency_matrix_ms(scenario) <= c.training_max_latency_ms
     floor = c.diversity_min_it_mw - 1e-6
-    member = np.array([[s.region == g for s in sites] for g in scenario.regions], dtype=float)  # regions x sites
+    member = np.array([[s.region == g for g in scenario.regions] for s in sites], dtype=float)  # sites x regions
     out = []
     for limits in limits_mw:
         mw = np.array([limits.get(s.id, 0.0) for s in sites])
-        near = within & (mw > 0)[None, :]
-        region_mw = (near * mw[None, :]) @ member.T  # sites x regions: what each region can add near each site
-        region_count = (region_mw >= floor).sum(axis=1)
-        site_count = (near & (mw >= floor)[None, :]).sum(axis=1)
-        able = (mw > 0) & (region_count >= c.min_regions_per_phase) & (site_count >= c.min_sites_per_phase)
-        out.append({sites[i].id for i in np.flatnonzero(able)})
+        able, by_region = np.zeros(len(sites), dtype=bool), member * mw[:, None]
+        for start in range(0, len(sites), CHUNK_ROWS):  # n x n floats at once would be 800 MB at 10,000 sites
+            near = within[start:start + CHUNK_ROWS] & (mw > 0)[None, :]
+            region_mw = near @ by_region  # what each region can add within the limit of each site
+            able[start:start + CHUNK_ROWS] = (((region_mw >= floor).sum(axis=1) >= c.min_regions_per_phase)
+                                              & ((near & (mw >= floor)).sum(axis=1) >= c.min_sites_per_phase))
+        out.append({sites[i].id for i in np.flatnonzero(able & (mw > 0))})
     return out
 
 
