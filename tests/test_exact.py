@@ -96,11 +96,11 @@ def test_the_command_says_what_cp_sat_could_not_prove(capsys):
     options = SolveOptions(solver="cp-sat", time_limit_s=10)
     plan = solve(model, options)
     args, path = argparse.Namespace(scenario="s.yaml"), Path("p.yaml")
-    assert plan.status == SolveStatus.FEASIBLE and exit_status(plan, options, args, None, path, path) == 0
+    assert plan.status == SolveStatus.FEASIBLE and exit_status(plan, options, args, path, path, None) == 0
     err = capsys.readouterr().err
     assert "proven only against the LP relaxation's bound" in err and "raise --time-limit" not in err
 
     model.add_linear_constraint(y <= 0)  # now only the fractions are left, and whole units have none
     none = solve(model, options)
-    assert none.status == SolveStatus.NO_SOLUTION and exit_status(none, options, args, None, path, path) == 4
+    assert none.status == SolveStatus.NO_SOLUTION and exit_status(none, options, args, path, path, None) == 4
     assert "not proven infeasible; try --solver highs" in capsys.readouterr().err

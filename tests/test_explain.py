@@ -86,15 +86,15 @@ def test_no_plan_at_the_limit_is_called_infeasible_when_a_rule_proves_it(write_s
     nothing), and the reasons are said as for a proven infeasibility (exit 3)."""
     import argparse
 
-    from planner.cli.outcome import exit_status
+    from planner.cli.outcome import exit_status, why_not
     from planner.optimize.options import SolveOptions
     from planner.optimize.result import SolveResult, SolveStatus
 
     def outcome(doc) -> tuple[int, str]:
         path = write_scenario(doc)
         searched = SolveResult(SolveStatus.NO_SOLUTION, None, None, None, 30.0, "highs", "time limit", [])
-        code = exit_status(searched, SolveOptions(time_limit_s=30.0), argparse.Namespace(scenario=path),
-                           load_scenario(path), path, path)
+        code = exit_status(searched, SolveOptions(time_limit_s=30.0), argparse.Namespace(scenario=path), path, path,
+                           why_not(searched, load_scenario(path)))
         return code, capsys.readouterr().err
 
     code, err = outcome(tiny_doc([site("A", region="eu", lat=50.1, lon=8.7), site("B", region="us", lat=39.0,
@@ -102,3 +102,16 @@ def test_no_plan_at_the_limit_is_called_infeasible_when_a_rule_proves_it(write_s
     assert code == 3 and "no plan was found within 30 s, and none can exist" in err and "15 ms of fiber" in err
     code, err = outcome(tiny_doc([site("A"), site("B")]))
     assert code == 4 and "raise --time-limit" in err
+
+
+def test_json_lists_the_reasons_with_their_family_and_phase(write_scenario, tmp_path, capsys):
+    import json
+
+    doc = tiny_doc([site("A", region="eu", lat=50.1, lon=8.7), site("B", region="us", lat=39.0, lon=-77.5)],
+                   constraints=LATENCY)
+    assert main(["optimize", str(write_scenario(doc)), "-o", str(tmp_path / "p.yaml"), "--json"]) == 3
+    told = json.loads(capsys.readouterr().out)
+    assert told["status"] == "infeasible" and [(r["family"], r["phase"]) for r in told["reasons"]] == [("latency", "1")]
+    assert "within 15 ms of fiber" in told["reasons"][0]["message"]
+    assert main(["optimize", str(write_scenario(tiny_doc([site("A")]))), "-o", str(tmp_path / "q.yaml"), "--json"]) == 0
+    assert "reasons" not in json.loads(capsys.readouterr().out)  # a plan: nothing to explain

@@ -117,10 +117,10 @@ def test_an_interrupt_before_any_solution_gives_no_plan_and_says_so(write_scenar
     import argparse
     from pathlib import Path as P
 
-    from planner.cli.outcome import exit_status
+    from planner.cli.outcome import exit_status, why_not
 
     assert exit_status(outcome.result, SolveOptions(solver="cp-sat"), argparse.Namespace(scenario="s.yaml"),
-                       scenario, P("p.yaml"), P("p.yaml")) == 130
+                       P("p.yaml"), P("p.yaml"), why_not(outcome.result, scenario)) == 130
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -111,7 +111,7 @@ def test_a_plan_without_a_proven_bound_is_reported_not_a_crash(capsys):
     result = SolveResult(status=SolveStatus.FEASIBLE, objective=1.0, best_bound=None, gap=None, wall_s=1.0,
                          solver="highs", detail="time limit", values=[])
     args = argparse.Namespace(scenario="s.yaml")
-    assert exit_status(result, SolveOptions(), args, None, Path("p.yaml"), Path("p.yaml")) == 0
+    assert exit_status(result, SolveOptions(), args, Path("p.yaml"), Path("p.yaml"), None) == 0
     assert "no bound was proven" in capsys.readouterr().err
 
 

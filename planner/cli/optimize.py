@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def written_models(args) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planner.cli.outcome import exit_status
+    from planner.cli.outcome import exit_status, why_not
     from planner.cli.runtime import SolveAbandoned, leave_without_writing, native_stdout_to_stderr, solve_with_progress
     from planner.files import write_text_atomic
     from planner.optimize.result import SolveStatus
@@ -149,9 +150,11 @@ def run(args: argparse.Namespace) -> int:
     if written:
         dump_plan(outcome.plan, plan_path)
         write_text_atomic(summary_path, summary_text(outcome, scenario.name))
-    if args.json:
+    reasons = why_not(outcome.result, scenario)
+    if args.json:  # with no plan, "reasons" lists the rules that prove none exists ([] when none does)
+        told = {} if reasons is None else {"reasons": [dataclasses.asdict(r) for r in reasons]}
         print(json.dumps({**outcome.as_json(), "seed": options.seed, "plan_path": str(plan_path) if written else None,
-                          "summary_path": str(summary_path) if written else None, **written_models(args)}))
+                          "summary_path": str(summary_path) if written else None, **written_models(args), **told}))
     else:
         out = console(140)
         if written:
@@ -162,4 +165,4 @@ def run(args: argparse.Namespace) -> int:
         if args.write_models:
             out.print(f"models written to {args.write_models}: {len(written_models(args)['model_files'])} files",
                       highlight=False)
-    return exit_status(outcome.result, options, args, scenario, target, plan_path)
+    return exit_status(outcome.result, options, args, target, plan_path, reasons)

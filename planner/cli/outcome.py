@@ -10,10 +10,24 @@ from planner.cli import args as a
 from planner.optimize.options import SolveOptions
 
 
-def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenario, target: Path, plan_path: Path) -> int:
-    """Say on standard error what the status means for the user, and return the exit code."""
+def why_not(result, scenario) -> list | None:
+    """The explanation's reasons (planner.optimize.explain) when the solve ended without a plan and was not
+    interrupted: the solver proved infeasibility, or its search found nothing; None otherwise."""
     from planner.optimize import exact
     from planner.optimize.explain import explain
+    from planner.optimize.result import SolveStatus
+    from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN
+
+    searched = (result.status == SolveStatus.NO_SOLUTION and result.detail != INTERRUPTED_BEFORE_ANY_PLAN
+                and exact.NOT_PROVEN_INFEASIBLE not in result.detail)
+    return explain(scenario) if result.status == SolveStatus.INFEASIBLE or searched else None
+
+
+def exit_status(result, options: SolveOptions, args: argparse.Namespace, target: Path, plan_path: Path,
+                reasons: list | None) -> int:
+    """Say on standard error what the status means for the user, and return the exit code; `reasons` from
+    `why_not`."""
+    from planner.optimize import exact
     from planner.optimize.result import SolveStatus
     from planner.optimize.solve import INTERRUPTED_BEFORE_ANY_PLAN
 
@@ -37,7 +51,6 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
     if status == SolveStatus.INFEASIBLE:
         print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. No plan was written.",
               file=sys.stderr)
-        reasons = explain(scenario)
         for reason in reasons:
             print(f"  - {reason.message}", file=sys.stderr)
         if not reasons:
@@ -51,7 +64,7 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, scenari
         print(f"{args.scenario}: CP-SAT found no plan with continuous variables in whole units, but the model's LP "
               "relaxation has a solution, so it is not proven infeasible; try --solver highs. No plan was written.",
               file=sys.stderr)
-    elif status == SolveStatus.NO_SOLUTION and (reasons := explain(scenario)):
+    elif status == SolveStatus.NO_SOLUTION and reasons:
         # No plan within the limit, and a necessary condition fails: none would be found with more time.
         print(f"{args.scenario}: infeasible: no plan was found within {options.time_limit_s:g} s, and none can "
               "exist. No plan was written.", file=sys.stderr)
