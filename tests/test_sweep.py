@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -44,6 +45,25 @@ def test_executors_give_identical_results(scenario):
     assert all((r.npv_usd is None) == (r.status == "infeasible") for r in serial)  # delays can make a sample infeasible
 
 
+def test_the_in_process_dask_cluster_keeps_off_port_8787(scenario):
+    """Dask's scheduler always starts a web server, by default on port 8787 of every interface (with the port
+    taken, it warns and takes another: two sweeps at once did). The in-process cluster's is on a free port of
+    127.0.0.1. Port 8787 is held here so that a server asking for it would show."""
+    import socket
+    import warnings
+
+    held = socket.socket()
+    with contextlib.suppress(OSError), held:
+        held.bind(("127.0.0.1", 8787))
+        held.listen()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run_sweep(scenario, SweepOptions(samples=1, seed=3), SolveOptions(time_limit_s=20), "dask", workers=1)
+        assert not [w for w in caught if "8787" in str(w.message) or "HTTP server" in str(w.message)]
+        return
+    pytest.fail("port 8787 is taken by another process: this test needs it to see a dashboard start")
+
+
 def test_summary_frequencies_and_percentiles():
     from planner.optimize.sweep import SampleResult
 
@@ -71,7 +91,7 @@ def test_dask_scheduler_address_path(scenario):
 
     sweep = SweepOptions(samples=3, seed=5)
     options = SolveOptions(time_limit_s=20)
-    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address="127.0.0.1:0") as cluster:
         remote = run_sweep(scenario, sweep, options, "dask", scheduler=cluster.scheduler_address)
     assert remote == run_sweep(scenario, sweep, options, "serial")
 
@@ -141,7 +161,7 @@ def test_a_dask_cluster_without_workers_ends_the_sweep_with_a_clear_line(scenari
 
     monkeypatch.setattr(sweep_module, "WORKER_WAIT_S", 2.0)
     sweep, options = SweepOptions(samples=2, seed=1), SolveOptions(time_limit_s=5)
-    with LocalCluster(processes=False, n_workers=0, dashboard_address=None) as cluster:
+    with LocalCluster(processes=False, n_workers=0, dashboard_address="127.0.0.1:0") as cluster:
         started = time.monotonic()
         with pytest.raises(sweep_module.ClusterUnavailable, match="has had no worker for 2 s; 0 of 2 samples"):
             run_sweep(scenario, sweep, options, "dask", scheduler=cluster.scheduler_address)

@@ -169,7 +169,8 @@ def _run_dask(scenario, sweep, solve_options, scheduler, workers, results, on_do
 
     try:
         client = (Client(scheduler, timeout=f"{WORKER_WAIT_S}s") if scheduler
-                  else Client(processes=False, n_workers=workers or 1))
+                  # its scheduler's web server (always started) on a free port of 127.0.0.1, not on *:8787
+                  else Client(processes=False, n_workers=workers or 1, dashboard_address="127.0.0.1:0"))
     except (OSError, TimeoutError) as err:
         raise ClusterUnavailable(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
     try:
