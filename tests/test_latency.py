@@ -161,3 +161,28 @@ def test_a_site_can_add_only_where_the_sites_within_the_limit_reach_the_minimums
     assert latency.buildable(scenario, [limits]) == [{"A", "B", "D"}]
     assert latency.buildable(scenario, [{**limits, "B": 5.0}]) == [set()]  # B below the 10 MW a region must add
     assert latency.buildable(scenario, [{**limits, "B": 0.0, "C": 0.0}]) == [set()]
+
+
+def test_a_site_that_can_never_add_gets_its_flag_fixed_at_zero_and_the_lp_sees_it(monkeypatch, load):
+    """C in Frankfurt is the cheapest (0.5 M$/MW) but has no second region within 15 ms, so with two regions a
+    phase it can never add: its builds flag is fixed at 0. The optimum is the same either way (90 MW at A and
+    10 MW at B: 105 M$); the LP relaxation is 55 M$ without the rule (C's 90 MW behind a flag of 0.09, the same as
+    with no latency limit at all) and 105 M$ with it."""
+    from ortools.math_opt.python import mathopt
+
+    def lp(rm) -> float:
+        return mathopt.solve(rm.builder.model(relax=True), mathopt.SolverType.GLOP).objective_value()
+
+    sites = [site("A", region="us", lat=39.0, lon=-77.5), site("B", region="ca", lat=40.0, lon=-76.0,
+                                                                capex_per_mw=1.5 * M),
+             site("C", region="eu", lat=50.1, lon=8.7, capex_per_mw=0.5 * M)]
+    scenario = load(tiny_doc(sites, constraints={"training_max_latency_ms": 15, "min_regions_per_phase": 2,
+                                                  "diversity_min_it_mw": 10}))
+    rm = build_model(scenario)
+    upper = dict(zip(rm.builder.names, rm.builder.arrays().upper))
+    assert (upper["builds[A,1]"], upper["builds[B,1]"], upper["builds[C,1]"]) == (1.0, 1.0, 0.0)
+    assert lp(rm) == pytest.approx(105.0)
+    assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(105.0)
+    monkeypatch.setattr(latency, "buildable", lambda *args: None)
+    assert lp(build_model(scenario)) == pytest.approx(55.0)
+    assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(105.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.optimize.latency import buildable
-from planner.optimize.parameters import HOURS_PER_YEAR, eligible_phases, max_it_mw, supply_limit_mw
+from planner.optimize.parameters import HOURS_PER_YEAR, eligible_phases, max_it_mw, site_it_limit_mw
 from planner.scenario.types import Scenario, Site
 
 
@@ -30,12 +30,6 @@ def _mw(value: float) -> str:
 
 def _usd_b(value: float) -> str:
     return f"${value / 1e9:,.2f}B"
-
-
-def site_it_limit_mw(scenario: Scenario, site: Site, p: int) -> float:
-    """At most the IT MW a site can hold in phase p: its supply (grid, best upgrade, on-site power its lead
-    times reach) at its PUE, and its own cap."""
-    return min(supply_limit_mw(scenario, site, p) / site.pue, max_it_mw(site))
 
 
 def least_t_per_it_mw_year(scenario: Scenario, sites: list[Site]) -> float:

@@ -121,6 +121,12 @@ def max_it_mw(site: Site) -> float:
     return min(cap, site.max_it_mw) if site.max_it_mw is not None else cap
 
 
+def site_it_limit_mw(scenario: Scenario, site: Site, p: int) -> float:
+    """At most the IT MW a site can hold in phase p: its supply (grid, best upgrade, on-site power its lead
+    times reach) at its PUE, and its own cap."""
+    return min(supply_limit_mw(scenario, site, p) / site.pue, max_it_mw(site))
+
+
 def months_to(scenario: Scenario, phase: Phase) -> float:
     """Months from the planning start to a phase's online date."""
     start = scenario.economics.planning_start_date
