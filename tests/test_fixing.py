@@ -177,11 +177,45 @@ def test_keeping_the_demand_rows_raises_the_bound_and_keeps_it_below_the_optimum
     in_threads = fixing.with_demand_kept(rm, arrays, split, lag, 60.0, workers=3)  # each group's gain to its own
     assert in_threads.bound == kept.bound and np.array_equal(in_threads.credit, kept.credit)  # sites, threads or not
     assert len(set(kept.credit.tolist())) > 2  # the groups' gains differ, so a gain credited to the wrong group shows
+    for region in scenario.demand_regions:  # each group's MIP serves its regions in full: from some of their sites
+        assert {sid for sid, _ in region.serve_cost_usd_per_year} & {scenario.sites[i].id for i in kept.demand_sites}
     rng = np.random.default_rng(5)
     for _ in range(3):  # any multipliers: the demand rows kept or not, a bound
         scattered = priced.duals * rng.uniform(0.3, 1.7, size=len(priced.duals))
         other = fixing.site_lagrangean(rm, arrays, split, scattered, abs(exact.objective))
         assert fixing.with_demand_kept(rm, arrays, split, other, 60.0).bound <= exact.best_bound * (1 + 1e-9)
+
+
+def test_the_first_pass_holds_the_sites_the_demand_groups_serve_from(split_demand, monkeypatch):
+    """The first plan comes from the best-ranked kept sites (here only one) and the kept sites L's demand groups
+    serve from: the ranking by what opening adds to a site's own minimum does not see which sites serve."""
+    from planner.optimize import start
+
+    scenario = split_demand[0]
+    seen: dict = {}
+    real_kept, real_reduce, real_restricted = fixing.with_demand_kept, fixing.reduce, start.solve_restricted
+
+    def kept(*args, **kwargs):
+        seen["lag"] = real_kept(*args, **kwargs)
+        return seen["lag"]
+
+    def reduce(*args, **kwargs):
+        reduction = real_reduce(*args, **kwargs)
+        seen.setdefault("reduction", reduction)
+        return reduction
+
+    def restricted(scenario, sites, *args, **kwargs):
+        seen.setdefault("first", set(sites))
+        return real_restricted(scenario, sites, *args, **kwargs)
+
+    monkeypatch.setattr(fixing, "with_demand_kept", kept)
+    monkeypatch.setattr(fixing, "reduce", reduce)
+    monkeypatch.setattr(start, "solve_restricted", restricted)
+    monkeypatch.setattr(rollout, "KERNEL_SITES", 1)
+    assert plan_rollout(scenario, SolveOptions(start="reduced")).result.status.value == "optimal"
+    ranked_first = seen["reduction"].kept[0]
+    served = {scenario.sites[i].id for i in seen["lag"].demand_sites & set(seen["reduction"].kept) - {ranked_first}}
+    assert served and seen["first"] == served | {scenario.sites[ranked_first].id}
 
 
 def test_with_the_demand_rows_kept_nothing_the_optimum_uses_is_ruled_out_and_more_is(split_demand):

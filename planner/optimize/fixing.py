@@ -75,6 +75,7 @@ class SiteLagrangean:
     credit: np.ndarray | None = None  # per site: its demand group's gain, which forcing it open may use up
     demand_groups: int = 0  # groups of demand regions whose rows are kept (with_demand_kept)
     demand_gain: float = 0.0  # what keeping them added to the bound
+    demand_sites: frozenset[int] = frozenset()  # sites the groups' MIPs serve from: where L serves demand
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,17 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
     time, GROUP_MIP_TIME_S at most, or finds none above them); the gains raise the bound, and each becomes the
     credit of the group's sites. The multipliers and each site's own minimum are unchanged. `workers`: how many
     of the MIPs run at once, in threads (HiGHS lets go of the GIL while it solves, and each thread gets its own
-    HiGHS scheduler); the answer does not depend on it, save where a MIP stops at its time cap."""
+    HiGHS scheduler); the answer does not depend on it, save where a MIP stops at its time cap. The sites the
+    groups' MIPs serve from (`demand_sites`) join the reduced search's first pass."""
     started = time.perf_counter()
     credit = np.zeros(len(rm.scenario.sites))
     groups = demand_groups(rm)
 
-    def group_bound(group) -> float | None:
+    def group_bound(group) -> tuple[float | None, list[int]]:
         regions, members = group
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
-            return None
+            return None, []
         demand = np.array([row for (r, _), row in rm.demand_rows.items() if r in regions], dtype=np.int64)
         rows, cols = np.concatenate([split.rows_of(members), demand]), split.cols_of(members)
         res = milp(lag.reduced[cols], integrality=arrays.integer[cols].astype(int),
@@ -181,7 +183,9 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
                                                 arrays.row_upper[rows]),
                    options={"time_limit": min(GROUP_MIP_TIME_S, left)})
         dual = getattr(res, "mip_dual_bound", None)
-        return float(dual) if dual is not None and np.isfinite(dual) else None
+        serving = {next(iter(x.terms)): i for (r, i, _), x in rm.serve.items() if r in regions}  # var id -> site
+        used = [] if res.x is None else sorted({serving[j] for j, v in zip(cols, res.x) if v > 1e-6 and j in serving})
+        return (float(dual) if dual is not None and np.isfinite(dual) else None), used
 
     with _quiet_stdout():  # around them all: fd 1 is the process's, not a thread's
         if workers > 1 and len(groups) > 1:
@@ -191,11 +195,13 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
                 duals = list(pool.map(group_bound, groups))
         else:
             duals = [group_bound(group) for group in groups]
-    for (_, members), dual in zip(groups, duals):
+    for (_, members), (dual, _) in zip(groups, duals):
         if dual is not None:
             credit[members] = max(0.0, dual - float(lag.best[members].sum()))
     gain = float(sum(credit[members][0] for _, members in groups))
-    return dataclasses.replace(lag, bound=lag.bound + gain, credit=credit, demand_groups=len(groups), demand_gain=gain)
+    used = frozenset(i for _, sites in duals for i in sites)
+    return dataclasses.replace(lag, bound=lag.bound + gain, credit=credit, demand_groups=len(groups), demand_gain=gain,
+                               demand_sites=used)
 
 
 @contextlib.contextmanager

@@ -190,9 +190,10 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
        demand rows kept for each group of regions that share serving sites (one MIP per group).
     2. A guess at the optimum's cost, GUESS_GAP above L, is the first threshold: every site and early
        opening whose bound exceeds it is ruled out, and the KERNEL_SITES kept sites whose opening adds least
-       to their own minimum give a plan quickly (within KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of
-       the time left), which is then re-solved on its own sites alone (`polished`). A `warm` start's plan
-       (planner.optimize.warm) takes the place of that first plan when it gives one.
+       to their own minimum, with the kept sites L's demand groups serve from, give a plan quickly (within
+       KERNEL_GAP_FACTOR x the gap, in KERNEL_TIME_SHARE of the time left), which is then re-solved on its own
+       sites alone (`polished`). A `warm` start's plan (planner.optimize.warm) takes the place of that first
+       plan when it gives one.
     3. HiGHS proves on everything kept at the plan's own cost less PROOF_GAP_SHARE of the gap asked (or at
        the guess when the plan is far above it: twice the guess's distance from L), from that plan. A plan
        above the threshold then moves the threshold to its cost and the rest is solved again; a reduced
@@ -255,8 +256,9 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         used = plan_sites(rm, arrays, values or given)
         reduction = fixing.reduce(rm, arrays, split, lag, threshold, used | always_index, memo,
                                    priced.site_lp)
+        served = tuple(i for i in reduction.kept[KERNEL_SITES:] if i in lag.demand_sites)  # where L serves demand
         chosen = (reduction.kept if proving else
-                  reduction.kept[:KERNEL_SITES] + tuple(always_index - set(reduction.kept)))
+                  reduction.kept[:KERNEL_SITES] + served + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
         what = ("branch and bound on the rest" + (" for its bound, without HiGHS's plan heuristics" if near else "")
                 if proving else warm_words if given else f"a plan from the best {len(chosen)} sites left")
