@@ -186,3 +186,30 @@ def test_a_site_that_can_never_add_gets_its_flag_fixed_at_zero_and_the_lp_sees_i
     monkeypatch.setattr(latency, "buildable", lambda *args: None)
     assert lp(build_model(scenario)) == pytest.approx(55.0)
     assert plan_rollout(scenario, SolveOptions(relative_gap=0.0)).result.objective == pytest.approx(105.0)
+
+
+def test_cells_partly_beyond_each_other_are_split_into_sub_cells_and_still_forbid_exactly_the_far_pairs(
+        load, monkeypatch):
+    """Three metros of 100 sites (~90 x 85 km each), ~400 km apart, and a 3 ms limit (~400 km of great circle):
+    their cells are partly beyond each other, so sub-cells (zones named with their level) take the rows. Still
+    exactly the pairs beyond the limit are forbidden, in under half the rows of one level of cells."""
+    rng = random.Random(11)
+    centres = [(40.0, -100.0), (40.0, -95.3), (43.6, -97.6)]
+    sites = [site(f"m{m}s{k:02d}", lat=round(lat + rng.uniform(-0.4, 0.4), 3),
+                  lon=round(lon + rng.uniform(-0.5, 0.5), 3))
+             for m, (lat, lon) in enumerate(centres) for k in range(100)]
+    scenario = load(tiny_doc(sites, constraints={"training_max_latency_ms": 3.0}))
+    beyond = {frozenset((a.id, b.id)) for i, a in enumerate(scenario.sites) for b in scenario.sites[i + 1:]
+              if direct_latency_ms(Campus(a.id, a.lat, a.lon), Campus(b.id, b.lat, b.lon)) > 3.0}
+    rm = build_model(scenario)
+    assert _forbidden_pairs(rm, "1") == beyond
+    levels = {name.split("/")[1].split(",")[0] for name in rm.builder.names if name.startswith("zone[") and "/" in name}
+    assert levels >= {"1", "2"}
+
+    def rows(model) -> int:
+        return sum(n.startswith(("training_latency[", "zone_member[")) for n in model.builder.row_names)
+
+    monkeypatch.setattr(latency, "SUB_LEVELS", 0)
+    one_level = build_model(scenario)
+    assert _forbidden_pairs(one_level, "1") == beyond
+    assert rows(rm) < rows(one_level) / 2 < len(beyond) / 2

@@ -12,9 +12,12 @@ and a cell whose sites face a whole other cell that is beyond the limit gets a f
     builds_sp <= zone_cp  (s in cell c)        zone_cp + zone_dp <= 1  (every pair of c x d beyond the limit)
 
 which together say exactly what the pair rows of c x d say (and the LP relaxation is the same: both project to
-max_{s in c} builds_sp + max_{t in d} builds_tp <= 1). Pairs beyond the limit between cells that are not wholly
-beyond each other, or within one cell, keep their own rows. On that scenario: 88 cells, ~970 cell rows and
-~13,800 pair rows a phase instead of 152,000.
+max_{s in c} builds_sp + max_{t in d} builds_tp <= 1). Two cells partly beyond each other (and the sites within
+one cell) are split into sub-cells of 1/SPLIT the radius, whose pairs are treated the same way, down to SUB_LEVELS
+levels (`far_rows`); below that, or where a block has few pairs beyond the limit, each pair keeps its own row. On
+that scenario, with the sites that can never add left out (below), the latency and member rows of all ten phases
+are 37,000 (one level of cells: 120,000; pair by pair: 1.2 million); at 10,000 sites, 1.1 million (one level of
+cells: ~16 million, more than 8 GiB to build).
 
 With a minimum of sites or regions per phase (min_sites_per_phase, min_regions_per_phase), a site can add in a
 phase only if the sites within the limit of it reach that minimum (`buildable`); where they cannot, its builds flag
@@ -36,6 +39,8 @@ from planner.optimize.parameters import has_supply_options, max_it_mw, site_it_l
 from topology.geo import EARTH_RADIUS_KM, FIBER_US_PER_KM
 
 CELL_RADIUS_SHARE = 1 / 16  # of the limit: a cell's sites are within this latency of its first site
+SPLIT = 2  # a sub-cell's radius is 1/SPLIT of its cell's
+SUB_LEVELS = 4  # levels of sub-cells below the cells, before a row per pair
 CHUNK_ROWS = 1024  # sites whose neighbourhoods `buildable` sums at once
 
 
@@ -100,7 +105,8 @@ def buildable(scenario, limits_mw: list[dict[str, float]], latency_ms: np.ndarra
     sites = scenario.sites
     within = (latency_matrix_ms(scenario) if latency_ms is None else latency_ms) <= c.training_max_latency_ms
     floor = c.diversity_min_it_mw - 1e-6
-    member = np.array([[s.region == g for g in scenario.regions] for s in sites], dtype=float)  # sites x regions
+    regions = scenario.regions
+    member = np.array([[s.region == g for g in regions] for s in sites], dtype=float)  # sites x regions
     out = []
     for limits in limits_mw:
         mw = np.array([limits.get(s.id, 0.0) for s in sites])
@@ -121,10 +127,12 @@ def add_training_latency_constraints(rm) -> None:
     if limit is None or len(s_.sites) < 2:
         return
     latency = latency_matrix_ms(s_)
-    beyond = latency > limit
     groups = cells(latency, limit * CELL_RADIUS_SHARE)
     able = buildable(s_, [{site.id: site_it_limit_mw(s_, site, p) for i, site in enumerate(s_.sites) if (i, p) in rm.it}
                           for p in range(len(s_.phases))], latency)
+    beyond = latency > limit
+    parts: dict = {}  # (a cell's sites, its level) -> its sub-cells
+    structures: dict = {}  # the sites that may add -> far_rows of them (only the last phase's is kept)
     for p, phase in enumerate(s_.phases):
         builds = {}
         for i, site in enumerate(s_.sites):
@@ -134,40 +142,86 @@ def add_training_latency_constraints(rm) -> None:
                 rm.builder.le(rm.it[i, p] - most_added_mw(site, p) * flag, 0.0,
                               name=f"builds_flag[{site.id},{phase.id}]")
                 builds[i] = flag
-        _add_phase_rows(rm, phase.id, builds, beyond, groups)
+        builds = {i: f for i, f in builds.items() if rm.builder.upper(f) > 0}  # a flag fixed at 0 needs no row
+        key = tuple(builds)
+        if key not in structures:  # the later phases often have the same sites
+            present = [cell for cell in (tuple(i for i in group if i in builds) for group in groups) if cell]
+            structures = {key: far_rows(present, beyond, latency, limit, parts)}
+        _add_phase_rows(rm, phase.id, builds, structures[key])
 
 
-def _add_phase_rows(rm, phase_id: str, builds: dict, beyond: np.ndarray, groups: list[list[int]]) -> None:
+def far_rows(present: list[tuple[int, ...]], beyond: np.ndarray, latency_ms: np.ndarray, limit_ms: float,
+             parts: dict) -> tuple[list, list]:
+    """Which rows keep every two sites beyond the limit from both building in one phase: a cell row where two
+    cells are wholly beyond each other; where they are partly beyond (or within one cell), the same between their
+    sub-cells, of 1/SPLIT the radius, down to SUB_LEVELS levels; a row per pair below that, or where a block has
+    few pairs beyond the limit. `present`: the cells, of the sites that may add in the phase; `parts`: the cells'
+    sub-cells, kept from phase to phase. Returns the cell rows ((cell, level), (cell, level)) and the pairs."""
+    cell_rows, pairs = [], []
+
+    def split(cell: tuple[int, ...], level: int) -> list[tuple[int, ...]]:
+        if (cell, level) not in parts:
+            radius = limit_ms * CELL_RADIUS_SHARE / SPLIT ** (level + 1)
+            parts[cell, level] = [tuple(cell[k] for k in sub)
+                                  for sub in cells(latency_ms[np.ix_(cell, cell)], radius)]
+        return parts[cell, level]
+
+    def across(c: tuple[int, ...], d: tuple[int, ...], level: int) -> None:
+        block = beyond[np.ix_(c, d)]
+        count = int(block.sum())
+        if count == 0:
+            return
+        if count == block.size and count > 1:
+            cell_rows.append(((c, level), (d, level)))
+        elif level >= SUB_LEVELS or count <= len(c) + len(d):
+            pairs.extend(sorted((min(c[x], d[y]), max(c[x], d[y])) for x, y in zip(*np.nonzero(block))))
+        else:
+            for x in split(c, level):
+                for y in split(d, level):
+                    across(x, y, level + 1)
+
+    def within(c: tuple[int, ...], level: int) -> None:
+        block = np.triu(beyond[np.ix_(c, c)], 1)
+        count = int(block.sum())
+        if count == 0:
+            return
+        if level >= SUB_LEVELS or count <= len(c):
+            pairs.extend((c[x], c[y]) for x, y in zip(*np.nonzero(block)))
+            return
+        subs = split(c, level)
+        for k, x in enumerate(subs):
+            within(x, level + 1)
+            for y in subs[k + 1:]:
+                across(x, y, level + 1)
+
+    for k, cell in enumerate(present):
+        within(cell, 0)
+        for other in present[k + 1:]:
+            across(cell, other, 0)
+    return cell_rows, pairs
+
+
+def _add_phase_rows(rm, phase_id: str, builds: dict, structure: tuple[list, list]) -> None:
+    """far_rows' rows for one phase: a zone flag for each cell in a cell row (a single site's own builds flag),
+    bounding its sites' builds flags, and the rows."""
     b, sites = rm.builder, rm.scenario.sites
-    present = [[i for i in cell if i in builds] for cell in groups]
-    present = [cell for cell in present if cell]
-    zones = {}  # cell index -> its zone flag (the one site's own builds flag when it has one site)
+    zones: dict[tuple[int, ...], object] = {}  # a cell's sites -> its zone flag
 
-    def zone(c: int):
-        if c not in zones:
-            cell = present[c]
+    def zone(cell: tuple[int, ...], level: int):
+        if cell not in zones:
             if len(cell) == 1:
-                zones[c] = builds[cell[0]]
+                zones[cell] = builds[cell[0]]
             else:
-                leader = sites[cell[0]].id
-                zones[c] = b.binary(name=f"zone[{leader},{phase_id}]")
-                rm.zones.append((next(iter(zones[c].terms)), [next(iter(builds[i].terms)) for i in cell]))
+                tag = f"/{level}" if level else ""  # the first level keeps the names of one level of cells
+                zones[cell] = flag = b.binary(name=f"zone[{sites[cell[0]].id}{tag},{phase_id}]")
+                rm.zones.append((next(iter(flag.terms)), [next(iter(builds[i].terms)) for i in cell]))
                 for i in cell:
-                    b.le(builds[i] - zones[c], 0.0, name=f"zone_member[{sites[i].id},{phase_id}]")
-        return zones[c]
+                    b.le(builds[i] - flag, 0.0, name=f"zone_member[{sites[i].id}{tag},{phase_id}]")
+        return zones[cell]
 
-    def pair_rows(pairs) -> None:
-        for i, j in pairs:
-            b.le(builds[i] + builds[j], 1.0, name=f"training_latency[{sites[i].id},{sites[j].id},{phase_id}]")
-
-    for c, cell in enumerate(present):
-        block = beyond[np.ix_(cell, cell)]
-        pair_rows((cell[x], cell[y]) for x, y in zip(*np.nonzero(np.triu(block, 1))))
-        for d in range(c + 1, len(present)):
-            other = present[d]
-            block = beyond[np.ix_(cell, other)]
-            if block.all() and len(cell) * len(other) > 1:
-                b.le(zone(c) + zone(d), 1.0, name=f"training_latency[{sites[cell[0]].id}*,{sites[other[0]].id}*,"
-                                                 f"{phase_id}]")
-            else:
-                pair_rows(sorted((min(cell[x], other[y]), max(cell[x], other[y])) for x, y in zip(*np.nonzero(block))))
+    cell_rows, pairs = structure
+    for (c, level_c), (d, level_d) in cell_rows:
+        b.le(zone(c, level_c) + zone(d, level_d), 1.0,
+             name=f"training_latency[{sites[c[0]].id}*,{sites[d[0]].id}*,{phase_id}]")
+    for i, j in pairs:
+        b.le(builds[i] + builds[j], 1.0, name=f"training_latency[{sites[i].id},{sites[j].id},{phase_id}]")
