@@ -3,6 +3,7 @@ cells, and the rows, which must forbid exactly the pairs of sites beyond the lim
 
 from __future__ import annotations
 
+import math
 import random
 import re
 
@@ -213,3 +214,24 @@ def test_cells_partly_beyond_each_other_are_split_into_sub_cells_and_still_forbi
     one_level = build_model(scenario)
     assert _forbidden_pairs(one_level, "1") == beyond
     assert rows(rm) < rows(one_level) / 2 < len(beyond) / 2
+
+
+def test_over_fiber_routes_the_matrix_is_the_shortest_path_of_topology_campus(load):
+    """50 sites, 90 routes (some parallel, a few sites on none): the latency matrix, by scipy's Dijkstra, is
+    topology.campus.route_latency_ms's networkx shortest paths, and infinite where no path joins two sites."""
+    from topology.campus import route_latency_ms
+
+    rng = random.Random(4)
+    sites = _random_sites(50, 4)
+    routes = []
+    for _ in range(90):
+        a, b = rng.sample(range(45), 2)  # sites 45-49 have no route
+        routes.append({"a": f"s{a:02d}", "b": f"s{b:02d}", "km": round(rng.uniform(50, 900), 1)})
+    assert len({frozenset((r["a"], r["b"])) for r in routes}) < len(routes)  # some routes are parallel
+    scenario = load(tiny_doc(sites, fiber_routes=routes, constraints={"training_max_latency_ms": 20.0}))
+    matrix = latency.latency_matrix_ms(scenario)
+    table = route_latency_ms([s.id for s in scenario.sites], [(r.a, r.b, r.km) for r in scenario.fiber_routes])
+    for i, a in enumerate(scenario.sites):
+        for j, b in enumerate(scenario.sites):
+            assert matrix[i, j] == pytest.approx(table.get((a.id, b.id), math.inf), rel=1e-12)
+    assert math.isinf(matrix[0, 49]) and matrix[49, 49] == 0.0

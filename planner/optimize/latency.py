@@ -48,12 +48,18 @@ def latency_matrix_ms(scenario) -> np.ndarray:
     """One-way latency in ms between every two sites (n x n), as `topology.geo.direct_latency_ms` gives it or
     over the scenario's fiber routes."""
     sites = scenario.sites
-    if scenario.fiber_routes:
-        from topology.campus import route_latency_ms
+    if scenario.fiber_routes:  # shortest paths in C (scipy's Dijkstra): an n x n table of Python floats would not
+        from scipy.sparse import csr_matrix  # fit at thousands of sites
+        from scipy.sparse.csgraph import dijkstra
 
-        ids = [s.id for s in sites]
-        table = route_latency_ms(ids, [(r.a, r.b, r.km) for r in scenario.fiber_routes])
-        return np.array([[table.get((a, b), math.inf) for b in ids] for a in ids])
+        index = {s.id: i for i, s in enumerate(sites)}
+        shortest: dict[tuple[int, int], float] = {}  # parallel routes: the shorter one (routes join two sites, km > 0)
+        for r in scenario.fiber_routes:
+            pair = tuple(sorted((index[r.a], index[r.b])))
+            shortest[pair] = min(shortest.get(pair, math.inf), r.km * FIBER_US_PER_KM / 1000.0)
+        rows, columns = zip(*shortest) if shortest else ((), ())
+        graph = csr_matrix((list(shortest.values()), (rows, columns)), shape=(len(sites), len(sites)))
+        return dijkstra(graph, directed=False)
     lat = np.radians([s.lat for s in sites])
     lon = np.radians([s.lon for s in sites])
     h = (np.sin((lat[None, :] - lat[:, None]) / 2) ** 2
