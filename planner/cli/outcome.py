@@ -51,7 +51,7 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, target:
     if status == SolveStatus.INFEASIBLE:
         print(f"{args.scenario}: infeasible: no rollout meets every constraint of this scenario. No plan was written.",
               file=sys.stderr)
-        for reason in reasons:
+        for reason in reasons or []:  # a caller without `why_not`'s reasons gets the general line below
             print(f"  - {reason.message}", file=sys.stderr)
         if not reasons:
             print("  - no single rule explains it: capacity, grid, lead times, funding, diversity and demand are "
