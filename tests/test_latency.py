@@ -7,6 +7,7 @@ import math
 import random
 import re
 
+import numpy as np
 import pytest
 
 from planner.optimize import latency
@@ -30,6 +31,14 @@ def _random_sites(n: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     return [site(f"s{k:02d}", lat=round(rng.uniform(30, 48), 3), lon=round(rng.uniform(-122, -72), 3))
             for k in range(n)]
+
+
+def _metro_sites(rng: random.Random) -> list[dict]:
+    """Three metros of 100 sites (~90 x 85 km each), ~400 km apart."""
+    centres = [(40.0, -100.0), (40.0, -95.3), (43.6, -97.6)]
+    return [site(f"m{m}s{k:02d}", lat=round(lat + rng.uniform(-0.4, 0.4), 3),
+                 lon=round(lon + rng.uniform(-0.5, 0.5), 3))
+            for m, (lat, lon) in enumerate(centres) for k in range(100)]
 
 
 def _forbidden_pairs(rm, phase: str) -> set[frozenset[str]]:
@@ -194,11 +203,7 @@ def test_cells_partly_beyond_each_other_are_split_into_sub_cells_and_still_forbi
     """Three metros of 100 sites (~90 x 85 km each), ~400 km apart, and a 3 ms limit (~400 km of great circle):
     their cells are partly beyond each other, so sub-cells (zones named with their level) take the rows. Still
     exactly the pairs beyond the limit are forbidden, in under half the rows of one level of cells."""
-    rng = random.Random(11)
-    centres = [(40.0, -100.0), (40.0, -95.3), (43.6, -97.6)]
-    sites = [site(f"m{m}s{k:02d}", lat=round(lat + rng.uniform(-0.4, 0.4), 3),
-                  lon=round(lon + rng.uniform(-0.5, 0.5), 3))
-             for m, (lat, lon) in enumerate(centres) for k in range(100)]
+    sites = _metro_sites(random.Random(11))
     scenario = load(tiny_doc(sites, constraints={"training_max_latency_ms": 3.0}))
     beyond = {frozenset((a.id, b.id)) for i, a in enumerate(scenario.sites) for b in scenario.sites[i + 1:]
               if direct_latency_ms(Campus(a.id, a.lat, a.lon), Campus(b.id, b.lat, b.lon)) > 3.0}
@@ -235,3 +240,35 @@ def test_over_fiber_routes_the_matrix_is_the_shortest_path_of_topology_campus(lo
         for j, b in enumerate(scenario.sites):
             assert matrix[i, j] == pytest.approx(table.get((a.id, b.id), math.inf), rel=1e-12)
     assert math.isinf(matrix[0, 49]) and matrix[49, 49] == 0.0
+
+
+@pytest.mark.parametrize("routes", [False, True], ids=["direct", "fiber-routes"])
+def test_blocks_decided_by_their_first_sites_give_the_rows_of_reading_every_block(routes, load, monkeypatch):
+    """far_rows skips reading a block of pairs when its two cells' first sites are far enough beyond (or within)
+    the limit, by the triangle inequality. With each cell's first site absent (it cannot add in the phase) and a
+    random third of the rest too, so that the cells' first sites are not the sites they were grouped around: the
+    rows are those of reading every block (no slack skips one), and forbid exactly the pairs beyond the limit.
+    Over fiber routes too (shortest paths, infinite between sites no route joins)."""
+    rng = random.Random(12)
+    sites = _metro_sites(rng)
+    fiber = None
+    if routes:  # a ring through each metro's sites, and three links between the metros (one metro's 10 last: none)
+        fiber = [{"a": sites[m * 100 + k]["id"], "b": sites[m * 100 + k + 1]["id"], "km": round(rng.uniform(5, 60), 1)}
+                 for m in range(3) for k in range(89)]
+        fiber += [{"a": sites[a]["id"], "b": sites[b]["id"], "km": 420.0} for a, b in ((0, 100), (100, 200), (50, 250))]
+    limit = 3.0
+    scenario = load(tiny_doc(sites, fiber_routes=fiber, constraints={"training_max_latency_ms": limit}))
+    matrix = latency.latency_matrix_ms(scenario)
+    present = [tuple(i for i in group[1:] if rng.random() > 1 / 3)
+               for group in latency.cells(matrix, limit * latency.CELL_RADIUS_SHARE) if len(group) > 1]
+    present = [cell for cell in present if cell]
+    beyond = matrix > limit
+    skipped = latency.far_rows(present, beyond, matrix, limit, {})
+    monkeypatch.setattr(latency, "SLACK_MS", math.inf)  # every block read
+    assert skipped == latency.far_rows(present, beyond, matrix, limit, {})
+    cell_rows, pairs = skipped
+    forbidden = {frozenset(p) for p in pairs}
+    forbidden |= {frozenset((a, b)) for (c, _), (d, _) in cell_rows for a in c for b in d}
+    kept = sorted(i for cell in present for i in cell)
+    assert forbidden == {frozenset((a, b)) for k, a in enumerate(kept) for b in kept[k + 1:] if beyond[a, b]}
+    assert cell_rows and (not routes or np.isinf(matrix).any())

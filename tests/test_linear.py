@@ -47,3 +47,12 @@ def test_a_row_is_its_expression_as_written_whatever_is_built_from_that_expressi
     _ = e + z, e - x, 3.0 * e, x + y  # new expressions from both, after the rows were written
     assert b.arrays().matrix.toarray().tolist() == [[1.0, 2.0, 0.0], [1.0, 0.0, 0.0]]
     assert (e.terms, x.terms) == ({0: 1.0, 1: 2.0}, {0: 1.0})
+
+
+def test_a_row_of_plain_terms_is_the_row_of_the_same_expression():
+    b, x, y, z = _three()
+    b.le(x + 2.0 * z, 3.0, name="expression")
+    b.le({0: 1.0, 2: 2.0}, 3.0, name="terms")
+    arrays = b.arrays()
+    assert arrays.matrix.toarray().tolist() == [[1.0, 0.0, 2.0], [1.0, 0.0, 2.0]]
+    assert arrays.row_upper.tolist() == [3.0, 3.0] and arrays.row_lower.tolist() == [-float("inf")] * 2

@@ -140,12 +140,16 @@ class Builder:
     def binary(self, name: str = "", site: int = -1) -> Lin:
         return self.var(0.0, 1.0, True, name, site)
 
-    def row(self, expr: Lin | float, lb: float = -INF, ub: float = INF, name: str = "") -> int:
+    def row(self, expr: Lin | dict[int, float] | float, lb: float = -INF, ub: float = INF, name: str = "") -> int:
         """lb <= expr <= ub (the expression's constant moves to the bounds); returns the row's id. The row keeps
         the expression's own dictionary (expressions are never changed in place): the matrix is assembled once,
-        by `matrix()`, in a few passes over all rows instead of a sort for each."""
+        by `matrix()`, in a few passes over all rows instead of a sort for each. A plain {variable id:
+        coefficient} dictionary is a row's terms as they are (the row keeps it: the caller must not change it)."""
         r = len(self._row_lower)
-        if isinstance(expr, Lin):
+        if isinstance(expr, dict):
+            self._rows.append(expr)
+            constant = 0.0
+        elif isinstance(expr, Lin):
             self._rows.append(expr.terms)
             constant = expr.constant
         else:
