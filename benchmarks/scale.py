@@ -15,8 +15,10 @@ built around (supply, six-phases, odd-blocks, split-demand, rates, shortfall, re
 latency), each optionally @SEED for another seed of the generator (1 otherwise); `--shapes structural` runs
 those nine. --orders K lists the same instance's sites and each demand region's serving sites in the
 order of a seeded shuffle (0: as generated): nothing in it changes but the order of the model's columns and
-rows, which is enough to move HiGHS's search. The build time is the model's formulation and loading; the
-solve includes the start. The first start listed is the baseline of the ratio column.
+rows, which is enough to move HiGHS's search. The build time is the model's formulation, and its loading into
+MathOpt where the search hands the full model to a solver from the start (not the reduced and lp-bound starts,
+which load it only if their own start fails); the solve includes the start. The first start listed is the
+baseline of the ratio column.
 """
 
 from __future__ import annotations

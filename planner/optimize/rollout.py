@@ -39,7 +39,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
     asked = options  # what the plan records; `options` may be left less time below
     rm = build_model(scenario, commitments, stability, round_grid=options.round_grid)
     mode = start_mode(scenario, options, rm)
-    if mode not in ("reduced", "lagrangean"):  # those two never hand the full model to a solver
+    if mode in ("none", "restricted"):  # the others hand the full model to a solver only when their start fails
         _ = rm.model  # loaded into MathOpt here (once: it is kept), so that build_s covers it
     build_s = time.perf_counter() - started
     searched = ""  # a search that ended without a plan before the fallback below, and its seconds
