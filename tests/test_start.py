@@ -118,6 +118,24 @@ def test_a_plan_without_a_proven_bound_is_reported_not_a_crash(capsys):
     assert "no bound was proven" in capsys.readouterr().err
 
 
+def test_a_search_that_ended_early_outside_the_gap_is_not_said_to_have_stopped_at_a_limit(capsys):
+    """A plan 1.5 % from its bound after 30 of 600 s (lp-bound whose restricted sites hold nothing closer): the note
+    says the search ended early and that more time would not help. At the limit, it says to raise it."""
+    import argparse
+    from pathlib import Path
+
+    from planner.cli.outcome import exit_status
+    from planner.optimize.result import SolveResult, SolveStatus
+
+    args, options = argparse.Namespace(scenario="s.yaml"), SolveOptions(time_limit_s=600, relative_gap=0.01)
+    for wall_s, words in ((30.0, "ended after 30 of the 600 s allowed"), (601.0, "raise --time-limit")):
+        result = SolveResult(status=SolveStatus.FEASIBLE, objective=1.0, best_bound=0.985, gap=0.015, wall_s=wall_s,
+                             solver="highs", detail="", values=[])
+        assert exit_status(result, options, args, Path("p.yaml"), Path("p.yaml"), None) == 0
+        err = capsys.readouterr().err
+        assert words in err and ("would not close it" in err) == (wall_s < 600)
+
+
 def _three_variables():
     """min 5x + z + 2y with z <= 10x, z + y >= 3 (x binary, y integer in 0-6, z in 0-10): the optimum is y = 3
     at 6, against 8 for z = 3 (z needs x = 1, at 5). Variables in the order x, y, z."""
@@ -163,3 +181,53 @@ def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds
     result = solve(model, SolveOptions(), hint=[1.0, 0.0, 3.0], bound_search=True)
     assert result.status.value == "optimal" and result.objective == pytest.approx(6.0)
     assert result.values == pytest.approx([0.0, 3.0, 0.0])
+
+
+def test_a_solve_with_a_target_stops_at_the_first_plan_below_it():
+    """HiGHS's objective_target through `solve(target=...)`: min -value over a 60-item knapsack. Asked for any plan
+    below 70 % of the optimum it stops at the first such plan (FEASIBLE: not proven, though it may be the optimum),
+    where without a target it proves the optimum."""
+    import random
+
+    from ortools.math_opt.python import mathopt
+
+    from planner.optimize.result import SolveStatus
+    from planner.optimize.solve import solve
+
+    rng = random.Random(1)
+    model = mathopt.Model()
+    weights, values = [rng.randint(5, 40) for _ in range(60)], [rng.randint(5, 60) for _ in range(60)]
+    x = [model.add_binary_variable() for _ in range(60)]
+    model.add_linear_constraint(sum(w * xi for w, xi in zip(weights, x)) <= 500)
+    model.minimize(sum(-v * xi for v, xi in zip(values, x)))
+    best = solve(model, SolveOptions(relative_gap=0.0))
+    assert best.status == SolveStatus.OPTIMAL and best.objective < -1000
+    early = solve(model, SolveOptions(relative_gap=0.0), target=0.7 * best.objective)
+    assert early.status == SolveStatus.FEASIBLE and best.objective <= early.objective <= 0.7 * best.objective
+    assert "ObjectiveTarget" in early.detail
+
+
+def test_lp_bound_solves_a_restricted_plan_again_until_it_is_within_the_gap_of_the_lp_bound(write_scenario,
+                                                                                               monkeypatch):
+    """The restricted model is solved to the gap asked of its own bound, which is above the full LP's, so its plan
+    can end further than asked from the LP bound. Here its first solve stops at the first plan HiGHS finds: that plan
+    is more than the 0.5 % asked above the LP bound, and lp-bound solves the restricted model again from it, for a
+    plan within 0.5 % of the LP bound; the provenance says so. Without that step the plan stays out."""
+    import planner.optimize.rollout as rollout
+    from planner.optimize import bounded
+
+    monkeypatch.setattr(start, "CAPACITY_COVER", 1.5)  # a smaller subset, so that this runs in seconds
+    scenario = load_scenario(write_scenario(scenario_doc(60)))
+    real_solve = start.solve_restricted
+    monkeypatch.setattr(start, "solve_restricted", lambda *a, **k: real_solve(*a, **k, target=1e12))  # any plan
+    targets = []
+    monkeypatch.setattr(bounded, "solve_restricted", lambda *a, **k: targets.append(k["target"]) or real_solve(*a, **k))
+    options = SolveOptions(start="lp-bound", relative_gap=0.005)
+    out = plan_rollout(scenario, options)
+    r = out.result
+    assert r.status.value == "optimal" and r.gap <= 0.005
+    assert "solved again from that plan" in out.plan.provenance.method
+    assert targets == [pytest.approx(r.best_bound / 0.995)]
+    monkeypatch.setattr(rollout, "closer", lambda rm, values, *rest: (values, "as it was", 0.0))
+    loose = plan_rollout(scenario, options).result
+    assert loose.status.value == "feasible" and loose.gap > 0.005 and loose.best_bound == pytest.approx(r.best_bound)

@@ -9,6 +9,8 @@ from pathlib import Path
 from planner.cli import args as a
 from planner.optimize.options import SolveOptions
 
+EARLY = 0.9  # a search that ended before this share of its time limit did not stop at it
+
 
 def why_not(result, scenario) -> list | None:
     """The explanation's reasons (planner.optimize.explain) when the solve ended without a plan and was not
@@ -41,6 +43,11 @@ def exit_status(result, options: SolveOptions, args: argparse.Namespace, target:
         print(f"note: CP-SAT solves the model with continuous variables rounded to whole units, so its plan is "
               f"proven only against the LP relaxation's bound ({gap}); --solver highs or scip can prove it closer",
               file=sys.stderr)
+    elif status == SolveStatus.FEASIBLE and result.gap is not None and result.wall_s < EARLY * options.time_limit_s:
+        print(f"note: the search ended after {result.wall_s:.0f} of the {options.time_limit_s:g} s allowed, with the "
+              f"plan proven within a gap of {result.gap:.2e}, more than the {options.relative_gap:g} asked: its last "
+              "step could do no better, so a longer --time-limit would not close it (the plan's provenance says how it "
+              "was found and what bounds it)", file=sys.stderr)
     elif status == SolveStatus.FEASIBLE:
         proven = ("no bound was proven, so its distance from the optimum is unknown" if result.gap is None
                   else f"it is only proven within a gap of {result.gap:.2e}")

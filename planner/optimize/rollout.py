@@ -9,10 +9,11 @@ from typing import Callable, Sequence
 
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from planner.optimize.bounded import bounded_by_pricing, closer, priced_bound, stronger_bound
 from planner.optimize.extract import extract_plan
 from planner.optimize.model import build_model
 from planner.optimize.options import AUTO_LP_BOUND_MIN_SITES, AUTO_START_MIN_SITES, SolveOptions
-from planner.optimize.pricing import PricedBound, lp_bound
+from planner.optimize.pricing import lp_bound
 from planner.optimize.replan import Commitment, Stability
 from planner.optimize.result import Outcome, SolveResult, SolveStatus, relative_gap
 from planner.optimize.solve import solve
@@ -74,9 +75,15 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
             priced = priced_bound(rm, info, budget_s, on_log, interrupter)
             left_s -= priced.wall_s
             result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
+            found = info.origin or (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} "
+                                    f"sites screened by estimated cost, {info.status})")
+            if mode == "lp-bound" and result.status == SolveStatus.FEASIBLE and result.best_bound is not None:
+                values, words, closer_s = closer(rm, values, info, result.best_bound, options, left_s, commitments,
+                                                 stability, on_log, interrupter)
+                hint, found = rm.hint(values), f"{found}, {words}"
+                result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options,
+                                            info.wall_s + closer_s)
             if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:  # no branch and bound
-                found = info.origin or (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} "
-                                        f"sites screened by estimated cost, {info.status})")
                 method = f"{found}; bound from the {priced.describe()}; no branch and bound{unfit}"
             else:
                 result = None
@@ -373,41 +380,6 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
     log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {cost(values):,.3f} ({result.status.value})"])
     proven = result.status == SolveStatus.OPTIMAL
     return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})", proven
-
-
-def priced_bound(rm, info: StartInfo, budget_s: float, on_log, interrupter) -> PricedBound:
-    """The full model's LP bound by pricing sites in, starting from the sites the restricted model held (its LP
-    over every site is for fixing, which this path does not do: let go before branch and bound)."""
-    index = {site.id: i for i, site in enumerate(rm.scenario.sites)}
-    priced = lp_bound(rm, {index[sid] for sid in info.kept}, budget_s, on_log, interrupter)
-    return dataclasses.replace(priced, site_lp=None)
-
-
-def bounded_by_pricing(objective: float, hint: list[float], priced: PricedBound, options: SolveOptions,
-                       start_s: float) -> SolveResult:
-    """The restricted plan as the result, its gap proven against the priced LP bound (no bound, and the plan
-    marked feasible, when pricing proved none)."""
-    bound = priced.bound
-    gap = relative_gap(objective, bound) if bound is not None else None
-    status = SolveStatus.OPTIMAL if gap is not None and gap <= options.relative_gap else SolveStatus.FEASIBLE
-    detail = f"restricted plan; {priced.describe()}: {priced.status}"
-    return SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
-                       wall_s=start_s + priced.wall_s, solver=options.solver, detail=detail, values=hint)
-
-
-def stronger_bound(result: SolveResult, priced: PricedBound, options: SolveOptions) -> SolveResult:
-    """Branch and bound's result with the priced LP bound where that is the stronger one (e.g. a search
-    stopped before its root finished); both are proven, so the larger holds."""
-    if priced.bound is None or result.objective is None:
-        return result
-    if result.best_bound is not None and result.best_bound >= priced.bound:
-        return result
-    gap = relative_gap(result.objective, priced.bound)
-    status = result.status
-    if status == SolveStatus.FEASIBLE and gap <= options.relative_gap:
-        status = SolveStatus.OPTIMAL
-    return dataclasses.replace(result, best_bound=priced.bound, gap=gap, status=status,
-                               detail=f"{result.detail}; bound from the {priced.describe()}")
 
 
 def warm_start_plan(rm, options: SolveOptions, warm: WarmStart | None, commitments, stability, on_log,

@@ -31,9 +31,9 @@ INTERRUPTED_BEFORE_ANY_PLAN = "interrupted before any plan was found"  # the det
 
 
 def parameters(options: SolveOptions, interior_point: bool = False,
-               bound_search: bool = False) -> mathopt.SolveParameters:
-    """Translate SolveOptions into MathOpt parameters for the chosen back end (`interior_point`, `bound_search`:
-    see `solve`)."""
+               bound_search: bool = False, target: float | None = None) -> mathopt.SolveParameters:
+    """Translate SolveOptions into MathOpt parameters for the chosen back end (`interior_point`, `bound_search`,
+    `target`: see `solve`)."""
     params = mathopt.SolveParameters(
         time_limit=datetime.timedelta(seconds=options.time_limit_s),
         relative_gap_tolerance=options.relative_gap,
@@ -48,7 +48,9 @@ def parameters(options: SolveOptions, interior_point: bool = False,
         if bound_search:
             for name in race.HEURISTIC_WORDS:
                 highs.bool_options[name] = False
-        if interior_point or bound_search:
+        if target is not None:  # MathOpt's objective_limit is not passed to HiGHS (it refuses the solve)
+            highs.double_options["objective_target"] = target
+        if interior_point or bound_search or target is not None:
             params.highs = highs
         return params
     if options.solver == "cp-sat":
@@ -66,7 +68,7 @@ def parameters(options: SolveOptions, interior_point: bool = False,
 def solve(model: mathopt.Model, options: SolveOptions,
           on_log: Callable[[Sequence[str]], None] | None = None,
           interrupter: SolveInterrupter | None = None, hint: Sequence[float] | None = None,
-          interior_point: bool = False, bound_search: bool = False) -> SolveResult:
+          interior_point: bool = False, bound_search: bool = False, target: float | None = None) -> SolveResult:
     """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
 
     `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
@@ -77,6 +79,8 @@ def solve(model: mathopt.Model, options: SolveOptions,
     relaxation of the 1,000-site model). `bound_search`: the hint is a plan already near the best and the
     search is for the bound that proves it; HiGHS then leaves out RINS, RENS and the root reduced-cost
     heuristic, sub-MIPs that look for plans (measured on the reduced search's proofs: docs/PERFORMANCE.md).
+    `target` (HiGHS; the other back ends ignore it): stop at the first plan whose objective is below it, FEASIBLE
+    (planner.optimize.bounded asks for a plan within the gap of a bound proven elsewhere).
     """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -84,7 +88,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     hint = _within_bounds(model, hint)
     if options.write_models:
         write_model(model, hint, options.write_models)
-    params = parameters(options, interior_point, bound_search and hint is not None)
+    params = parameters(options, interior_point, bound_search and hint is not None, target)
     racers = options.racers()
     if racers > 1 and not interior_point and _has_integers(model):
         outcome = _raced(model, options, params, hint, racers, on_log, interrupter, started)
