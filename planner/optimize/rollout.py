@@ -77,7 +77,8 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
             result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options, info.wall_s)
             found = info.origin or (f"the plan of a restricted model ({info.sites_screened} of {info.sites_total} "
                                     f"sites screened by estimated cost, {info.status})")
-            if mode == "lp-bound" and result.status == SolveStatus.FEASIBLE and result.best_bound is not None:
+            if (mode == "lp-bound" and result.status == SolveStatus.FEASIBLE and result.best_bound is not None
+                    and left_s > 1.0):
                 values, words, closer_s = closer(rm, values, info, result.best_bound, options, left_s, commitments,
                                                  stability, on_log, interrupter)
                 hint, found = rm.hint(values), f"{found}, {words}"
