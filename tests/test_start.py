@@ -119,8 +119,9 @@ def test_a_plan_without_a_proven_bound_is_reported_not_a_crash(capsys):
 
 
 def test_a_search_that_ended_early_outside_the_gap_is_not_said_to_have_stopped_at_a_limit(capsys):
-    """A plan 1.5 % from its bound after 30 of 600 s (lp-bound whose restricted sites hold nothing closer): the note
-    says the search ended early and that more time would not help. At the limit, it says to raise it."""
+    """A plan 1.5 % from its bound after 39 of 600 s (lp-bound whose restricted sites hold nothing closer): the note
+    says the search ended early and that more time would not help. At the limit (the build counts: 531 s of solve
+    after 9 s of build is 90 % of it), it says to raise it."""
     import argparse
     from pathlib import Path
 
@@ -128,12 +129,13 @@ def test_a_search_that_ended_early_outside_the_gap_is_not_said_to_have_stopped_a
     from planner.optimize.result import SolveResult, SolveStatus
 
     args, options = argparse.Namespace(scenario="s.yaml"), SolveOptions(time_limit_s=600, relative_gap=0.01)
-    for wall_s, words in ((30.0, "ended after 30 of the 600 s allowed"), (601.0, "raise --time-limit")):
+    for wall_s, build_s, words in ((30.0, 9.0, "ended after 39 of the 600 s allowed"),
+                                   (601.0, 0.0, "raise --time-limit"), (531.0, 9.0, "raise --time-limit")):
         result = SolveResult(status=SolveStatus.FEASIBLE, objective=1.0, best_bound=0.985, gap=0.015, wall_s=wall_s,
                              solver="highs", detail="", values=[])
-        assert exit_status(result, options, args, Path("p.yaml"), Path("p.yaml"), None) == 0
+        assert exit_status(result, options, args, Path("p.yaml"), Path("p.yaml"), None, build_s) == 0
         err = capsys.readouterr().err
-        assert words in err and ("would not close it" in err) == (wall_s < 600)
+        assert words in err and ("would not close it" in err) == (wall_s == 30.0)
 
 
 def _three_variables():
@@ -231,3 +233,21 @@ def test_lp_bound_solves_a_restricted_plan_again_until_it_is_within_the_gap_of_t
     monkeypatch.setattr(rollout, "closer", lambda rm, values, *rest: (values, "as it was", 0.0))
     loose = plan_rollout(scenario, options).result
     assert loose.status.value == "feasible" and loose.gap > 0.005 and loose.best_bound == pytest.approx(r.best_bound)
+
+
+def test_no_re_solve_when_the_restricted_models_own_bound_is_above_what_the_gap_needs(monkeypatch):
+    """The restricted model's proven bound is above the objective the gap needs (B / (1 - gap) for a bound B): no
+    plan of its sites can be within the gap, so `closer` returns the plan as it was at once, without a solve."""
+    from planner.optimize import bounded
+    from planner.optimize.start import StartInfo
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved again")
+
+    monkeypatch.setattr(bounded, "solve_restricted", no_solve)
+    info = StartInfo(10, 100, 120.0, "optimal", 1.0, ("a",), bound=101.1)
+    plan = {"x": 1.0}
+    assert bounded.target_objective(100.0, 0.01) == pytest.approx(101.0101, rel=1e-6)
+    assert bounded.closer(None, plan, info, 100.0, SolveOptions(relative_gap=0.01), 50.0, (), None, None, None) == (
+        plan, "", 0.0)
+    assert bounded.target_objective(-100.0, 0.01) == pytest.approx(-100.0 / 1.01)  # a negative bound: same rule

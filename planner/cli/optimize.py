@@ -165,4 +165,4 @@ def run(args: argparse.Namespace) -> int:
         if args.write_models:
             out.print(f"models written to {args.write_models}: {len(written_models(args)['model_files'])} files",
                       highlight=False)
-    return exit_status(outcome.result, options, args, target, plan_path, reasons)
+    return exit_status(outcome.result, options, args, target, plan_path, reasons, outcome.build_s)

@@ -67,12 +67,17 @@ def target_objective(bound: float, gap: float) -> float:
 def closer(rm, values: dict[str, float], info: StartInfo, bound: float, options: SolveOptions, time_s: float,
            commitments, stability, on_log, interrupter) -> tuple[dict[str, float], str, float]:
     """(the restricted plan solved again from `values` for one within the gap asked of `bound`, words for the
-    provenance, seconds spent); the plan as it was when the re-solve finds none better."""
+    provenance, seconds spent); the plan as it was when the re-solve finds none better, and no re-solve (no words)
+    when the restricted model's own bound already lies above what the gap needs: no plan of its sites can get there
+    (the LP bound's own gap is larger than the gap asked, as with 1e-4 at 10,000 sites)."""
+    target = target_objective(bound, options.relative_gap)
+    if info.bound is not None and info.bound > target:
+        return values, "", 0.0
     started = time.perf_counter()
     asked = dataclasses.replace(options, time_limit_s=max(1.0, time_s),
                                 relative_gap=options.relative_gap * CLOSER_GAP_FACTOR)
     better, result = solve_restricted(rm.scenario, set(info.kept), asked, commitments, stability, on_log,
-                                      interrupter, start=values, target=target_objective(bound, options.relative_gap))
+                                      interrupter, start=values, target=target)
 
     def cost(plan: dict[str, float]) -> float:
         return rm.builder.objective.value([plan.get(name, 0.0) for name in rm.builder.names])

@@ -81,7 +81,7 @@ def plan_rollout(scenario: Scenario, options: SolveOptions,
                     and left_s > 1.0):
                 values, words, closer_s = closer(rm, values, info, result.best_bound, options, left_s, commitments,
                                                  stability, on_log, interrupter)
-                hint, found = rm.hint(values), f"{found}, {words}"
+                hint, found = rm.hint(values), f"{found}, {words}" if words else found
                 result = bounded_by_pricing(rm.builder.objective.value(hint), hint, priced, options,
                                             info.wall_s + closer_s)
             if mode == "lp-bound" or result.status == SolveStatus.OPTIMAL:  # no branch and bound

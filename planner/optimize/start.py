@@ -51,6 +51,7 @@ class StartInfo:
     wall_s: float
     kept: tuple[str, ...] = ()  # the ids of the sites the restricted model held (its plan uses some of them)
     origin: str = ""  # words for a plan that did not come from screening (the warm start's)
+    bound: float | None = None  # the restricted model's own proven bound (None: none, or not a restricted model)
 
 
 def site_cost_usd_per_it_mw(scenario: Scenario, site: Site, p: int) -> float:
@@ -118,7 +119,7 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
                                           commitments, stability, on_log, interrupter)
         if values:
             return values, StartInfo(len(kept), len(scenario.sites), result.objective, result.status.value,
-                                     time.perf_counter() - started, tuple(sorted(kept)))
+                                     time.perf_counter() - started, tuple(sorted(kept)), bound=result.best_bound)
         if result.status.value != "infeasible":
             return {}, StartInfo(len(kept), len(scenario.sites), None, result.status.value,
                                  time.perf_counter() - started)
