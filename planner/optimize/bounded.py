@@ -1,6 +1,6 @@
 """A restricted plan proven against the full model's LP bound, found by pricing sites in (the lp-bound and
 restricted starts of planner.optimize.rollout), and, for lp-bound, which never branches, brought within the gap
-asked when it is not (restricted branches on the full model instead).
+asked when it is not and its sites can get there (restricted branches on the full model instead).
 
 The restricted model (the sites a cheap cost estimate screens, planner.optimize.start) is solved to the gap asked
 of its own bound. That bound is above the full model's LP bound, so the plan can end further from the LP bound than
