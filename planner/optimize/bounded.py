@@ -78,13 +78,9 @@ def closer(rm, values: dict[str, float], info: StartInfo, bound: float, options:
                                 relative_gap=options.relative_gap * CLOSER_GAP_FACTOR)
     better, result = solve_restricted(rm.scenario, set(info.kept), asked, commitments, stability, on_log,
                                       interrupter, start=values, target=target)
-
-    def cost(plan: dict[str, float]) -> float:
-        return rm.builder.objective.value([plan.get(name, 0.0) for name in rm.builder.names])
-
-    before = cost(values)
-    if better and cost(better) < before:
+    before = rm.cost(values)
+    if better and rm.cost(better) < before:
         values = better
     words = (f"solved again from that plan for one within {options.relative_gap:g} of the LP bound "
-             f"({before:,.1f} -> {cost(values):,.1f}, {result.status.value})")
+             f"({before:,.1f} -> {rm.cost(values):,.1f}, {result.status.value})")
     return values, words, time.perf_counter() - started

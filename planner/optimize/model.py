@@ -144,6 +144,10 @@ class RolloutModel:
     def size(self) -> dict[str, int]:
         return self.builder.size
 
+    def cost(self, values: dict[str, float]) -> float:
+        """The objective of a plan given by variable name (missing variables at 0), in the model's units."""
+        return self.builder.objective.value([values.get(name, 0.0) for name in self.builder.names])
+
     def hint(self, values: dict[str, float]) -> list[float]:
         """A start for this model from a plan's values by variable name (often another model's: a restricted
         one, or an earlier pass): missing variables at 0, and each latency zone flag (planner.optimize.latency)

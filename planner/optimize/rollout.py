@@ -370,15 +370,12 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
     better, result = solve_restricted(rm.scenario, own, dataclasses.replace(
         options, time_limit_s=left, relative_gap=options.relative_gap * POLISH_GAP_FACTOR), commitments, stability,
         on_log, interrupter, start=values)
-
-    def cost(plan: dict[str, float]) -> float:
-        return rm.builder.objective.value([plan.get(name, 0.0) for name in rm.builder.names])
-
-    before = cost(values)
-    if better and cost(better) < before:
+    before = rm.cost(values)
+    if better and rm.cost(better) < before:
         values = better
     log = on_log or (lambda lines: None)
-    log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {cost(values):,.3f} ({result.status.value})"])
+    log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {rm.cost(values):,.3f} "
+         f"({result.status.value})"])
     proven = result.status == SolveStatus.OPTIMAL
     return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})", proven
 
@@ -396,7 +393,7 @@ def warm_start_plan(rm, options: SolveOptions, warm: WarmStart | None, commitmen
     values, words, _ = first_plan(rm.scenario, warm, options, dataclasses.replace(
         options, time_limit_s=options.time_limit_s * START_SHARE_LIMIT), always, commitments, stability, on_log,
         interrupter)
-    objective = rm.builder.objective.value([values.get(name, 0.0) for name in rm.builder.names]) if values else None
+    objective = rm.cost(values) if values else None
     return values, StartInfo(len(warm.sites), len(rm.scenario.sites), objective, "warm", time.perf_counter() - started,
                              tuple(sorted(set(warm.sites) | always)), origin=words)
 
