@@ -5,9 +5,12 @@ process, on generated scenarios. One Markdown table with the ratio of the two an
     python -m benchmarks.lp_bound                          # 1,000 and 3,000 sites, seed 1
     python -m benchmarks.lp_bound --sites 10000 --seeds 1 2 --methods pricing
     python -m benchmarks.lp_bound --sites 10000 --time-limit 1200   # with the whole-LP baseline (~13 min)
+    python -m benchmarks.lp_bound --sites 1000 --shapes many-demand@41 early-scarce --methods pricing
 
-Pricing starts from the restricted start's screened sites (scale 2, as a restricted plan of these
-scenarios ends up with); its time includes splitting the model by site. Neither includes the build.
+Pricing starts from the screened sites as the reduced search does (scale 2, widened to 4 and 8 while the
+LP over them has no solution); its time includes splitting the model by site. Neither includes the build.
+A pricing row also gives the site Lagrangean at the duals pricing ends with (planner.optimize.fixing, outside
+the time): the LP's optimal duals need not be unique, and the reduced search's bound and fixing depend on which.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.shapes import expand, shape_name
 
-def case(sites: int, seed: int, method: str, time_limit_s: float) -> dict:
+
+def case(sites: int, seed: int | str, method: str, time_limit_s: float) -> dict:
+    """`seed`: the generator's seed, or a shape's name (benchmarks.shapes)."""
+    from benchmarks.shapes import shaped_doc
     from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.model import build_model
@@ -32,17 +39,32 @@ def case(sites: int, seed: int, method: str, time_limit_s: float) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
-        write_text_atomic(path, dump_yaml(scenario_doc(sites, seed)))
+        doc = shaped_doc(sites, seed) if isinstance(seed, str) else scenario_doc(sites, seed)
+        write_text_atomic(path, dump_yaml(doc))
         scenario = load_scenario(path)
     rm = build_model(scenario)
     started = time.perf_counter()
     if method == "pricing":
         from planner.optimize.pricing import lp_bound
+        from planner.optimize.rollout import SCREEN_SCALES
 
-        kept = screen(scenario, 2.0)
-        working = {i for i, s in enumerate(scenario.sites) if s.id in kept}
-        priced = lp_bound(rm, working, time_limit_s)
+        scales = iter(SCREEN_SCALES)  # as the reduced search widens the screen while its LP has no solution
+
+        def screened() -> set[int]:
+            scale = next(scales, None)
+            kept = set() if scale is None else screen(scenario, scale)
+            return {i for i, s in enumerate(scenario.sites) if s.id in kept}
+
+        priced = lp_bound(rm, screened(), time_limit_s, widen=screened)
         bound, detail = priced.bound, f"{priced.status}, {priced.sites_in:,} sites in, {priced.rounds} rounds"
+        if priced.duals is not None and priced.lp_objective is not None:  # what the reduced search makes of them
+            from planner.optimize import fixing
+            from planner.optimize.pricing import split_by_site
+
+            arrays = rm.builder.arrays()
+            lag = fixing.site_lagrangean(rm, arrays, split_by_site(arrays, len(scenario.sites)), priced.duals,
+                                         max(1.0, abs(priced.lp_objective)), minima=priced.site_minima)
+            detail += f"; site Lagrangean at its duals {lag.bound:,.3f}" if lag is not None else ""
     else:
         result = solve(rm.builder.model(relax=True), SolveOptions(time_limit_s=time_limit_s), interior_point=True)
         bound = result.objective if result.status.value == "optimal" else None
@@ -55,15 +77,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, nargs="+", default=[1000, 3000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--shapes", nargs="+", type=shape_name, default=[],
+                        help="shapes of benchmarks.shapes (e.g. many-demand@41) in place of --seeds")
     parser.add_argument("--methods", nargs="+", default=["whole-lp", "pricing"], choices=["whole-lp", "pricing"])
     parser.add_argument("--time-limit", type=float, default=900.0)
     args = parser.parse_args()
     print(f"# LP relaxation, limit {args.time_limit:g} s; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print("| sites | seed | method | bound (model units) | detail | seconds | ratio to whole LP | peak MiB |")
+    print("| sites | seed or shape | method | bound (model units) | detail | seconds | ratio to whole LP | peak MiB |")
     print("|---:|---:|---|---:|---|---:|---:|---:|")
     ctx = multiprocessing.get_context("spawn")
     for sites in args.sites:
-        for seed in args.seeds:
+        for seed in expand(args.shapes) or args.seeds:
             base = None
             for method in args.methods:
                 with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:

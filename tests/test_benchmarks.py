@@ -281,3 +281,19 @@ def test_the_warm_benchmark_runs_every_arm_and_the_edit_raises_only_the_last_pha
     npv = [float(r[4].replace(",", "")) for r in rows]
     assert npv[1] == pytest.approx(npv[0], rel=1e-4, abs=0.01) and npv[3] == pytest.approx(npv[2], rel=1e-4, abs=0.01)
     assert max(npv[:2]) < min(npv[2:])  # each proven within 1e-4; the edit costs more than that
+
+
+def test_the_lp_bound_benchmark_prices_a_shape_and_gives_the_site_lagrangean_at_its_duals(monkeypatch, capsys):
+    from benchmarks import lp_bound, scale
+
+    monkeypatch.setattr("sys.argv", ["lp_bound", "--sites", "40", "--shapes", "many-demand@2", "--time-limit", "60"])
+    assert lp_bound.main() == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| 40 |")]
+    assert [row[2] for row in rows] == ["whole-lp", "pricing"]
+    whole, priced = (float(row[3].replace(",", "")) for row in rows)
+    assert priced == pytest.approx(whole, rel=1e-6)  # pricing ends at the whole LP's optimum
+    lagrangean = float(rows[1][4].split("site Lagrangean at its duals ")[1].split(";")[0].replace(",", ""))
+    optimum = scale.case(40, "many-demand@2", "auto", 0.0, 120.0)
+    assert optimum["status"] == "optimal"
+    # at optimal LP duals, the site Lagrangean lies between the LP and the MIP optimum (both bound the same plans)
+    assert whole * (1 - 1e-6) <= lagrangean <= optimum["objective"] * (1 + 1e-6)
