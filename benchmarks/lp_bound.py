@@ -6,11 +6,14 @@ process, on generated scenarios. One Markdown table with the ratio of the two an
     python -m benchmarks.lp_bound --sites 10000 --seeds 1 2 --methods pricing
     python -m benchmarks.lp_bound --sites 10000 --time-limit 1200   # with the whole-LP baseline (~13 min)
     python -m benchmarks.lp_bound --sites 1000 --shapes many-demand@41 early-scarce --methods pricing
+    python -m benchmarks.lp_bound --sites 1000 --shapes many-demand --methods pricing --group-cap 60
 
 Pricing starts from the screened sites as the reduced search does (scale 2, widened to 4 and 8 while the
 LP over them has no solution); its time includes splitting the model by site. Neither includes the build.
 A pricing row also gives the site Lagrangean at the duals pricing ends with (planner.optimize.fixing, outside
 the time): the LP's optimal duals need not be unique, and the reduced search's bound and fixing depend on which.
+With --group-cap S, it also gives what keeping the demand rows adds to that bound, each group's MIP capped at S s
+(what the reduced search gets from its 5 s cap, and what a longer one would get).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from pathlib import Path
 from benchmarks.shapes import expand, shape_name
 
 
-def case(sites: int, seed: int | str, method: str, time_limit_s: float) -> dict:
-    """`seed`: the generator's seed, or a shape's name (benchmarks.shapes)."""
+def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_cap_s: float | None = None) -> dict:
+    """`seed`: the generator's seed, or a shape's name (benchmarks.shapes). `group_cap_s`: also keep the demand
+    rows (planner.optimize.fixing.with_demand_kept) with each group's MIP capped at this many seconds."""
     from benchmarks.shapes import shaped_doc
     from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
@@ -56,20 +60,31 @@ def case(sites: int, seed: int | str, method: str, time_limit_s: float) -> dict:
             return {i for i, s in enumerate(scenario.sites) if s.id in kept}
 
         priced = lp_bound(rm, screened(), time_limit_s, widen=screened)
+        seconds = time.perf_counter() - started  # what follows is outside the time
         bound, detail = priced.bound, f"{priced.status}, {priced.sites_in:,} sites in, {priced.rounds} rounds"
         if priced.duals is not None and priced.lp_objective is not None:  # what the reduced search makes of them
             from planner.optimize import fixing
             from planner.optimize.pricing import split_by_site
 
             arrays = rm.builder.arrays()
-            lag = fixing.site_lagrangean(rm, arrays, split_by_site(arrays, len(scenario.sites)), priced.duals,
+            split = split_by_site(arrays, len(scenario.sites))
+            lag = fixing.site_lagrangean(rm, arrays, split, priced.duals,
                                          max(1.0, abs(priced.lp_objective)), minima=priced.site_minima)
-            detail += f"; site Lagrangean at its duals {lag.bound:,.3f}" if lag is not None else ""
+            if lag is not None:
+                detail += f"; site Lagrangean at its duals {lag.bound:,.3f}"
+                if group_cap_s is not None:  # the demand rows kept, as the reduced search does next
+                    fixing.GROUP_MIP_TIME_S = group_cap_s
+                    began = time.perf_counter()
+                    kept = fixing.with_demand_kept(rm, arrays, split, lag, float("inf"))  # one group at a time
+                    detail += (f"; demand rows kept (each group's MIP capped at {group_cap_s:g} s): "
+                               f"+{kept.demand_gain:,.3f} over {kept.demand_groups} groups in "
+                               f"{time.perf_counter() - began:.1f} s")
     else:
         result = solve(rm.builder.model(relax=True), SolveOptions(time_limit_s=time_limit_s), interior_point=True)
         bound = result.objective if result.status.value == "optimal" else None
         detail = result.status.value
-    return {"bound": bound, "seconds": time.perf_counter() - started, "detail": detail,
+        seconds = time.perf_counter() - started
+    return {"bound": bound, "seconds": seconds, "detail": detail,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -81,6 +96,9 @@ def main() -> int:
                         help="shapes of benchmarks.shapes (e.g. many-demand@41) in place of --seeds")
     parser.add_argument("--methods", nargs="+", default=["whole-lp", "pricing"], choices=["whole-lp", "pricing"])
     parser.add_argument("--time-limit", type=float, default=900.0)
+    parser.add_argument("--group-cap", type=float, metavar="S",
+                        help="also keep the demand rows at pricing's duals, each group's MIP capped at S seconds "
+                             "(the reduced search caps them at planner.optimize.fixing.GROUP_MIP_TIME_S)")
     args = parser.parse_args()
     print(f"# LP relaxation, limit {args.time_limit:g} s; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| sites | seed or shape | method | bound (model units) | detail | seconds | ratio to whole LP | peak MiB |")
@@ -91,7 +109,7 @@ def main() -> int:
             base = None
             for method in args.methods:
                 with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                    r = pool.submit(case, sites, seed, method, args.time_limit).result()
+                    r = pool.submit(case, sites, seed, method, args.time_limit, args.group_cap).result()
                 if method == "whole-lp":
                     base = r
                 ratio = f"{r['seconds'] / base['seconds']:.3f}x" if base else "-"
