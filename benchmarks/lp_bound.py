@@ -73,9 +73,9 @@ def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_ca
             if lag is not None:
                 detail += f"; site Lagrangean at its duals {lag.bound:,.3f}"
                 if group_cap_s is not None:  # the demand rows kept, as the reduced search does next
-                    fixing.GROUP_MIP_TIME_S = group_cap_s
                     began = time.perf_counter()
-                    kept = fixing.with_demand_kept(rm, arrays, split, lag, float("inf"))  # one group at a time
+                    kept = fixing.with_demand_kept(rm, arrays, split, lag, float("inf"),  # one group at a time
+                                                   group_cap_s=group_cap_s)
                     detail += (f"; demand rows kept (each group's MIP capped at {group_cap_s:g} s): "
                                f"+{kept.demand_gain:,.3f} over {kept.demand_groups} groups in "
                                f"{time.perf_counter() - began:.1f} s")

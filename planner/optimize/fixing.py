@@ -156,12 +156,12 @@ def demand_groups(rm) -> list[tuple[list[int], np.ndarray]]:
     return [(regions, np.array(sorted(sites), dtype=np.int64)) for regions, sites in groups.values()]
 
 
-def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float, workers: int = 1
-                     ) -> SiteLagrangean:
+def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float, workers: int = 1,
+                     group_cap_s: float = GROUP_MIP_TIME_S) -> SiteLagrangean:
     """L with the demand rows kept rather than priced (the module's docstring): for each group of regions that
     share serving sites, one MIP over those sites' own rows and the group's demand rows under the same reduced
     costs. Its dual bound less the group's own minima is the group's gain (0 when the MIP has no bound in its
-    time, GROUP_MIP_TIME_S at most, or finds none above them); the gains raise the bound, and each becomes the
+    time, `group_cap_s` at most, or finds none above them); the gains raise the bound, and each becomes the
     credit of the group's sites. The multipliers and each site's own minimum are unchanged. `workers`: how many
     of the MIPs run at once, in threads (HiGHS lets go of the GIL while it solves, and each thread gets its own
     HiGHS scheduler); the answer does not depend on it, save where a MIP stops at its time cap. The sites the
@@ -181,7 +181,7 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
                    bounds=Bounds(arrays.lower[cols], arrays.upper[cols]),
                    constraints=LinearConstraint(arrays.matrix[rows][:, cols], arrays.row_lower[rows],
                                                 arrays.row_upper[rows]),
-                   options={"time_limit": min(GROUP_MIP_TIME_S, left)})
+                   options={"time_limit": min(group_cap_s, left)})
         dual = getattr(res, "mip_dual_bound", None)
         serving = {next(iter(x.terms)): i for (r, i, _), x in rm.serve.items() if r in regions}  # var id -> site
         used = [] if res.x is None else sorted({serving[j] for j, v in zip(cols, res.x) if v > 1e-6 and j in serving})
