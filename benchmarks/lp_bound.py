@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks.shapes import expand, shape_name
+from planner.cli.args import positive_float
 
 
 def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_cap_s: float | None = None) -> dict:
@@ -96,7 +97,7 @@ def main() -> int:
                         help="shapes of benchmarks.shapes (e.g. many-demand@41) in place of --seeds")
     parser.add_argument("--methods", nargs="+", default=["whole-lp", "pricing"], choices=["whole-lp", "pricing"])
     parser.add_argument("--time-limit", type=float, default=900.0)
-    parser.add_argument("--group-cap", type=float, metavar="S",
+    parser.add_argument("--group-cap", type=positive_float, metavar="S",
                         help="also keep the demand rows at pricing's duals, each group's MIP capped at S seconds "
                              "(the reduced search caps them at planner.optimize.fixing.GROUP_MIP_TIME_S)")
     args = parser.parse_args()
