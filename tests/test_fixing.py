@@ -277,7 +277,8 @@ def test_the_proof_after_a_first_plan_rules_out_at_its_cost_and_proves_the_gap(g
     out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-4))
     r, method = out.result, out.plan.provenance.method
     assert "a plan from the best 15 sites left (optimal); then that plan re-solved on its own" in method
-    assert "branch and bound on the rest for its bound, without HiGHS's plan heuristics (optimal)" in method
+    assert ("branch and bound on the rest for its bound, without HiGHS's plan heuristics, without restarts "
+            "(optimal)") in method
     assert method.count("ruled out above") == 2
     assert r.status.value == "optimal" and r.gap <= 1e-4
     assert exact.objective <= r.objective <= exact.objective * (1 + 1e-4)
@@ -319,14 +320,18 @@ def test_the_proof_keeps_highs_plan_heuristics_when_the_first_plan_is_not_proven
                                                                                                  monkeypatch):
     """The proof searches for the bound alone (without RINS, RENS and the root reduced-cost heuristic) only from
     a plan proven the best its own sites give; a re-solve stopped at its time cap proves nothing of the kind
-    (measured: where that happens, on the hard shapes, the heuristics still find better plans in the proof)."""
+    (measured: where that happens, on the hard shapes, the heuristics still find better plans in the proof).
+    With RESTARTS_MIN_SITES at 1 every proof is large enough to keep HiGHS's restarts, and the provenance says
+    nothing of them (the test before this one sees a proof without them)."""
     scenario, rm, arrays, split, priced, exact = generated
     monkeypatch.setattr(rollout, "KERNEL_SITES", 15)
     monkeypatch.setattr(rollout, "POLISH_TIME_SHARE", 1e-9)  # the re-solve stops at once
+    monkeypatch.setattr(rollout, "RESTARTS_MIN_SITES", 1)
     out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-4))
     r, method = out.result, out.plan.provenance.method
     assert "then that plan re-solved on its own" in method and "sites (optimal)" not in method
-    assert "branch and bound on the rest (optimal)" in method and "without HiGHS's plan heuristics" not in method
+    assert "branch and bound on the rest (optimal)" in method
+    assert "without HiGHS's plan heuristics" not in method and "without restarts" not in method
     assert r.status.value == "optimal" and exact.objective <= r.objective <= exact.objective * (1 + 1e-4)
 
 

@@ -185,6 +185,33 @@ def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds
     assert result.values == pytest.approx([0.0, 3.0, 0.0])
 
 
+def test_a_solve_without_restarts_asks_highs_for_none_and_still_proves_the_optimum(tmp_path):
+    """restarts=False (the reduced search's proof): HiGHS's mip_allow_restart off, for HiGHS only, beside the other
+    choices. On the generated 25-site scenario of seed 5 HiGHS restarts its search (twice, at 1e-4) by default;
+    without restarts its log tells of none, and it proves the same optimum to 1e-6."""
+    from benchmarks.synthetic import scenario_doc
+    from planner.files import dump_yaml, write_text_atomic
+    from planner.optimize.model import build_model
+    from planner.optimize.solve import parameters, solve
+    from planner.scenario import load_scenario
+
+    assert dict(parameters(SolveOptions(), restarts=False).highs.bool_options) == {"mip_allow_restart": False}
+    both = parameters(SolveOptions(), bound_search=True, restarts=False).highs.bool_options
+    assert both["mip_allow_restart"] is False and len(both) == 4
+    assert not parameters(SolveOptions(solver="scip"), restarts=False).highs.bool_options
+    path = tmp_path / "s.yaml"
+    write_text_atomic(path, dump_yaml(scenario_doc(25, seed=5)))
+    model = build_model(load_scenario(path)).model
+    runs = {}
+    for restarts in (True, False):
+        lines = []
+        result = solve(model, SolveOptions(relative_gap=1e-6), on_log=lines.extend, restarts=restarts)
+        assert result.status.value == "optimal"
+        runs[restarts] = result.objective, sum("restarting" in line for line in lines)
+    assert runs[True][1] > 0 and runs[False][1] == 0
+    assert runs[False][0] == pytest.approx(runs[True][0], rel=1e-6)
+
+
 def test_a_solve_with_a_target_stops_at_the_first_plan_below_it():
     """HiGHS's objective_target through `solve(target=...)`: min -value over a 60-item knapsack. Asked for any plan
     below 70 % of the optimum it stops at the first such plan (FEASIBLE: not proven, though it may be the optimum),

@@ -186,6 +186,9 @@ DEMAND_SHARE = 0.15  # ... and the MIPs of the demand groups whose rows the boun
 PROOF_GAP_SHARE = 0.9  # the proof rules out above the plan's cost less this share of the gap asked: the reduced
 #   model must prove the same gap itself, so what is ruled out needs no more slack than the rest of the gap
 #   (measured against 0.5: 15-20 % fewer sites kept, the proof 9-34 % faster on seeds 2, 3 and 5, 5 % slower on 9)
+RESTARTS_MIN_SITES = 200  # a proof on fewer kept sites runs without HiGHS's restarts (after its root fixes integers,
+#   HiGHS presolves and solves the root again): measured on proofs of 33-147 sites, 0.71x the time in all and faster
+#   in 9 of 9 solves; on more sites, mixed (docs/PERFORMANCE.md)
 
 
 def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
@@ -203,9 +206,10 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
        sites alone (`polished`). A `warm` start's plan (planner.optimize.warm) takes the place of that first
        plan when it gives one.
     3. HiGHS proves on everything kept at the plan's own cost less PROOF_GAP_SHARE of the gap asked (or at
-       the guess when the plan is far above it: twice the guess's distance from L), from that plan. A plan
-       above the threshold then moves the threshold to its cost and the rest is solved again; a reduced
-       model with no plan widens the guess (GUESS_WIDEN).
+       the guess when the plan is far above it: twice the guess's distance from L), from that plan; on fewer
+       than RESTARTS_MIN_SITES kept sites, without HiGHS's restarts. A plan above the threshold then moves the
+       threshold to its cost and the rest is solved again; a reduced model with no plan widens the guess
+       (GUESS_WIDEN).
     The bound is the reduced model's, or the least bound ruled out, whichever is lower (and never below L).
     None when pricing gives no duals or no plan is found (the caller falls back to the restricted start)."""
     from planner.optimize import fixing
@@ -268,7 +272,9 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         chosen = (reduction.kept if proving else
                   reduction.kept[:KERNEL_SITES] + served + tuple(always_index - set(reduction.kept)))
         proving = proving or len(chosen) >= len(reduction.kept)
+        restarts = not proving or len(chosen) >= RESTARTS_MIN_SITES
         what = ("branch and bound on the rest" + (" for its bound, without HiGHS's plan heuristics" if near else "")
+                + ("" if restarts else ", without restarts")
                 if proving else warm_words if given else f"a plan from the best {len(chosen)} sites left")
         kept = {scenario.sites[i].id for i in chosen}
         shut = frozenset(rm.builder.names[j] for j in reduction.shut)
@@ -286,7 +292,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
                 what = f"{what}, from {warm_words}"
             found, result = solve_restricted(scenario, kept, dataclasses.replace(
                 options, time_limit_s=left, relative_gap=gap_asked), commitments, stability, on_log, interrupter,
-                start=values or given or None, shut=shut, bound_search=proving and near)
+                start=values or given or None, shut=shut, bound_search=proving and near, restarts=restarts)
             given = {}
             passes.append(f"{len(sites) - len(reduction.kept)} of {len(sites)} sites and {len(shut)} early openings "
                           f"ruled out above {threshold:,.1f}, {what} ({result.status.value})")

@@ -31,9 +31,10 @@ INTERRUPTED_BEFORE_ANY_PLAN = "interrupted before any plan was found"  # the det
 
 
 def parameters(options: SolveOptions, interior_point: bool = False,
-               bound_search: bool = False, target: float | None = None) -> mathopt.SolveParameters:
+               bound_search: bool = False, target: float | None = None,
+               restarts: bool = True) -> mathopt.SolveParameters:
     """Translate SolveOptions into MathOpt parameters for the chosen back end (`interior_point`, `bound_search`,
-    `target`: see `solve`)."""
+    `target`, `restarts`: see `solve`)."""
     params = mathopt.SolveParameters(
         time_limit=datetime.timedelta(seconds=options.time_limit_s),
         relative_gap_tolerance=options.relative_gap,
@@ -50,7 +51,9 @@ def parameters(options: SolveOptions, interior_point: bool = False,
                 highs.bool_options[name] = False
         if target is not None:  # MathOpt's objective_limit is not passed to HiGHS (it refuses the solve)
             highs.double_options["objective_target"] = target
-        if interior_point or bound_search or target is not None:
+        if not restarts:
+            highs.bool_options["mip_allow_restart"] = False
+        if interior_point or bound_search or target is not None or not restarts:
             params.highs = highs
         return params
     if options.solver == "cp-sat":
@@ -68,7 +71,8 @@ def parameters(options: SolveOptions, interior_point: bool = False,
 def solve(model: mathopt.Model, options: SolveOptions,
           on_log: Callable[[Sequence[str]], None] | None = None,
           interrupter: SolveInterrupter | None = None, hint: Sequence[float] | None = None,
-          interior_point: bool = False, bound_search: bool = False, target: float | None = None) -> SolveResult:
+          interior_point: bool = False, bound_search: bool = False, target: float | None = None,
+          restarts: bool = True) -> SolveResult:
     """Solve and classify the outcome; a limit with an incumbent is FEASIBLE, never an empty plan.
 
     `on_log` receives the back end's log lines as they come (nothing is printed otherwise).
@@ -80,7 +84,9 @@ def solve(model: mathopt.Model, options: SolveOptions,
     search is for the bound that proves it; HiGHS then leaves out RINS, RENS and the root reduced-cost
     heuristic, sub-MIPs that look for plans (measured on the reduced search's proofs: docs/PERFORMANCE.md).
     `target` (HiGHS; the other back ends ignore it): stop at the first plan whose objective is below it, FEASIBLE
-    (planner.optimize.bounded asks for a plan within the gap of a bound proven elsewhere).
+    (planner.optimize.bounded asks for a plan within the gap of a bound proven elsewhere). `restarts=False`
+    (HiGHS): no restart of the search after its root fixes integers (the reduced search's proof: measured on
+    its proof models, docs/PERFORMANCE.md).
     """
     if options.solver not in SOLVERS:
         raise ValueError(f"unknown solver {options.solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -88,7 +94,7 @@ def solve(model: mathopt.Model, options: SolveOptions,
     hint = _within_bounds(model, hint)
     if options.write_models:
         write_model(model, hint, options.write_models)
-    params = parameters(options, interior_point, bound_search and hint is not None, target)
+    params = parameters(options, interior_point, bound_search and hint is not None, target, restarts)
     racers = options.racers()
     if racers > 1 and not interior_point and _has_integers(model):
         outcome = _raced(model, options, params, hint, racers, on_log, interrupter, started)

@@ -129,12 +129,12 @@ def restricted_start(scenario: Scenario, options: SolveOptions, commitments: tup
 def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, commitments=(), stability=None,
                      on_log=None, interrupter=None, start: dict[str, float] | None = None,
                      shut: frozenset[str] = frozenset(), strong_linking_max_pairs: int | None = None,
-                     bound_search: bool = False, target: float | None = None):
+                     bound_search: bool = False, target: float | None = None, restarts: bool = True):
     """(variable values by name, SolveResult) of the model with every site outside `kept` forbidden; the
     values are empty when the solve found no plan (or was interrupted). `start`: values by name of a plan
     to start from (a MathOpt hint; names absent from it are 0); `shut`: names of variables fixed at 0;
-    `strong_linking_max_pairs`: the model's own limit for serve_open rows unless given; `bound_search`, `target`:
-    as for `solve.solve`."""
+    `strong_linking_max_pairs`: the model's own limit for serve_open rows unless given; `bound_search`, `target`,
+    `restarts`: as for `solve.solve`."""
     from planner.optimize.model import STRONG_LINKING_MAX_PAIRS, build_model
     from planner.optimize.solve import solve
 
@@ -146,7 +146,8 @@ def solve_restricted(scenario: Scenario, kept: set[str], options: SolveOptions, 
     if shut:
         rm.builder.shut(shut)
     hint = rm.hint(start) if start else None
-    result = solve(rm.model, options, on_log, interrupter, hint=hint, bound_search=bound_search, target=target)
+    result = solve(rm.model, options, on_log, interrupter, hint=hint, bound_search=bound_search, target=target,
+                   restarts=restarts)
     if not result.status.has_plan or (interrupter is not None and interrupter.interrupted):
         return {}, result
     names = rm.builder.names
