@@ -186,9 +186,10 @@ DEMAND_SHARE = 0.15  # ... and the MIPs of the demand groups whose rows the boun
 PROOF_GAP_SHARE = 0.9  # the proof rules out above the plan's cost less this share of the gap asked: the reduced
 #   model must prove the same gap itself, so what is ruled out needs no more slack than the rest of the gap
 #   (measured against 0.5: 15-20 % fewer sites kept, the proof 9-34 % faster on seeds 2, 3 and 5, 5 % slower on 9)
-RESTARTS_MIN_SITES = 200  # a proof on fewer kept sites runs without HiGHS's restarts (after its root fixes integers,
-#   HiGHS presolves and solves the root again): measured on proofs of 33-147 sites, 0.71x the time in all and faster
-#   in 9 of 9 solves; on more sites, mixed (docs/PERFORMANCE.md)
+RESTARTS_MIN_SITES = 200  # a proof, or the first plan's re-solve, on fewer sites runs without HiGHS's restarts (after
+#   its root fixes integers, HiGHS presolves and solves the root again): measured on proofs of 33-147 sites, 0.71x the
+#   time in all and faster in 9 of 9 solves, on re-solves of four shapes 0.58x; on larger proofs, mixed
+#   (docs/PERFORMANCE.md)
 
 
 def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stability, on_log,
@@ -365,17 +366,18 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
     """(the plan re-solved on its own sites alone, words for the provenance, whether the plan is proven the best
     its sites give): a neighbourhood of the plan with every other site shut and the rest free (when each site
     opens, its blocks, its IT and the serving), proven within POLISH_GAP_FACTOR x the gap asked in at most
-    POLISH_TIME_SHARE of the time left. The first pass is asked for a looser gap than the proof and stops with
-    those choices short of their best: measured on its plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above
-    what the same sites give. The plan as it was when this finds nothing better (then within that gap of the
+    POLISH_TIME_SHARE of the time left (without HiGHS's restarts on fewer than RESTARTS_MIN_SITES sites). The
+    first pass is asked for a looser gap than the proof and stops with those choices short of their best:
+    measured on its plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above what the same sites give. The plan as it was when this finds nothing better (then within that gap of the
     best too, when the re-solve is proven)."""
     from planner.optimize.start import solve_restricted
 
     own = {rm.scenario.sites[i].id for i in plan_sites(rm, arrays, values)} | always
     left = max(1.0, options.time_limit_s - (time.perf_counter() - started)) * POLISH_TIME_SHARE
+    restarts = len(own) >= RESTARTS_MIN_SITES
     better, result = solve_restricted(rm.scenario, own, dataclasses.replace(
         options, time_limit_s=left, relative_gap=options.relative_gap * POLISH_GAP_FACTOR), commitments, stability,
-        on_log, interrupter, start=values)
+        on_log, interrupter, start=values, restarts=restarts)
     before = rm.cost(values)
     if better and rm.cost(better) < before:
         values = better
@@ -383,7 +385,8 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
     log([f"the first plan on its own {len(own)} sites: {before:,.3f} -> {rm.cost(values):,.3f} "
          f"({result.status.value})"])
     proven = result.status == SolveStatus.OPTIMAL
-    return values, f"that plan re-solved on its own {len(own)} sites ({result.status.value})", proven
+    how = "" if restarts else ", without restarts"
+    return values, f"that plan re-solved on its own {len(own)} sites{how} ({result.status.value})", proven
 
 
 def warm_start_plan(rm, options: SolveOptions, warm: WarmStart | None, commitments, stability, on_log,
