@@ -368,8 +368,9 @@ def polished(rm, arrays, values: dict[str, float], always: set[str], options: So
     opens, its blocks, its IT and the serving), proven within POLISH_GAP_FACTOR x the gap asked in at most
     POLISH_TIME_SHARE of the time left (without HiGHS's restarts on fewer than RESTARTS_MIN_SITES sites). The
     first pass is asked for a looser gap than the proof and stops with those choices short of their best:
-    measured on its plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above what the same sites give. The plan as it was when this finds nothing better (then within that gap of the
-    best too, when the re-solve is proven)."""
+    measured on its plans, 1.1e-4 (seed22) and 2.7e-4 (early-scarce) above what the same sites give. The plan
+    as it was when this finds nothing better (then within that gap of the best too, when the re-solve is
+    proven)."""
     from planner.optimize.start import solve_restricted
 
     own = {rm.scenario.sites[i].id for i in plan_sites(rm, arrays, values)} | always
