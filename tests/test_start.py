@@ -186,13 +186,14 @@ def test_a_search_for_the_bound_leaves_out_highs_plan_heuristics_and_still_finds
 
 
 def test_a_solve_without_restarts_asks_highs_for_none_and_still_proves_the_optimum(tmp_path):
-    """restarts=False (the reduced search's proof): HiGHS's mip_allow_restart off, for HiGHS only, beside the other
-    choices. On the generated 25-site scenario of seed 5 HiGHS restarts its search (twice, at 1e-4) by default;
-    without restarts its log tells of none, and it proves the same optimum to 1e-6."""
+    """restarts=False (the reduced search's proof and re-solve, through solve_restricted): HiGHS's
+    mip_allow_restart off, for HiGHS only, beside the other choices. On the generated 25-site scenario of seed 5,
+    every site kept, HiGHS restarts its search by default; without restarts its log tells of none, and it proves
+    the same optimum to 1e-6."""
     from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
-    from planner.optimize.model import build_model
-    from planner.optimize.solve import parameters, solve
+    from planner.optimize.solve import parameters
+    from planner.optimize.start import solve_restricted
     from planner.scenario import load_scenario
 
     assert dict(parameters(SolveOptions(), restarts=False).highs.bool_options) == {"mip_allow_restart": False}
@@ -201,11 +202,13 @@ def test_a_solve_without_restarts_asks_highs_for_none_and_still_proves_the_optim
     assert not parameters(SolveOptions(solver="scip"), restarts=False).highs.bool_options
     path = tmp_path / "s.yaml"
     write_text_atomic(path, dump_yaml(scenario_doc(25, seed=5)))
-    model = build_model(load_scenario(path)).model
+    scenario = load_scenario(path)
+    every = {site.id for site in scenario.sites}
     runs = {}
     for restarts in (True, False):
         lines = []
-        result = solve(model, SolveOptions(relative_gap=1e-6), on_log=lines.extend, restarts=restarts)
+        _, result = solve_restricted(scenario, every, SolveOptions(relative_gap=1e-6), on_log=lines.extend,
+                                     restarts=restarts)
         assert result.status.value == "optimal"
         runs[restarts] = result.objective, sum("restarting" in line for line in lines)
     assert runs[True][1] > 0 and runs[False][1] == 0
