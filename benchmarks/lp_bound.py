@@ -6,14 +6,15 @@ process, on generated scenarios. One Markdown table with the ratio of the two an
     python -m benchmarks.lp_bound --sites 10000 --seeds 1 2 --methods pricing
     python -m benchmarks.lp_bound --sites 10000 --time-limit 1200   # with the whole-LP baseline (~13 min)
     python -m benchmarks.lp_bound --sites 1000 --shapes many-demand@41 early-scarce --methods pricing
-    python -m benchmarks.lp_bound --sites 1000 --shapes many-demand --methods pricing --group-cap 60
+    python -m benchmarks.lp_bound --sites 1000 --shapes many-demand --methods pricing --group-nodes 20
 
 Pricing starts from the screened sites as the reduced search does (scale 2, widened to 4 and 8 while the
 LP over them has no solution); its time includes splitting the model by site. Neither includes the build.
 A pricing row also gives the site Lagrangean at the duals pricing ends with (planner.optimize.fixing, outside
 the time): the LP's optimal duals need not be unique, and the reduced search's bound and fixing depend on which.
-With --group-cap S, it also gives what keeping the demand rows adds to that bound, each group's MIP capped at S s
-(what the reduced search gets from its 5 s cap, and what a longer one would get).
+With --group-nodes N, it also gives what keeping the demand rows adds to that bound, each group's MIP searching N
+nodes without primal heuristics (the reduced search searches the root alone, GROUP_MIP_NODES; more nodes show what
+a longer search would add).
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import time
 from pathlib import Path
 
 from benchmarks.shapes import expand, shape_name
-from planner.cli.args import positive_float
+from planner.cli.args import positive_int
 
 
-def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_cap_s: float | None = None) -> dict:
-    """`seed`: the generator's seed, or a shape's name (benchmarks.shapes). `group_cap_s`: also keep the demand
-    rows (planner.optimize.fixing.with_demand_kept) with each group's MIP capped at this many seconds."""
+def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_nodes: int | None = None) -> dict:
+    """`seed`: the generator's seed, or a shape's name (benchmarks.shapes). `group_nodes`: also keep the demand
+    rows (planner.optimize.fixing.with_demand_kept), each group's MIP searching this many nodes."""
     from benchmarks.shapes import shaped_doc
     from benchmarks.synthetic import scenario_doc
     from planner.files import dump_yaml, write_text_atomic
@@ -73,11 +74,11 @@ def case(sites: int, seed: int | str, method: str, time_limit_s: float, group_ca
                                          max(1.0, abs(priced.lp_objective)), minima=priced.site_minima)
             if lag is not None:
                 detail += f"; site Lagrangean at its duals {lag.bound:,.3f}"
-                if group_cap_s is not None:  # the demand rows kept, as the reduced search does next
+                if group_nodes is not None:  # the demand rows kept, as the reduced search does next
                     began = time.perf_counter()
                     kept = fixing.with_demand_kept(rm, arrays, split, lag, float("inf"),  # one group at a time
-                                                   group_cap_s=group_cap_s)
-                    detail += (f"; demand rows kept (each group's MIP capped at {group_cap_s:g} s): "
+                                                   nodes=group_nodes)
+                    detail += (f"; demand rows kept (each group's MIP {group_nodes:,} node{'s' * (group_nodes != 1)}): "
                                f"+{kept.demand_gain:,.3f} over {kept.demand_groups} groups in "
                                f"{time.perf_counter() - began:.1f} s")
     else:
@@ -97,9 +98,9 @@ def main() -> int:
                         help="shapes of benchmarks.shapes (e.g. many-demand@41) in place of --seeds")
     parser.add_argument("--methods", nargs="+", default=["whole-lp", "pricing"], choices=["whole-lp", "pricing"])
     parser.add_argument("--time-limit", type=float, default=900.0)
-    parser.add_argument("--group-cap", type=positive_float, metavar="S",
-                        help="also keep the demand rows at pricing's duals, each group's MIP capped at S seconds "
-                             "(the reduced search caps them at planner.optimize.fixing.GROUP_MIP_TIME_S)")
+    parser.add_argument("--group-nodes", type=positive_int, metavar="N",
+                        help="also keep the demand rows at pricing's duals, each group's MIP searching N nodes "
+                             "(the reduced search searches planner.optimize.fixing.GROUP_MIP_NODES)")
     args = parser.parse_args()
     print(f"# LP relaxation, limit {args.time_limit:g} s; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| sites | seed or shape | method | bound (model units) | detail | seconds | ratio to whole LP | peak MiB |")
@@ -110,7 +111,7 @@ def main() -> int:
             base = None
             for method in args.methods:
                 with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                    r = pool.submit(case, sites, seed, method, args.time_limit, args.group_cap).result()
+                    r = pool.submit(case, sites, seed, method, args.time_limit, args.group_nodes).result()
                 if method == "whole-lp":
                     base = r
                 ratio = f"{r['seconds'] / base['seconds']:.3f}x" if base else "-"

@@ -287,14 +287,14 @@ def test_the_lp_bound_benchmark_prices_a_shape_and_gives_the_site_lagrangean_at_
     from benchmarks import lp_bound, scale
 
     monkeypatch.setattr("sys.argv", ["lp_bound", "--sites", "40", "--shapes", "many-demand@2", "--time-limit", "60",
-                                     "--group-cap", "30"])
+                                     "--group-nodes", "1"])
     assert lp_bound.main() == 0
     rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| 40 |")]
     assert [row[2] for row in rows] == ["whole-lp", "pricing"]
     whole, priced = (float(row[3].replace(",", "")) for row in rows)
     assert priced == pytest.approx(whole, rel=1e-6)  # pricing ends at the whole LP's optimum
     lagrangean = float(rows[1][4].split("site Lagrangean at its duals ")[1].split(";")[0].replace(",", ""))
-    gain = float(rows[1][4].split("capped at 30 s): +")[1].split(" over")[0].replace(",", ""))
+    gain = float(rows[1][4].split("MIP 1 node): +")[1].split(" over")[0].replace(",", ""))
     optimum = scale.case(40, "many-demand@2", "auto", 0.0, 120.0)
     assert optimum["status"] == "optimal"
     # at optimal LP duals, the site Lagrangean lies between the LP and the MIP optimum (both bound the same plans)

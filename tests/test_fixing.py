@@ -186,6 +186,42 @@ def test_keeping_the_demand_rows_raises_the_bound_and_keeps_it_below_the_optimum
         assert fixing.with_demand_kept(rm, arrays, split, other, 60.0).bound <= exact.best_bound * (1 + 1e-9)
 
 
+def test_each_demand_groups_mip_is_a_fixed_amount_of_work(split_demand, monkeypatch):
+    """Each group's MIP is asked for its root alone without primal heuristics, whatever the time left, and HiGHS
+    searches no further: so its bound, and L, are the same in every run."""
+    scenario, rm, arrays, split, priced, exact = split_demand
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    asked, searched = [], []
+    real_milp = fixing.milp
+
+    def spy(*args, options, **kwargs):
+        asked.append(dict(options))
+        res = real_milp(*args, options=options, **kwargs)
+        searched.append(res.mip_node_count)
+        return res
+
+    monkeypatch.setattr(fixing, "milp", spy)
+    kept = fixing.with_demand_kept(rm, arrays, split, lag, 600.0)
+    assert len(asked) == kept.demand_groups == 4 and kept.demand_stopped == 0
+    for options in asked:
+        assert options["node_limit"] == fixing.GROUP_MIP_NODES == 1 and options["mip_heuristic_effort"] == 0.0
+        assert not options["mip_heuristic_run_rins"] and not options["mip_heuristic_run_rens"]
+    assert max(searched) <= fixing.GROUP_MIP_NODES
+    assert fixing.with_demand_kept(rm, arrays, split, lag, 60.0).bound == kept.bound  # another budget, same bound
+
+
+def test_demand_groups_the_time_left_stops_add_nothing_and_are_named(split_demand, monkeypatch):
+    scenario, rm, arrays, split, priced, exact = split_demand
+    lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
+    none = fixing.with_demand_kept(rm, arrays, split, lag, 0.0)
+    assert none.demand_stopped == none.demand_groups == 4 and none.bound == lag.bound and none.demand_gain == 0.0
+    monkeypatch.setattr(rollout, "DEMAND_SHARE", 0.0)
+    out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-6))
+    assert out.result.objective == pytest.approx(exact.objective, rel=1e-6)  # the bound is lower, still proven
+    assert "and the demand rows of 4 groups of regions kept (4 stopped by the time left) (+0.0:" in \
+        out.plan.provenance.method
+
+
 def test_the_first_pass_holds_the_sites_the_demand_groups_serve_from(split_demand, monkeypatch):
     """The first plan comes from the best-ranked kept sites (here only one) and the kept sites L's demand groups
     serve from: the ranking by what opening adds to a site's own minimum does not see which sites serve."""

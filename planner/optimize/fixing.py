@@ -29,9 +29,10 @@ On the generated shapes much of what L misses is in the demand rows (each infere
 sum_s x_rsp = 1): under the multipliers a region may be served by no site, or by several in full. A valid row
 may be kept in the relaxation as well as priced, and the bound stays valid; the demand rows of a group of
 regions that share serving sites involve only those sites (~125 of 1,000 per region on the generated
-scenarios), so each group is one small MIP (`with_demand_kept`). Measured at 1,000 sites: L rises by 149 of
-the 262 $M it lies below the optimum on seed5 (HiGHS's own root cuts close 137) and by 340 of 587 on
-many-demand (460 without the time cap on its groups), for 1-12 s of group MIPs; by 0-17 on the other shapes.
+scenarios), so each group is one small MIP (`with_demand_kept`), searched at its root alone: a fixed amount of
+work, so L is the same in every run. Measured at 1,000 sites: L rises by 128 of the ~260 $M it lies below the
+optimum on seed5 and by 328 of ~590 on many-demand (460 with each group proven, for twice the time), for 1-15 s
+of group MIPs (one at a time); by 0-312 on the other shapes.
 A group's gain g_C is what its MIP's dual bound adds to its sites' own minima. Forcing a site s of C open can
 use that gain up, never the other groups', so its bound becomes
     L_D + max(0, excess_s - g_C)   (L_D = L + every group's gain; g_C = 0 for a site that serves no region),
@@ -45,6 +46,7 @@ import dataclasses
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +63,11 @@ BOX_ABSOLUTE = 1e-5  # ... plus this share of the largest (measured: 0.3 left th
 CANDIDATE_MARGIN = 3e-4  # of the objective: sites priced during the ascent (measured: ~60 of 1,000 sites)
 BOX_SLACK_CAP = 1e7  # the most a linking row may be missed by in the master (row units)
 RANK_DECIMALS = 6  # the excess that ranks kept sites, in the model's units (M USD): to the dollar
-GROUP_MIP_TIME_S = 5.0  # the most one demand group's MIP may take (its dual bound counts, optimal or not)
+GROUP_MIP_NODES = 1  # a demand group's MIP runs its root node alone, without HiGHS's primal heuristics: a fixed
+#   amount of work, so its bound is the same in every run (a cap in seconds stopped it wherever the machine had got to)
+GROUP_MIP_OPTIONS = {  # passed to HiGHS as they are (scipy's milp hands on options it does not know itself)
+    "mip_heuristic_effort": 0.0, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class SiteLagrangean:
     demand_groups: int = 0  # groups of demand regions whose rows are kept (with_demand_kept)
     demand_gain: float = 0.0  # what keeping them added to the bound
     demand_sites: frozenset[int] = frozenset()  # sites the groups' MIPs serve from: where L serves demand
+    demand_stopped: int = 0  # groups whose MIP the time left stopped before its root was done (their bound is
+    #   wherever HiGHS had got to: the one part of L that depends on the machine's speed)
 
 
 @dataclass(frozen=True)
@@ -157,37 +165,41 @@ def demand_groups(rm) -> list[tuple[list[int], np.ndarray]]:
 
 
 def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float, workers: int = 1,
-                     group_cap_s: float = GROUP_MIP_TIME_S) -> SiteLagrangean:
+                     nodes: int = GROUP_MIP_NODES) -> SiteLagrangean:
     """L with the demand rows kept rather than priced (the module's docstring): for each group of regions that
     share serving sites, one MIP over those sites' own rows and the group's demand rows under the same reduced
-    costs. Its dual bound less the group's own minima is the group's gain (0 when the MIP has no bound in its
-    time, `group_cap_s` at most, or finds none above them); the gains raise the bound, and each becomes the
-    credit of the group's sites. The multipliers and each site's own minimum are unchanged. `workers`: how many
-    of the MIPs run at once, in threads (HiGHS lets go of the GIL while it solves, and each thread gets its own
-    HiGHS scheduler); the answer does not depend on it, save where a MIP stops at its time cap. The sites the
-    groups' MIPs serve from (`demand_sites`) join the reduced search's first pass."""
+    costs, searched for its bound: `nodes` nodes (its root alone by default) without HiGHS's primal heuristics.
+    Its dual bound less the group's own minima is the group's gain (0 when it finds none above them); the gains
+    raise the bound, and each becomes the credit of the group's sites. The multipliers and each site's own
+    minimum are unchanged. `time_limit_s` is a safeguard over them all: a group it stops counts the bound HiGHS
+    had reached, and `demand_stopped` says how many (the answer is otherwise the same in every run). `workers`:
+    how many of the MIPs run at once, in threads, largest first (HiGHS lets go of the GIL while it solves, and
+    each thread gets its own HiGHS scheduler); the answer does not depend on it. The sites the groups' MIPs serve
+    from (`demand_sites`) join the reduced search's first pass."""
     started = time.perf_counter()
     credit = np.zeros(len(rm.scenario.sites))
-    groups = demand_groups(rm)
+    groups = sorted(demand_groups(rm), key=lambda group: -len(group[1]))  # the longest MIPs first, for the threads
 
-    def group_bound(group) -> tuple[float | None, list[int]]:
+    def group_bound(group) -> tuple[float | None, list[int], bool]:
         regions, members = group
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
-            return None, []
+            return None, [], True
         demand = np.array([row for (r, _), row in rm.demand_rows.items() if r in regions], dtype=np.int64)
         rows, cols = np.concatenate([split.rows_of(members), demand]), split.cols_of(members)
         res = milp(lag.reduced[cols], integrality=arrays.integer[cols].astype(int),
                    bounds=Bounds(arrays.lower[cols], arrays.upper[cols]),
                    constraints=LinearConstraint(arrays.matrix[rows][:, cols], arrays.row_lower[rows],
                                                 arrays.row_upper[rows]),
-                   options={"time_limit": min(group_cap_s, left)})
+                   options={"time_limit": left, "node_limit": nodes, **GROUP_MIP_OPTIONS})
         dual = getattr(res, "mip_dual_bound", None)
         serving = {next(iter(x.terms)): i for (r, i, _), x in rm.serve.items() if r in regions}  # var id -> site
         used = [] if res.x is None else sorted({serving[j] for j, v in zip(cols, res.x) if v > 1e-6 and j in serving})
-        return (float(dual) if dual is not None and np.isfinite(dual) else None), used
+        stopped = str(res.message).startswith("Time limit")
+        return (float(dual) if dual is not None and np.isfinite(dual) else None), used, stopped
 
-    with _quiet_stdout():  # around them all: fd 1 is the process's, not a thread's
+    with _quiet_stdout(), warnings.catch_warnings():  # around them all: fd 1 and the filters are the process's
+        warnings.filterwarnings("ignore", message="Unrecognized options", category=RuntimeWarning)
         if workers > 1 and len(groups) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -195,13 +207,13 @@ def with_demand_kept(rm, arrays, split, lag: SiteLagrangean, time_limit_s: float
                 duals = list(pool.map(group_bound, groups))
         else:
             duals = [group_bound(group) for group in groups]
-    for (_, members), (dual, _) in zip(groups, duals):
+    for (_, members), (dual, _, _) in zip(groups, duals):
         if dual is not None:
             credit[members] = max(0.0, dual - float(lag.best[members].sum()))
     gain = float(sum(credit[members][0] for _, members in groups))
-    used = frozenset(i for _, sites in duals for i in sites)
+    used = frozenset(i for _, sites, _ in duals for i in sites)
     return dataclasses.replace(lag, bound=lag.bound + gain, credit=credit, demand_groups=len(groups), demand_gain=gain,
-                               demand_sites=used)
+                               demand_sites=used, demand_stopped=sum(stopped for _, _, stopped in duals))
 
 
 @contextlib.contextmanager

@@ -182,7 +182,7 @@ GUESS_WIDEN = 4.0  # when nothing below the guess is feasible, the next guess is
 SCREEN_SCALES = (2.0, 4.0, 8.0)  # the sites pricing starts from: screen(scale), the next when its LP is infeasible
 REDUCED_PRICING_SHARE = 0.2  # of the time limit, the most pricing the LP may use
 ASCENT_SHARE = 0.15  # ... and the stabilized ascent of the site Lagrangean (models without the grid rows only)
-DEMAND_SHARE = 0.15  # ... and the MIPs of the demand groups whose rows the bound keeps (fixing.with_demand_kept)
+DEMAND_SHARE = 0.15  # ... and the demand groups' MIPs (a safeguard: each is a fixed amount of work; fixing)
 PROOF_GAP_SHARE = 0.9  # the proof rules out above the plan's cost less this share of the gap asked: the reduced
 #   model must prove the same gap itself, so what is ruled out needs no more slack than the rest of the gap
 #   (measured against 0.5: 15-20 % fewer sites kept, the proof 9-34 % faster on seeds 2, 3 and 5, 5 % slower on 9)
@@ -245,9 +245,11 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     lag = fixing.with_demand_kept(rm, arrays, split, lag, options.time_limit_s * DEMAND_SHARE,
                                   workers=options.threads or os.cpu_count() or 1)
     sites = fixing.buildable(rm)
+    kept_rows = f"the demand rows of {lag.demand_groups} groups of regions kept" + (
+        f" ({lag.demand_stopped} stopped by the time left)" if lag.demand_stopped else "")
     log = on_log or (lambda lines: None)
-    log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; the demand rows of "
-         f"{lag.demand_groups} groups of regions kept, +{lag.demand_gain:,.3f}; LP {priced.lp_objective:,.3f}, "
+    log([f"site Lagrangean: bound {lag.bound:,.3f} ({lag.integer_sites} site MIPs; {kept_rows}, "
+         f"+{lag.demand_gain:,.3f}; LP {priced.lp_objective:,.3f}, "
          f"{time.perf_counter() - started:.1f} s)"])
     always_index = {index[sid] for sid in always if sid in index}
     threshold = lag.bound + GUESS_GAP * abs(lag.bound)  # a first guess at the optimum's cost, above the bound
@@ -334,8 +336,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
     multipliers = "at the LP's duals" if rm.round_grid else "its multipliers from the LP's duals by a stabilized ascent"
     method = (f"reduced-cost fixing: the LP relaxation by pricing sites in ({priced.sites_in} of "
               f"{priced.sites_total} sites); a Lagrangean bound with each site's own problem "
-              f"solved as a MIP, {multipliers}, and the demand rows of {lag.demand_groups} groups of regions kept "
-              f"(+{lag.demand_gain:,.1f}: {lag.bound:,.1f}); "
+              f"solved as a MIP, {multipliers}, and {kept_rows} (+{lag.demand_gain:,.1f}: {lag.bound:,.1f}); "
               + "; then ".join(passes) + "; bound: the reduced model's, or the least bound ruled out, whichever "
               "is lower")
     result = SolveResult(status=status, objective=objective, best_bound=bound, gap=gap,
