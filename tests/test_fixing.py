@@ -211,10 +211,21 @@ def test_each_demand_groups_mip_is_a_fixed_amount_of_work(split_demand, monkeypa
 
 
 def test_demand_groups_the_time_left_stops_add_nothing_and_are_named(split_demand, monkeypatch):
+    """A group stopped by the time left, before its MIP starts or by HiGHS's own time limit (its words, as scipy
+    passes them on), is counted and adds nothing; the reduced search names such groups and still proves."""
     scenario, rm, arrays, split, priced, exact = split_demand
     lag = fixing.site_lagrangean(rm, arrays, split, priced.duals, abs(exact.objective))
     none = fixing.with_demand_kept(rm, arrays, split, lag, 0.0)
     assert none.demand_stopped == none.demand_groups == 4 and none.bound == lag.bound and none.demand_gain == 0.0
+    real_milp = fixing.milp
+
+    def at_once(*args, options, **kwargs):  # HiGHS itself stops each MIP at its time limit
+        return real_milp(*args, options={**options, "time_limit": 1e-9}, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fixing, "milp", at_once)
+        stopped = fixing.with_demand_kept(rm, arrays, split, lag, 600.0)
+    assert stopped.demand_stopped == 4 and stopped.bound == lag.bound
     monkeypatch.setattr(rollout, "DEMAND_SHARE", 0.0)
     out = plan_rollout(scenario, SolveOptions(start="reduced", relative_gap=1e-6))
     assert out.result.objective == pytest.approx(exact.objective, rel=1e-6)  # the bound is lower, still proven

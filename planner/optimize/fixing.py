@@ -53,6 +53,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.optimize.pricing import WarmLp, lagrangean_terms, solve_lp, whole_minimum
+from planner.optimize.race import HEURISTIC_WORDS
 
 SITE_MIP_TIME_S = 2.0  # the most one site's own MIP may take (its dual bound counts either way)
 NEGATIVE = 1e-9  # of the objective's magnitude: a site's LP minimum below -this gets its MIP
@@ -66,8 +67,7 @@ RANK_DECIMALS = 6  # the excess that ranks kept sites, in the model's units (M U
 GROUP_MIP_NODES = 1  # a demand group's MIP runs its root node alone, without HiGHS's primal heuristics: a fixed
 #   amount of work, so its bound is the same in every run (a cap in seconds stopped it wherever the machine had got to)
 GROUP_MIP_OPTIONS = {  # passed to HiGHS as they are (scipy's milp hands on options it does not know itself)
-    "mip_heuristic_effort": 0.0, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False}
+    "mip_heuristic_effort": 0.0, **dict.fromkeys(HEURISTIC_WORDS, False)}  # RINS, RENS, root reduced cost
 
 
 @dataclass(frozen=True)
