@@ -16,7 +16,6 @@ import argparse
 import concurrent.futures
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -65,22 +64,6 @@ def cables(client, ctx, device_ids: list[str], batch: int, workers: int) -> tupl
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda c: client.call("POST", "dcim/cables", c), chunks))
     return time.perf_counter() - started, len(pairs)
-
-
-def uwsgi(server, processes: int = 2) -> tuple[str, subprocess.Popen]:
-    """Nautobot's production server (uWSGI via `nautobot-server start`) on the same database."""
-    from tests.nautobot_server import free_port, wait_until_up
-
-    port = free_port()
-    env = {**os.environ, "NAUTOBOT_CONFIG": str(server.root / "nautobot_config.py"), "NAUTOBOT_ROOT": str(server.root)}
-    web = subprocess.Popen([str(server.python), "-m", "nautobot.core.cli", "start", f"--http=127.0.0.1:{port}",
-                            f"--processes={processes}", "--threads=2", "--master", "--enable-threads",
-                            "--die-on-term"], env=env, stdout=open(server.root / "uwsgi.log", "w"),
-                           stderr=subprocess.STDOUT)
-    server.processes.append(web)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(url, server.token, web, 300)
-    return url, web
 
 
 BULK_DEVICES = """
@@ -152,17 +135,16 @@ def main() -> int:
         try:
             with tempfile.TemporaryDirectory() as workdir:
                 os.chmod(workdir, 0o755)
-                client = Client(server.url, server.token)
+                client = Client(server.development_server(), server.token)
                 print(f"# gwplan bulk-load Job against the REST API, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
                 bulk(server, client, setup(client, "bulk"), args.bulk, workdir)
         finally:
             stop(server)
         return 0
     try:
-        dev = Client(server.url, server.token)
+        prod = Client(server.url, server.token)  # the test server: uWSGI, 2 processes x 2 threads
+        dev = Client(server.development_server(), server.token)
         ctx = setup(dev, "a")
-        prod_url, _ = uwsgi(server)
-        prod = Client(prod_url, server.token)
         print(f"# Nautobot 2.4 REST writes, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
         print("| server | batch | parallel requests | devices/s (8 interfaces each) | cables/s |")
         print("|---|---:|---:|---:|---:|")

@@ -16,25 +16,26 @@ from planner.nautobot.records import phase_records
 from planner.plan import dump_plan
 from tests.helpers import site, tiny_doc
 
-# A small platform so that each phase is a handful of devices: racks of 2 trays of 2 GPUs (one NVLink domain
-# each), one 400G NIC per GPU, 8-port switches; an SU of 2 racks fills one leaf per rail.
-MINI = {"platforms": [{"id": "mini", "name": "Mini", "available_from": "2020-01-01", "gpus_per_rack": 4,
-                       "gpu_dies_per_rack": 4, "gpus_per_node": 2, "nvlink_domain_gpus": 4, "rack_it_kw": 1000,
+# A small platform so that each phase is a handful of records (every write costs the server ~0.1-0.5 s): a
+# rack of 2 trays of 1 GPU (one NVLink domain), one 400G NIC per GPU (one rail), 8-port switches, an SU of one
+# rack. A 1 MW phase is one rack: 2 trays, a leaf (and the site's spine in the first phase), 4 cables.
+MINI = {"platforms": [{"id": "mini", "name": "Mini", "available_from": "2020-01-01", "gpus_per_rack": 2,
+                       "gpu_dies_per_rack": 2, "gpus_per_node": 1, "nvlink_domain_gpus": 2, "rack_it_kw": 1000,
                        "system_capex_usd_per_rack": 0, "scale_out_gbps_per_gpu": 400, "scale_out_nics_per_gpu": 1,
-                       "switch": "mini8", "su_racks": 2}],
+                       "switch": "mini8", "su_racks": 1}],
         "switches": [{"id": "mini8", "name": "Mini 8-port", "ports": 8, "port_gbps": 400, "netbox_device_type": None,
                       "protocol": "infiniband", "port_names": "p{n}"}]}
 
 
 def mini_rollout(folder, site_id: str, phase_ids: list[str]):
-    """(plan, plan file) of 2 MW phases (2 racks each) of the MINI platform at one site, written in `folder`."""
+    """(plan, plan file) of 1 MW phases (one rack each) of the MINI platform at one site, written in `folder`."""
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
     from planner.scenario import load_scenario
 
     doc = tiny_doc([site(site_id, block_mw=1.0)], phases=[
-        {"id": pid, "online_date": f"{2027 + i}-01-01", "it_mw_required": 2.0, "platform": "mini",
+        {"id": pid, "online_date": f"{2027 + i}-01-01", "it_mw_required": 1.0, "platform": "mini",
          "funding_usd": 1e12} for i, pid in enumerate(phase_ids)], **copy.deepcopy(MINI))
     write_text_atomic(folder / "s.yaml", dump_yaml(doc))
     plan = plan_rollout(load_scenario(folder / "s.yaml"), SolveOptions()).plan
@@ -44,7 +45,7 @@ def mini_rollout(folder, site_id: str, phase_ids: list[str]):
 
 @pytest.fixture(scope="module")
 def mini_plan(tmp_path_factory):
-    """Three phases of 2 MW (2 racks each) at one site."""
+    """Three phases of 1 MW (one rack each) at one site."""
     return mini_rollout(tmp_path_factory.mktemp("mini"), "A", ["1", "2", "3"])
 
 

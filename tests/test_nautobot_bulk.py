@@ -20,7 +20,7 @@ JOB = "gwplan_cables.LoadCables"
 
 @pytest.fixture(scope="module")
 def bulk_plan(tmp_path_factory):
-    """Two phases of 2 MW at site K, with phase ids of their own (b1, b2), so their tags are apart from
+    """Two phases of 1 MW at site K, with phase ids of their own (b1, b2), so their tags are apart from
     the other Nautobot tests' phases (b1 is the one loaded)."""
     return mini_rollout(tmp_path_factory.mktemp("bulk"), "K", ["b1", "b2"])
 

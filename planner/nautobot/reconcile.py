@@ -98,9 +98,11 @@ class Session:
         self.report.writes += self.client.requests - before
         return result
 
-    def ensure(self, path: str, wanted: dict[str, dict], key: str = "name") -> dict[str, str]:
-        """Shared records by name: create the missing ones; returns name -> id."""
-        have = {r[key]: r["id"] for r in self.client.all(path)}
+    def ensure(self, path: str, wanted: dict[str, dict], key: str = "name",
+               existing: list[dict] | None = None) -> dict[str, str]:
+        """Shared records by name: create the missing ones; returns name -> id. `existing`: the endpoint's
+        records when the caller has just read them (saves a request)."""
+        have = {r[key]: r["id"] for r in (self.client.all(path) if existing is None else existing)}
         missing = [body for name, body in wanted.items() if name not in have]
         for body, made in zip(missing, self.write("POST", path, missing)):
             have[body[key]] = made["id"]
@@ -122,8 +124,10 @@ def ensure_shared(s: Session, records: PhaseRecords) -> None:
         s.write("PATCH", "extras/statuses", [{"id": planned["id"], "content_types": sorted(
             set(planned["content_types"]) | needed)}])
     s.ids["status"] = {STATUS: planned["id"]}
-    s.ids["tags"] = s.ensure("extras/tags", {records.tag: {"name": records.tag, "content_types": MANAGED_TYPES}})
-    _cover(s, "extras/tags", {t["name"]: t for t in s.client.all("extras/tags")}.get(records.tag))
+    tags = s.client.all("extras/tags")
+    s.ids["tags"] = s.ensure("extras/tags", {records.tag: {"name": records.tag, "content_types": MANAGED_TYPES}},
+                             existing=tags)
+    _cover(s, "extras/tags", {t["name"]: t for t in tags}.get(records.tag))
     fields = {r["key"]: r for r in s.client.all("extras/custom-fields")}
     if FINGERPRINT not in fields:
         s.write("POST", "extras/custom-fields", [{"label": "gwplan fingerprint", "key": FINGERPRINT, "type": "text",
@@ -131,12 +135,13 @@ def ensure_shared(s: Session, records: PhaseRecords) -> None:
                                                   "description": "hash of the fields gwplan wrote (drift check)"}])
     else:
         _cover(s, "extras/custom-fields", fields[FINGERPRINT])
-    types = {}
-    for name, parent, content_types in LOCATION_TYPES:
+    types, location_types = {}, s.client.all("dcim/location-types")
+    for name, parent, content_types in LOCATION_TYPES:  # parents first: each type is created after its parent
         made = s.ensure("dcim/location-types", {name: {"name": name, "content_types": content_types,
-                                                       **({"parent": types[parent]} if parent else {})}})
+                                                       **({"parent": types[parent]} if parent else {})}},
+                        existing=location_types)
         types[name] = made[name]
-    for record in s.client.all("dcim/location-types"):  # types set up by an older gwplan may lack one
+    for record in location_types:  # types set up by an older gwplan may lack one
         wanted = next((set(c) for n, _, c in LOCATION_TYPES if n == record["name"]), set())
         if wanted - set(record["content_types"]):
             s.write("PATCH", "dcim/location-types", [{"id": record["id"], "content_types": sorted(
@@ -195,15 +200,12 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     locations.update(campus_ids)
     wanted_campuses = {c: {"name": c, "location_type": s.ids["location_types"]["Campus"], "parent": regions[region],
                            "status": status} for c, region in records.campuses.items()}
-    _sync(s, "locations", tag, {**wanted_campuses}, key="name", filters={"location_type":
-                                                                          s.ids["location_types"]["Campus"]})
-    locations.update({r["name"]: r["id"] for r in client.all("dcim/locations",
-                                                             location_type=s.ids["location_types"]["Campus"])})
+    locations.update(_sync(s, "locations", tag, wanted_campuses, key="name",
+                           filters={"location_type": s.ids["location_types"]["Campus"]}))
     halls = {h: {"name": h, "location_type": s.ids["location_types"]["Data hall"],
                  "parent": locations.get(c, f"(new {c})"), "status": status} for h, c in records.halls.items()}
-    _sync(s, "locations", tag, halls, key="name", filters={"location_type": s.ids["location_types"]["Data hall"]})
-    locations.update({r["name"]: r["id"] for r in client.all("dcim/locations",
-                                                             location_type=s.ids["location_types"]["Data hall"])})
+    locations.update(_sync(s, "locations", tag, halls, key="name",
+                           filters={"location_type": s.ids["location_types"]["Data hall"]}))
     panels = {n: {"name": n, "location": locations.get(h, f"(new {h})")} for n, h in records.power_panels.items()}
     panel_ids = _sync(s, "power_panels", tag, panels, key="name")
     feeds = {n: {"name": n, "power_panel": panel_ids.get(f["panel"], "(new)"), "status": status, "type": "primary",
@@ -217,13 +219,13 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
                    "role": s.ids["roles"][d["role"]], "location": locations.get(d["location"], "(new)"),
                    "rack": rack_ids.get(d["rack"], "(new)"), "status": status}
                for n, d in records.devices.items()}
-    _sync(s, "devices", tag, devices, key="name")
+    device_ids = _sync(s, "devices", tag, devices, key="name")
     if cables:
-        _sync_cables(s, records, tag, status)
+        _sync_cables(s, records, tag, status, device_ids)
     domains = {n: {"name": n, "location": locations.get(d["location"], "(new)"), "rack": rack_ids.get(d["rack"], "(new)"),
                    "status": status} for n, d in records.domains.items()}
     domain_ids = _sync(s, "nvlink_domains", tag, domains, key="name")
-    _sync_memberships(s, records, domain_ids)
+    _sync_memberships(s, records, domain_ids, device_ids)
     return report
 
 
@@ -284,14 +286,21 @@ def _has_tag(record: dict, tag: str) -> bool:
     return any(_ref(t) == tag for t in record.get("tags") or [])
 
 
-def _interfaces(s: Session, devices: set[str]) -> dict[tuple[str, str], str]:
-    """(device name, interface name) -> interface id, for the given devices (looked up 50 names a request)."""
-    names = sorted(devices)
+def _device_ids(s: Session, names: set[str], known: dict[str, str] | None = None) -> dict[str, str]:
+    """name -> id of these devices: from `known` (the phase's own, just synced) where it has them, the rest
+    looked up 50 names a request. A dry run's devices still to be created are missing."""
+    known = known or {}
+    out = {n: known[n] for n in names if n in known}
+    rest = sorted(names - set(out))
+    for start in range(0, len(rest), 50):
+        out.update({d["name"]: d["id"] for d in s.client.all("dcim/devices", name=rest[start:start + 50])})
+    return out
+
+
+def _interfaces(s: Session, devices: set[str], known: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
+    """(device name, interface name) -> interface id, for the given devices (50 devices a request)."""
     out = {}
-    device_ids = {}
-    for start in range(0, len(names), 50):
-        for d in s.client.all("dcim/devices", name=names[start:start + 50]):
-            device_ids[d["id"]] = d["name"]
+    device_ids = {i: name for name, i in _device_ids(s, devices, known).items()}
     ids = sorted(device_ids)
     for start in range(0, len(ids), 50):
         for i in s.client.all("dcim/interfaces", device_id=ids[start:start + 50]):
@@ -299,11 +308,13 @@ def _interfaces(s: Session, devices: set[str]) -> dict[tuple[str, str], str]:
     return out
 
 
-def _sync_cables(s: Session, records: PhaseRecords, tag: str, status: str) -> None:
-    """Cables by their A end (device, port): each port is cabled once."""
+def _sync_cables(s: Session, records: PhaseRecords, tag: str, status: str, device_ids: dict[str, str]) -> None:
+    """Cables by their A end (device, port): each port is cabled once. `device_ids`: the phase's devices, whose
+    ports are looked up with the cables' ends (a cable the plan no longer has is named by its A end, on one of
+    them, even when that device keeps no other cable)."""
     s.progress("cables")
-    ends = {d for (d, _), (b, _, _) in records.cables.items() for d in (d, b)}
-    interfaces = _interfaces(s, ends)
+    ends = {d for (d, _), (b, _, _) in records.cables.items() for d in (d, b)} | set(records.devices)
+    interfaces = _interfaces(s, ends, device_ids)
     by_id = {i: key for key, i in interfaces.items()}
     existing = {}
     for c in s.client.all("dcim/cables", tags=records.tag):
@@ -336,16 +347,13 @@ def _sync_cables(s: Session, records: PhaseRecords, tag: str, status: str) -> No
     s.write("DELETE", ENDPOINT["cables"], deletes)
 
 
-def _sync_memberships(s: Session, records: PhaseRecords, domain_ids: dict[str, str]) -> None:
+def _sync_memberships(s: Session, records: PhaseRecords, domain_ids: dict[str, str],
+                      phase_devices: dict[str, str]) -> None:
     """Each NVLink domain's member trays (memberships go with their domain; a tray is in one domain)."""
     s.progress("nvlink domain members")
     path = "plugins/nvdatamodels/nvlink-domain-memberships"
     members = {m for d in records.domains.values() for m in d["members"]}
-    device_ids = {}
-    names = sorted(members)
-    for start in range(0, len(names), 50):
-        for d in s.client.all("dcim/devices", name=names[start:start + 50]):
-            device_ids[d["name"]] = d["id"]
+    device_ids = _device_ids(s, members, phase_devices)
     have = {(_ref(m["domain"]), _ref(m["member"])) for m in s.client.all(path)} if domain_ids else set()
     new = []
     for name, d in records.domains.items():
