@@ -287,7 +287,7 @@ def reduced_search(rm, options: SolveOptions, build_s: float, commitments, stabi
         left = max(1.0, options.time_limit_s - (time.perf_counter() - started))
         left *= 1.0 if proving else KERNEL_TIME_SHARE
         gap_asked = options.relative_gap * (1.0 if proving else KERNEL_GAP_FACTOR)
-        pass_gap = None  # the first pass's own gap, when it searched
+        pass_gap = None  # this pass's own gap when it searched (a warm start's plan did not)
         if given and not proving:  # the warm start's plan is the first plan
             found, given = given, {}
             passes.append(what)
