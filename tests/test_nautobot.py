@@ -74,6 +74,8 @@ def test_phases_deploy_in_order_rerun_writes_nothing_and_removal_is_exact(nautob
     assert again.writes == 0 and again.actions == {}  # idempotent: nothing to write, nothing written
     members = client.all("plugins/nvdatamodels/nvlink-domain-memberships")
     assert len(members) == sum(2 * n["nvlink_domains"] for n in expected.values())  # 2 trays per rack
+    one = client.all("plugins/nvdatamodels/nvlink-domains", tags="gwplan-phase-1")[0]  # a sync reads them by domain
+    assert len(client.all("plugins/nvdatamodels/nvlink-domain-memberships", domain=[one["id"]])) == 2
     removed = remove_phase(client, "3")
     assert removed.count("delete") == sum(expected["3"].values()) + 1  # + its data hall
     assert tagged(client, "3") == dict.fromkeys(expected["3"], 0)

@@ -354,7 +354,9 @@ def _sync_memberships(s: Session, records: PhaseRecords, domain_ids: dict[str, s
     path = "plugins/nvdatamodels/nvlink-domain-memberships"
     members = {m for d in records.domains.values() for m in d["members"]}
     device_ids = _device_ids(s, members, phase_devices)
-    have = {(_ref(m["domain"]), _ref(m["member"])) for m in s.client.all(path)} if domain_ids else set()
+    ids, have = sorted(domain_ids.values()), set()
+    for start in range(0, len(ids), 50):  # the memberships of this phase's domains, not of every domain there is
+        have |= {(_ref(m["domain"]), _ref(m["member"])) for m in s.client.all(path, domain=ids[start:start + 50])}
     new = []
     for name, d in records.domains.items():
         for m in d["members"]:
