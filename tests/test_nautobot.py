@@ -130,6 +130,33 @@ def test_dry_run_through_the_command_line_writes_nothing(nautobot, mini_plan, mo
     assert nautobot.token not in capsys.readouterr().out
 
 
+def test_a_dry_run_against_a_nautobot_gwplan_never_wrote_to_counts_every_record_and_writes_nothing(
+        mini_plan, monkeypatch, capsys):
+    """The first thing a user runs. A server of its own, from the migrated database: no gwplan tag, location
+    types, roles or device types yet, so the reads a sync filters by them (campuses and halls by type, cables
+    by tag) have nothing to find and are not made (Nautobot refuses a filter on a record that does not exist,
+    HTTP 400). Every record of the phase is counted as a create, and nothing is written."""
+    from tests.nautobot_server import start, stop
+
+    plan, path = mini_plan
+    server = start()
+    try:
+        monkeypatch.setenv("NAUTOBOT_TOKEN", server.token)
+        assert main(["-q", "sync", str(path), "--phase", "1", "--nautobot", server.url, "--dry-run", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        records = phase_records(plan, "1")
+        assert report["dry_run"] and report["writes"] == 0
+        assert {kind: counts.get("create") for kind, counts in report["counts"].items() if kind in tagged_expected(
+            records)} == {kind: n for kind, n in tagged_expected(records).items() if n}
+        assert report["counts"]["locations"] == {"create": len(records.regions) + len(records.campuses)
+                                                 + len(records.halls)}
+        client = Client(server.url, server.token)
+        assert "gwplan-phase-1" not in {t["name"] for t in client.all("extras/tags")}
+        assert client.all("dcim/devices") == [] and client.all("dcim/locations") == []
+    finally:
+        stop(server)
+
+
 @pytest.mark.parametrize("case", ["unreachable", "bad token", "no app"])
 def test_failures_give_one_clear_line_and_write_nothing(nautobot, mini_plan, monkeypatch, capsys, case):
     from tests.nautobot_server import free_port

@@ -195,8 +195,9 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     regions = s.ensure("dcim/locations", {r: {"name": r, "location_type": s.ids["location_types"]["Region"],
                                               "status": status} for r in sorted(records.regions)})
     locations = dict(regions)
-    campus_ids = {r["name"]: r["id"] for r in client.all("dcim/locations",
-                                                          location_type=s.ids["location_types"]["Campus"])}
+    campus_type = s.ids["location_types"]["Campus"]
+    campus_ids = {} if _placeholder(campus_type) else {
+        r["name"]: r["id"] for r in client.all("dcim/locations", location_type=campus_type)}
     locations.update(campus_ids)
     wanted_campuses = {c: {"name": c, "location_type": s.ids["location_types"]["Campus"], "parent": regions[region],
                            "status": status} for c, region in records.campuses.items()}
@@ -249,7 +250,11 @@ def _sync(s: Session, kind: str, tag: str, wanted: dict[str, dict], key: str,
     """Create, update, delete and report drift for one kind; returns name -> id of the kind's records."""
     s.progress(kind)
     path = ENDPOINT[kind]
-    existing = {r[key]: r for r in s.client.all(path, **(filters or {})) if _has_tag(r, tag)}
+    filters = filters or {}
+    if any(_placeholder(v) for v in filters.values()):  # a dry run's type to be created: none of it yet
+        existing = {}
+    else:
+        existing = {r[key]: r for r in s.client.all(path, **filters) if _has_tag(r, tag)}
     creates, updates, deletes = [], [], []
     for name, body in wanted.items():
         current = existing.get(name)
@@ -271,6 +276,11 @@ def _sync(s: Session, kind: str, tag: str, wanted: dict[str, dict], key: str,
     ids = {name: r["id"] for name, r in existing.items() if name in wanted}
     ids.update({r[key]: r["id"] for r in made})
     return ids
+
+
+def _placeholder(value) -> bool:
+    """A dry run's stand-in for the id of a record it would create (Nautobot refuses it as a filter)."""
+    return isinstance(value, str) and value.startswith("(new")
 
 
 def _stored(record: dict) -> str | None:
@@ -317,7 +327,7 @@ def _sync_cables(s: Session, records: PhaseRecords, tag: str, status: str, devic
     interfaces = _interfaces(s, ends, device_ids)
     by_id = {i: key for key, i in interfaces.items()}
     existing = {}
-    for c in s.client.all("dcim/cables", tags=records.tag):
+    for c in [] if _placeholder(tag) else s.client.all("dcim/cables", tags=records.tag):
         a = by_id.get(c["termination_a_id"])
         existing[a if a else ("?", c["id"])] = c
     wanted = {}
