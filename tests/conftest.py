@@ -18,16 +18,17 @@ SERVER_MODULES = "test_nautobot"  # the modules whose tests use the Nautobot ser
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """The suite runs in two processes (pytest-xdist, `-n 2` in pyproject.toml). Each module of Nautobot tests
-    is one unit of work, run in order by one process (its tests build on what the earlier ones wrote, and
-    the server starts once per process); every other test is a unit of its own. The Nautobot tests mostly
-    wait on the server while the other process runs the rest."""
+    """The suite runs in two processes (pytest-xdist, `-n 2` in pyproject.toml). The Nautobot test modules are
+    one unit of work, run in order by one process against one server (their tests build on what the earlier
+    ones wrote; test_nautobot.py comes first, and its first test finds the server as gwplan never touched
+    it); every other test is a unit of its own. The Nautobot tests mostly wait on the server while the other
+    process runs the rest."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ServerModulesTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if Path(module).name.startswith(SERVER_MODULES) else nodeid
+            return SERVER_MODULES if Path(module).name.startswith(SERVER_MODULES) else nodeid
 
     return ServerModulesTogether(config, log)
 
