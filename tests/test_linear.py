@@ -56,3 +56,19 @@ def test_a_row_of_plain_terms_is_the_row_of_the_same_expression():
     arrays = b.arrays()
     assert arrays.matrix.toarray().tolist() == [[1.0, 0.0, 2.0], [1.0, 0.0, 2.0]]
     assert arrays.row_upper.tolist() == [3.0, 3.0] and arrays.row_lower.tolist() == [-float("inf")] * 2
+
+
+def test_less_a_multiple_equals_the_plain_arithmetic_exactly():
+    _, x, y, z = _three()
+    a, flag = 2.0 * x + y + 1.5, 0.5 * y + z - 0.25
+    got, expected = a.minus(3.7, flag), a - 3.7 * flag
+    assert (got.terms, got.constant) == (expected.terms, expected.constant)
+    assert (a.terms, flag.terms) == ({0: 2.0, 1: 1.0}, {1: 0.5, 2: 1.0})  # the operands are left as they were
+
+
+def test_an_expression_from_arrays_sums_repeated_columns():
+    import numpy as np
+
+    got = Lin.from_arrays(np.array([2, 0, 2, 1, 0]), np.array([1.0, 0.5, 2.0, -1.0, 0.25]), 4.0)
+    assert (got.terms, got.constant) == ({0: 0.75, 1: -1.0, 2: 3.0}, 4.0)
+    assert all(type(j) is int and type(c) is float for j, c in got.terms.items())  # as the builder's ids

@@ -366,3 +366,44 @@ def test_a_grid_that_ramps_up_still_limits_the_blocks_of_a_free_site(solve_doc):
     assert it_by_site(out.plan, 0) == pytest.approx({"A": 10.0, "B": 20.0})
     assert it_by_site(out.plan, 1)["A"] >= 20.0 - 1e-6
     assert out.plan.npv_usd == pytest.approx(40 * M, rel=1e-9)
+
+
+@pytest.mark.parametrize("source", ["bundled", "generated"])
+def test_each_funding_row_is_its_payments_added_term_by_term_to_the_last_bit(source, tmp_path):
+    """The funding rows are assembled with numpy from every payment's terms at once (planner.optimize.costs); they
+    must be what adding each payment at its window's share, one term at a time, gives, bit for bit, so that the
+    faster build changes no solver's path. The bundled scenario has grid upgrades and on-site power; the generated
+    one two block kinds with their own lead times."""
+    from pathlib import Path
+
+    from benchmarks.synthetic import scenario_doc
+    from planner.files import dump_yaml
+    from planner.optimize.costs import construction_items
+    from planner.optimize.linear import lin_combination
+    from planner.optimize.model import build_model
+    from planner.optimize.parameters import funding_windows, paid_within, phase_platform_rack, phase_years
+    from planner.optimize.result import USD_SCALE
+
+    path = Path(__file__).parents[1] / "scenarios" / "10gw-rollout.yaml"
+    if source == "generated":
+        path = tmp_path / "generated.yaml"
+        path.write_text(dump_yaml(scenario_doc(60, 4)))
+    rm = build_model(load_scenario(path))
+    s_ = rm.scenario
+    years, windows = phase_years(s_), funding_windows(s_)
+    spend = [[] for _ in s_.phases]
+    for (i, q) in rm.opened:
+        for usd, lead, units in construction_items(rm, i, q):
+            for p, (after, until) in enumerate(windows[: q + 1]):
+                share = paid_within(s_, years[q], lead, after, until)
+                if usd and share > 0:
+                    spend[p].append((share * usd / USD_SCALE, units))
+        rack_mw, rack_capex = phase_platform_rack(s_, s_.phases[q])
+        spend[q].append((rack_capex / rack_mw / USD_SCALE, rm.it[i, q]))
+    matrix = rm.builder.arrays().matrix
+    unspent = {j for j, name in enumerate(rm.builder.names) if name.startswith("unspent[")}
+    for phase, payments in zip(s_.phases, spend):
+        row = matrix.getrow(rm.builder.row_names.index(f"funding[{phase.id}]"))
+        written = {int(j): float(c) for j, c in zip(row.indices, row.data) if j not in unspent}
+        expected = {j: c for j, c in lin_combination(payments).terms.items() if c != 0.0}
+        assert len(written) > 10 and written == expected  # exact: floats compared for equality

@@ -36,7 +36,7 @@ import itertools
 import math
 from fractions import Fraction
 
-from planner.optimize.linear import Lin, lin_sum
+from planner.optimize.linear import Lin, lin_combination
 
 WHOLE = 1e-9  # a ratio within this of an integer is whole
 HULL_MAX_POINTS = 20_000  # integer points of a grid row beyond which its sites keep the two roundings
@@ -52,7 +52,7 @@ def add_grid_rows(rm, i: int, p: int, blocks_mw: Lin, cap_mw: float, tag: str) -
     site = rm.scenario.sites[i]
     opened = rm.opened[i, p]
     limit_mw = min(site.grid_mw_by_phase[p] / site.pue, cap_mw)
-    rm.builder.le(blocks_mw - limit_mw * opened, 0.0, name=f"grid[{tag}]")
+    rm.builder.le(blocks_mw.minus(limit_mw, opened), 0.0, name=f"grid[{tag}]")
     if rm.round_grid:
         add_rounded_rows(rm, i, p, limit_mw, tag)
 
@@ -63,21 +63,17 @@ def add_rounded_rows(rm, i: int, p: int, limit_mw: float, tag: str) -> None:
     b = rm.builder
     site = rm.scenario.sites[i]
     opened = rm.opened[i, p]
-    kinds = []  # (k, B_sk as a whole number of MW, N_skp) of the kinds the site may build by phase p
-    for k, block in enumerate(site.power_blocks):
+    kinds = []  # (k, N_skp) of the kinds the site may build by phase p
+    for k in range(len(site.power_blocks)):
         total = rm.blocks_total[i, k, p]
         if total.terms.keys() == opened.terms.keys():
             return  # the count is floor(M_s / B_sk) Y_sp, within the grid row by construction
-        if b.upper(total) <= 0:
-            continue  # not reachable by this phase (its lead time)
-        size = round(block.it_mw)
-        if size <= 0 or abs(block.it_mw - size) > WHOLE * block.it_mw:
-            return  # block sizes not in whole MW: no common divisor to round by
-        kinds.append((k, size, total))
-    if not kinds:
-        return
-    divisor = math.gcd(*(size for _, size, _ in kinds))
-    sizes = tuple(size // divisor for _, size, _ in kinds)
+        if b.upper(total) > 0:  # otherwise not reachable by this phase (its lead time)
+            kinds.append((k, total))
+    units = _units(tuple(site.power_blocks[k].it_mw for k, _ in kinds)) if kinds else None
+    if units is None:
+        return  # no kind to build, or block sizes not in whole MW: no common divisor to round by
+    divisor, sizes = units
     if not _rounding_is_hull(sizes):
         limit = _floor(limit_mw / divisor)
         facets = hull_facets(sizes, limit)
@@ -86,15 +82,29 @@ def add_rounded_rows(rm, i: int, p: int, limit_mw: float, tag: str) -> None:
             for n, (coefficients, bound) in enumerate(facets):
                 if whole and coefficients == sizes and bound == limit:
                     continue  # the grid row itself
-                row = lin_sum(a * total for a, (_, _, total) in zip(coefficients, kinds) if a)
-                b.le(row - bound * opened, 0.0, name=f"grid_round[{tag},h{n}]")
+                row = lin_combination((a, total) for a, (_, total) in zip(coefficients, kinds) if a)
+                b.le(row.minus(bound, opened), 0.0, name=f"grid_round[{tag},h{n}]")
             return
     if len(kinds) > 1 and _floor(limit_mw / divisor) < limit_mw / divisor - WHOLE:
-        row = lin_sum((size // divisor) * total for _, size, total in kinds)
-        b.le(row - _floor(limit_mw / divisor) * opened, 0.0, name=f"grid_round[{tag}]")
-    for k, size, total in kinds:
-        if (size != divisor or len(kinds) == 1) and _floor(limit_mw / size) < limit_mw / size - WHOLE:
-            b.le(total - _floor(limit_mw / size) * opened, 0.0, name=f"grid_round[{tag},{k}]")
+        row = lin_combination((size, total) for size, (_, total) in zip(sizes, kinds))
+        b.le(row.minus(_floor(limit_mw / divisor), opened), 0.0, name=f"grid_round[{tag}]")
+    for size, (k, total) in zip(sizes, kinds):
+        size_mw = size * divisor
+        if (size != 1 or len(kinds) == 1) and _floor(limit_mw / size_mw) < limit_mw / size_mw - WHOLE:
+            b.le(total.minus(_floor(limit_mw / size_mw), opened), 0.0, name=f"grid_round[{tag},{k}]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _units(sizes_mw: tuple[float, ...]) -> tuple[int, tuple[int, ...]] | None:
+    """For block sizes B_sk in MW: (g, the sizes in units of g); None when a size is not a whole number of MW."""
+    whole = []
+    for size_mw in sizes_mw:
+        size = round(size_mw)
+        if size <= 0 or abs(size_mw - size) > WHOLE * size_mw:
+            return None
+        whole.append(size)
+    divisor = math.gcd(*whole)
+    return divisor, tuple(size // divisor for size in whole)
 
 
 def _rounding_is_hull(sizes: tuple[int, ...]) -> bool:

@@ -47,10 +47,20 @@ class Lin:
     def __sub__(self, other) -> Lin:
         if isinstance(other, Lin):  # one new dictionary, not two (a build's rows are mostly differences)
             terms = dict(self.terms)
+            get = terms.get
             for j, c in other.terms.items():
-                terms[j] = terms.get(j, 0.0) - c
+                terms[j] = get(j, 0.0) - c
             return Lin(terms, self.constant - other.constant)
         return Lin(dict(self.terms), self.constant - other)
+
+    def minus(self, k: float, other: Lin) -> Lin:
+        """self - k other, in one new dictionary (the grid, share and linking rows: a total less a multiple
+        of a flag)."""
+        terms = dict(self.terms)
+        get = terms.get
+        for j, c in other.terms.items():
+            terms[j] = get(j, 0.0) - k * c
+        return Lin(terms, self.constant - k * other.constant)
 
     def __rsub__(self, other) -> Lin:
         return (-self) + other
@@ -60,6 +70,16 @@ class Lin:
 
     __rmul__ = __mul__
 
+    @classmethod
+    def from_arrays(cls, columns, coefficients, constant: float = 0.0) -> Lin:
+        """sum_n coefficients_n x_(columns_n), a column repeated summed (numpy arrays): a long combination of
+        large expressions added up in one pass, as the funding rows are."""
+        import numpy as np
+
+        ids, position = np.unique(columns, return_inverse=True)
+        sums = np.bincount(position, weights=coefficients, minlength=len(ids))
+        return cls(dict(zip(ids.tolist(), sums.tolist())), constant)
+
     def value(self, x) -> float:
         """The expression's value at a point x (indexable by variable id)."""
         return self.constant + sum(c * x[j] for j, c in self.terms.items())
@@ -68,11 +88,12 @@ class Lin:
 def lin_sum(items: Iterable) -> Lin:
     """The sum of expressions and numbers, accumulated in one dictionary (no intermediate expressions)."""
     terms: dict[int, float] = {}
+    get = terms.get
     constant = 0.0
     for item in items:
-        if isinstance(item, Lin):
+        if type(item) is Lin:
             for j, c in item.terms.items():
-                terms[j] = terms.get(j, 0.0) + c
+                terms[j] = get(j, 0.0) + c
             constant += item.constant
         else:
             constant += item
@@ -83,11 +104,12 @@ def lin_combination(pairs: Iterable[tuple[float, Lin | float]]) -> Lin:
     """sum_i k_i e_i over (k_i, e_i) pairs, accumulated in one dictionary without an expression for each k_i e_i
     (the objective and the funding rows have ~130,000 such terms at 1,000 sites: ~10 % of the build)."""
     terms: dict[int, float] = {}
+    get = terms.get
     constant = 0.0
     for k, item in pairs:
-        if isinstance(item, Lin):
+        if type(item) is Lin:
             for j, c in item.terms.items():
-                terms[j] = terms.get(j, 0.0) + c * k
+                terms[j] = get(j, 0.0) + c * k
             constant += item.constant * k
         else:
             constant += item * k
@@ -146,12 +168,12 @@ class Builder:
         by `matrix()`, in a few passes over all rows instead of a sort for each. A plain {variable id:
         coefficient} dictionary is a row's terms as they are (the row keeps it: the caller must not change it)."""
         r = len(self._row_lower)
-        if isinstance(expr, dict):
-            self._rows.append(expr)
-            constant = 0.0
-        elif isinstance(expr, Lin):
+        if type(expr) is Lin:
             self._rows.append(expr.terms)
             constant = expr.constant
+        elif isinstance(expr, dict):
+            self._rows.append(expr)
+            constant = 0.0
         else:
             self._rows.append({})
             constant = float(expr)

@@ -111,8 +111,10 @@ def salvage_fraction(scenario: Scenario, years_online: float, life_years: float)
 def max_supply_mw(site: Site) -> float:
     """The most facility MW the site could ever be supplied: its grid (or its largest upgrade) and all of
     its on-site power options."""
-    grid = max([*site.grid_mw_by_phase, *(u.to_mw for u in site.grid_upgrades)], default=0.0)
-    return grid + sum(o.max_mw for o in site.onsite_power)
+    grid = max(site.grid_mw_by_phase, default=0.0)
+    for upgrade in site.grid_upgrades:
+        grid = max(grid, upgrade.to_mw)
+    return grid + sum(o.max_mw for o in site.onsite_power) if site.onsite_power else grid
 
 
 def max_it_mw(site: Site) -> float:
