@@ -300,3 +300,14 @@ def test_the_lp_bound_benchmark_prices_a_shape_and_gives_the_site_lagrangean_at_
     # at optimal LP duals, the site Lagrangean lies between the LP and the MIP optimum (both bound the same plans)
     assert whole * (1 - 1e-6) <= lagrangean <= optimum["objective"] * (1 + 1e-6)
     assert gain > 0 and lagrangean + gain <= optimum["objective"] * (1 + 1e-6)  # the demand rows kept: still a bound
+
+
+def test_the_build_benchmark_times_the_build_against_its_reference(capsys):
+    from benchmarks import build
+
+    result = build.case(40, "odd-blocks", 2)
+    assert len(result["builds"]) == len(result["references"]) == 2 and min(result["builds"]) > 0
+    assert result["variables"] > 0 and result["constraints"] > result["variables"] / 2
+    assert build.main(["--sites", "40", "--shapes", "seed2", "--repeat", "1"]) == 0
+    row = capsys.readouterr().out.splitlines()[2]
+    assert row.startswith("| seed2 | ") and row.count("|") == 9
