@@ -158,7 +158,7 @@ def add_training_latency_constraints(rm) -> None:
             if (i, p) in rm.it:  # a site that can never add in p (buildable) gets a flag fixed at 0
                 flag = rm.builder.var(0.0, 1.0 if able is None or site.id in able[p] else 0.0, True,
                                       name=f"builds[{site.id},{phase.id}]", site=i)
-                rm.builder.le(rm.it[i, p] - most_added_mw(site, p) * flag, 0.0,
+                rm.builder.le(rm.it[i, p].minus(most_added_mw(site, p), flag), 0.0,
                               name=f"builds_flag[{site.id},{phase.id}]")
                 builds[i] = flag
         builds = {i: f for i, f in builds.items() if rm.builder.upper(f) > 0}  # a flag fixed at 0 needs no row
