@@ -444,6 +444,7 @@ def add_demand_constraints(rm: RolloutModel, strong_linking_max_pairs: int = STR
     # demand rows, demand_capacity and site_share, and a knapsack cover that cuts off fractional openings)
     for p, phase in enumerate(s_.phases):
         demand = sum(r.demand_mw for r in s_.demand_regions if phase_index[r.from_phase] <= p)
-        opened = [(rm.capacity_mw[i], series[i][0][p]) for i in range(len(s_.sites)) if isinstance(series[i][0][p], Lin)]
+        opened = [(rm.capacity_mw[i], series[i][0][p]) for i in range(len(s_.sites))
+                  if isinstance(series[i][0][p], Lin)]
         if demand > 0 and opened:
             b.ge(lin_combination(opened), demand, name=f"demand_cover[{phase.id}]")
