@@ -41,6 +41,17 @@ def reference_s() -> float:
     return time.perf_counter() - started
 
 
+def positive(text: str) -> int:
+    """A whole number of 1 or more (an argparse type: a bad one is a usage error, not a traceback in a worker)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 def case(sites: int, shape: str, repeat: int) -> dict:
     """Build the shape's model `repeat` times (the collector run between builds, as a fresh run would have it),
     with the reference before each build."""
@@ -67,12 +78,12 @@ def case(sites: int, shape: str, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", type=int, default=1000)
+    parser.add_argument("--sites", type=positive, default=1000)
     every = list(SHAPES[:1]) + list(MEASURED) + list(STRUCTURAL)
     parser.add_argument("--shapes", nargs="+", default=every, type=shape_name,
                         help="shapes of benchmarks.shapes, or a group: measured, structural (default: seed1, the "
                              "measured and the structural shapes)")
-    parser.add_argument("--repeat", type=int, default=5, help="builds per shape (default 5)")
+    parser.add_argument("--repeat", type=positive, default=5, help="builds per shape (default 5)")
     args = parser.parse_args(argv)
     print("| shape | variables | rows | first build s | min s | median s | reference s | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -311,3 +311,12 @@ def test_the_build_benchmark_times_the_build_against_its_reference(capsys):
     assert build.main(["--sites", "40", "--shapes", "seed2", "--repeat", "1"]) == 0
     row = capsys.readouterr().out.splitlines()[2]
     assert row.startswith("| seed2 | ") and row.count("|") == 9
+
+
+def test_the_build_benchmark_refuses_no_builds_as_a_usage_error(capsys):
+    from benchmarks import build
+
+    for bad in (["--repeat", "0"], ["--sites", "x"]):
+        with pytest.raises(SystemExit) as exit_:
+            build.main(bad)
+        assert exit_.value.code == 2 and "is not a whole number of 1 or more" in capsys.readouterr().err
