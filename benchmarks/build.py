@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.scale import in_fresh_process
+from benchmarks.scale import in_fresh_process, positive
 from benchmarks.shapes import MEASURED, SHAPES, STRUCTURAL, expand, shape_name, shaped_doc
 
 REFERENCE_TERMS = 200_000
@@ -39,17 +39,6 @@ def reference_s() -> float:
             terms[k] = terms.get(k, 0.0) - c
         out.append(terms)
     return time.perf_counter() - started
-
-
-def positive(text: str) -> int:
-    """A whole number of 1 or more (an argparse type: a bad one is a usage error, not a traceback in a worker)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return value
 
 
 def case(sites: int, shape: str, repeat: int) -> dict:

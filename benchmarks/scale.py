@@ -79,17 +79,25 @@ def _racers(out) -> int:
     return out.plan.provenance.threads if raced else 0
 
 
-def threads_arg(text: str) -> int | None:
-    """--threads: a count of 1 or more, or 'default' (None: gwplan's own choice)."""
-    if text == "default":
-        return None
+def positive(text: str) -> int:
+    """A whole number of 1 or more (an argparse type: a bad one is a usage error, not a traceback in a worker)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is neither a thread count (1 or more) nor 'default'")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
     return value
+
+
+def threads_arg(text: str) -> int | None:
+    """--threads: a count of 1 or more, or 'default' (None: gwplan's own choice)."""
+    if text == "default":
+        return None
+    try:
+        return positive(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a thread count (1 or more) nor 'default'") from None
 
 
 def peak_mib(racers: int) -> float:
