@@ -91,6 +91,8 @@ def test_a_dry_run_against_a_nautobot_gwplan_never_wrote_to_counts_every_record_
     assert report["counts"]["locations"] == {"create": len(records.regions) + len(records.campuses)
                                              + len(records.halls)}
     assert report["counts"]["location-types"] == {"create": 3}  # none of gwplan's was there
+    assert report["counts"]["custom-fields"] == {"create": 1}  # the fingerprint field, made on first contact
+    assert report["counts"]["tags"] == {"create": 1}
     client = Client(server.url, server.token)
     assert "gwplan-phase-1" not in {t["name"] for t in client.all("extras/tags")}
     assert client.all("dcim/devices") == [] and client.all("dcim/locations") == []

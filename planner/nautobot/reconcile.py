@@ -133,6 +133,7 @@ def ensure_shared(s: Session, records: PhaseRecords) -> None:
         s.write("POST", "extras/custom-fields", [{"label": "gwplan fingerprint", "key": FINGERPRINT, "type": "text",
                                                   "content_types": MANAGED_TYPES,
                                                   "description": "hash of the fields gwplan wrote (drift check)"}])
+        s.report.add("custom-fields", "create", FINGERPRINT)
     else:
         _cover(s, "extras/custom-fields", fields[FINGERPRINT])
     types, location_types = {}, s.client.all("dcim/location-types")
@@ -192,8 +193,11 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     ensure_shared(s, records)
     tag = s.ids["tags"][records.tag]
     status = s.ids["status"][STATUS]
-    regions = s.ensure("dcim/locations", {r: {"name": r, "location_type": s.ids["location_types"]["Region"],
-                                              "status": status} for r in sorted(records.regions)})
+    region_type = s.ids["location_types"]["Region"]
+    regions = s.ensure("dcim/locations", {r: {"name": r, "location_type": region_type, "status": status}
+                                          for r in sorted(records.regions)},
+                       existing=[] if _placeholder(region_type) else client.all("dcim/locations",
+                                                                                location_type=region_type))
     locations = dict(regions)
     campus_type = s.ids["location_types"]["Campus"]
     campus_ids = {} if _placeholder(campus_type) else {
