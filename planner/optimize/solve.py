@@ -229,18 +229,20 @@ def write_model(model: mathopt.Model, hint: Sequence[float] | None, directory: s
     """Write `model` to `directory` as free-format MPS, numbered in the order the back end receives models
     (01-NAME.mps, 02-NAME.mps, ...), and its starting plan, if any, beside it in Gurobi's MIP start format
     (NN-NAME.mst: one "variable value" line per nonzero value). The objective is the net present cost in millions
-    of USD, as in the back end's own log. Returns the MPS path."""
-    from ortools.math_opt.io.python import mps_converter
-
+    of USD, as in the back end's own log. Every number reads back as the same double (planner.optimize.mps), so
+    the file is the model the back end received. Returns the MPS path."""
     from planner.files import write_text_atomic
+    from planner.optimize import mps
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{len(list(folder.glob('*.mps'))) + 1:02d}-{re.sub(r'[^A-Za-z0-9._-]+', '_', model.name) or 'model'}"
     path = folder / f"{stem}.mps"
-    write_text_atomic(path, mps_converter.model_proto_to_mps(model.export_model()))
+    proto = model.export_model()
+    write_text_atomic(path, mps.to_mps(proto))
     if hint is not None:
-        lines = [f"{model.get_variable(j).name} {float(v)!r}" for j, v in enumerate(hint) if v]
+        columns, _ = mps.names(proto)
+        lines = [f"{columns[j]} {float(v)!r}" for j, v in enumerate(hint) if v]
         write_text_atomic(folder / f"{stem}.mst", "\n".join(["# MIP start", *lines]) + "\n")
     return path
 
