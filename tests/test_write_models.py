@@ -101,8 +101,11 @@ def test_every_kind_of_row_bound_and_column_reads_back(tmp_path):
     assert mps_converter.mps_to_model_proto(text) == proto  # the ranged row's upper bound is -1 + 3.75, exact here
 
 
-def test_a_name_free_format_mps_cannot_hold_is_refused():
+def test_a_column_name_free_format_mps_cannot_hold_is_refused_and_the_model_name_is_kept_whole():
     model = mathopt.Model(name="spaces")
     model.add_variable(lb=0.0, ub=1.0, name="two words")
     with pytest.raises(ValueError, match="two words"):
         to_mps(model.export_model())
+    named = mathopt.Model(name="10 GW rollout")  # a scenario's name may have spaces; a reader would keep "10"
+    named.add_variable(lb=0.0, ub=1.0, name="x")
+    assert mps_converter.mps_to_model_proto(to_mps(named.export_model())).name == "10_GW_rollout"

@@ -8,7 +8,7 @@ docs/PERFORMANCE.md) and, in a tight row, to make a plan that was feasible sligh
 number is Python's `repr`, the shortest text that parses back to the same float, so OR-Tools' reader (and any
 reader that rounds correctly) gets the model the back end received, bit for bit.
 
-Sections: NAME, OBJSENSE (only to maximize), ROWS, COLUMNS (integer columns between MARKER lines), RHS (the
+Sections: NAME (the model's name, its spaces as underscores), OBJSENSE (only to maximize), ROWS, COLUMNS (integer columns between MARKER lines), RHS (the
 objective's constant as the negated right-hand side of its row, the usual convention), RANGES (a row bounded on
 both sides: its lower bound and the range, so the upper bound reads back as lower + range, which may differ from
 the original in its last bit; gwplan's models have no such rows), BOUNDS.
@@ -17,6 +17,7 @@ the original in its last bit; gwplan's models have no such rows), BOUNDS.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 from ortools.math_opt import model_pb2
@@ -51,7 +52,8 @@ def to_mps(proto: model_pb2.ModelProto) -> str:
             raise ValueError(f"a name free-format MPS cannot hold: {name!r}")
     column_of = {j: k for k, j in enumerate(proto.variables.ids)}
     row_of = {i: k for k, i in enumerate(proto.linear_constraints.ids)}
-    lines = [f"NAME {proto.name or 'model'}"]
+    title = re.sub(r"\s+", "_", proto.name.strip()) or "model"  # a reader takes a name's first word only
+    lines = [f"NAME {title}"]
     if proto.objective.maximize:
         lines += ["OBJSENSE", "    MAX"]
     lines += ["ROWS", f" N  {OBJECTIVE_ROW}"]
