@@ -99,6 +99,28 @@ def test_every_kind_of_row_bound_and_column_reads_back(tmp_path):
     text = to_mps(proto)
     assert "OBJSENSE" in text and "RANGES" in text
     assert mps_converter.mps_to_model_proto(text) == proto  # the ranged row's upper bound is -1 + 3.75, exact here
+    highs = _read_by_highs(text, tmp_path)  # a second reader: the same conventions (the constant's sign, PL, MI, ...)
+    assert highs["offset"] == 5.25 and highs["cost"] == [math.pi, 2.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert highs["lower"] == list(proto.variables.lower_bounds) and highs["upper"] == list(proto.variables.upper_bounds)
+    assert highs["integer"] == list(proto.variables.integers)
+    # HiGHS drops the free row (an N row after the objective's), which bounds nothing; the others are the same
+    assert highs["row_lower"] == list(proto.linear_constraints.lower_bounds)[:-1]
+    assert highs["row_upper"] == list(proto.linear_constraints.upper_bounds)[:-1]
+
+
+def _read_by_highs(text: str, folder) -> dict:
+    """The model as HiGHS's own MPS reader reads it (scipy's build of HiGHS, which gwplan's pricing uses)."""
+    from scipy.optimize._highspy import _core as highs_core
+
+    path = folder / "model.mps"
+    path.write_text(text)
+    h = highs_core._Highs()
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(path)) == highs_core.HighsStatus.kOk
+    lp = h.getLp()
+    return {"offset": h.getObjectiveOffset()[1], "cost": list(lp.col_cost_), "lower": list(lp.col_lower_),
+            "upper": list(lp.col_upper_), "integer": [int(k) == 1 for k in lp.integrality_],
+            "row_lower": list(lp.row_lower_), "row_upper": list(lp.row_upper_)}
 
 
 def test_a_column_name_free_format_mps_cannot_hold_is_refused_and_the_model_name_is_kept_whole():
