@@ -27,14 +27,14 @@ MINI = {"platforms": [{"id": "mini", "name": "Mini", "available_from": "2020-01-
                       "protocol": "infiniband", "port_names": "p{n}"}]}
 
 
-def mini_rollout(folder, site_id: str, phase_ids: list[str]):
+def mini_rollout(folder, site_id: str, phase_ids: list[str], region: str = "r1"):
     """(plan, plan file) of 1 MW phases (one rack each) of the MINI platform at one site, written in `folder`."""
     from planner.files import dump_yaml, write_text_atomic
     from planner.optimize.options import SolveOptions
     from planner.optimize.rollout import plan_rollout
     from planner.scenario import load_scenario
 
-    doc = tiny_doc([site(site_id, block_mw=1.0)], phases=[
+    doc = tiny_doc([site(site_id, block_mw=1.0, region=region)], phases=[
         {"id": pid, "online_date": f"{2027 + i}-01-01", "it_mw_required": 1.0, "platform": "mini",
          "funding_usd": 1e12} for i, pid in enumerate(phase_ids)], **copy.deepcopy(MINI))
     write_text_atomic(folder / "s.yaml", dump_yaml(doc))
@@ -297,3 +297,33 @@ def test_a_phase_synced_before_the_phase_that_opens_its_campus_is_refused_before
     with pytest.raises(NautobotError, match="builds in campus Z, which an earlier phase opens .* sync the earlier"):
         reconcile(client, orphan)
     assert {phase: tagged(client, phase) for phase in ("1", "2", "3")} == before  # nothing written
+
+
+def test_a_region_is_found_by_its_type_not_by_a_name_another_location_shares(nautobot, tmp_path):
+    """A location of the user's own types that has a region's name (a metro inside a country, called like the grid
+    region) is neither taken for the region nor changed: the region is its own Region location, the campus's
+    parent. (Nautobot itself refuses a second root-level location of one name.)"""
+    from planner.nautobot.records import STATUS
+
+    plan, _ = mini_rollout(tmp_path, "L", ["9"], region="lookalike")
+    client = Client(nautobot.url, nautobot.token)
+    status = {r["name"]: r["id"] for r in client.all("extras/statuses")}[STATUS]
+    (country_type,) = client.create("dcim/location-types", [{"name": "Country (user's own)", "content_types": []}])
+    (metro_type,) = client.create("dcim/location-types", [{"name": "Metro (user's own)", "content_types": [],
+                                                           "parent": country_type["id"]}])
+    (country,) = client.create("dcim/locations", [{"name": "Elsewhere", "location_type": country_type["id"],
+                                                    "status": status}])
+    (metro,) = client.create("dcim/locations", [{"name": "lookalike", "location_type": metro_type["id"],
+                                                  "parent": country["id"], "status": status}])
+    try:
+        report = reconcile(client, phase_records(plan, "9"))
+        assert report.actions["locations"]["create"][:2] == ["lookalike", "L"]  # the region, then the campus
+        (campus,) = client.all("dcim/locations", name="L")
+        (region,) = client.all("dcim/locations", id=campus["parent"]["id"])
+        assert region["name"] == "lookalike" and region["id"] != metro["id"]
+        (untouched,) = client.all("dcim/locations", id=metro["id"])
+        assert untouched["location_type"]["id"] == metro_type["id"] and untouched["parent"]["id"] == country["id"]
+    finally:
+        remove_phase(client, "9")
+        client.delete("dcim/locations", [metro["id"]])
+        client.delete("dcim/locations", [country["id"]])
