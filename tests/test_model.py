@@ -51,6 +51,37 @@ def test_power_blocks_are_whole(solve_doc):
     assert out.plan.phases[0].sites[0].blocks_added == (3,)
 
 
+TWO_KINDS = [{"it_mw": 10, "capex_usd_per_it_mw": 1 * M}, {"it_mw": 5, "capex_usd_per_it_mw": 1.1 * M}]
+
+
+def test_blocks_cover_only_where_the_requirement_is_not_whole_blocks(write_scenario):
+    """With 10 MW as the largest block, 20 then 40 MW in all is whole blocks: no row. 25 then 50 MW is not (25):
+    every phase gets the implied row sum_s BLK_sp >= R_p, on which the solver's rounding cuts work."""
+    from planner.optimize.model import build_model
+
+    def covers(*mw):
+        doc = tiny_doc([site("A", power_blocks=TWO_KINDS), site("B")], phases=phases(*((m, 1e12) for m in mw)))
+        return [r for r in build_model(load_scenario(write_scenario(doc))).builder.row_names
+                if r.startswith("blocks_cover")]
+
+    assert covers(20, 20) == []
+    assert covers(25, 25) == ["blocks_cover[1]", "blocks_cover[2]"]
+
+
+def test_blocks_cover_cuts_off_no_plan(solve_doc):
+    """25 MW from 10 MW blocks at 1 M/MW and 5 MW blocks at 1.1 M/MW: two of 10 and one of 5, 25.5 M (whole
+    large blocks alone would cost 30 M). Short of a 20 MW grid, the row counts the shortfall as the requirement
+    does: 20 MW built and 5 MW short at 3 M/MW, 35 M, where a row without it would leave no plan."""
+    _, out = solve_doc(tiny_doc([site("A", power_blocks=TWO_KINDS)], phases=phases((25, 1e12))))
+    assert out.plan.npv_usd == pytest.approx(25.5 * M, rel=1e-9)
+    assert out.plan.phases[0].sites[0].blocks_added == (2, 1)
+    short = tiny_doc([site("A", grid=[20.0], power_blocks=TWO_KINDS)], phases=phases((25, 1e12)),
+                     constraints={"shortfall_usd_per_mw": 3 * M})
+    _, out = solve_doc(short)
+    assert out.plan.phases[0].shortfall_mw == pytest.approx(5.0)
+    assert out.plan.npv_usd == pytest.approx(20 * M + 5 * 3 * M, rel=1e-9)
+
+
 def test_lead_time_defers_the_cheap_site(solve_doc):
     # Phase 1 is 12 months after the start; A needs 18. B serves phase 1, A phase 2.
     doc = tiny_doc([site("A", lead=18), site("B", capex_per_mw=2 * M)], phases=phases((100, 1e12), (100, 1e12)))

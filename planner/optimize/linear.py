@@ -5,11 +5,14 @@ operator overloading through several layers); a model of 1,000 candidate sites h
 `Lin` is a plain dict {variable id: coefficient} plus a constant, a row keeps its expression's dictionary, and
 `Builder.model()` assembles the matrix once with numpy, fills one `ModelProto` and loads it with
 `mathopt.Model.from_model_proto` (public API, done in C++): about 0.3 s for 40,000 variables and 75,000 rows.
-The formulation code reads as it would with MathOpt's own expressions.
+The formulation code reads as it would with MathOpt's own expressions; `collector_paused` keeps Python's
+garbage collector from scanning the expressions while a build allocates them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -284,3 +287,22 @@ class Builder:
         proto.objective.linear_coefficients.ids.extend(j for j, _ in terms)
         proto.objective.linear_coefficients.values.extend(c for _, c in terms)
         return mathopt.Model.from_model_proto(proto)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while a model is built. A build allocates ~140,000 small
+    expressions at 1,000 sites, none of them in a reference cycle (reference counting frees them), and the
+    collector would scan the growing heap again and again: ~20 % of the build, measured. What the build keeps
+    is the model, as long-lived as the run: it joins the collector's oldest generation at once (freeze, then
+    unfreeze) instead of being scanned by the first collection after the build and again by the next (~70 ms
+    at 1,000 sites)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()

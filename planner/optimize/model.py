@@ -50,6 +50,9 @@ Constraints
     grid_round     the grid row rounded down to whole blocks, or its integer hull (planner.optimize.grid; not CP-SAT)
     racks_fit      live_sp <= BLK_sp                       (racks go into built power blocks)
     requirement    sum_s live_sp >= R_p (- short_p)        (capacity standing meets each phase)
+    blocks_cover   sum_s BLK_sp >= R_p (- short_p)         (implied by racks_fit and requirement; in every phase
+                                                           when some R_p is not whole blocks of a site's largest
+                                                           kind: on a row of its own, the solver's cuts round it)
     funding        capex paid in (t_{p-1}, t_p] <= Phi_p (cumulatively with carry-over): construction is
                    paid over its lead time by the spend profile, GPU systems at the online date
     site_share     live_sp <= min(supply_sp / pue_s, M_s, max_site_share R_p) Y_sp
@@ -76,8 +79,6 @@ Money is carried in millions of USD inside the model (`USD_SCALE`) to keep coeff
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
 from dataclasses import dataclass, field
 
@@ -85,7 +86,7 @@ from ortools.math_opt.python import mathopt
 
 from planner.optimize import costs, grid, supply
 from planner.optimize.latency import add_training_latency_constraints
-from planner.optimize.linear import Builder, Lin, lin_combination, lin_sum
+from planner.optimize.linear import Builder, Lin, collector_paused, lin_combination, lin_sum
 from planner.optimize.parameters import (
     alive_weight,
     cumulative,
@@ -160,29 +161,6 @@ class RolloutModel:
         return hint
 
 
-# ---------------------------------------------------------------------------------------------
-# Building
-# ---------------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while the model is built. The build allocates ~140,000 small
-    expressions at 1,000 sites, none of them in a reference cycle (reference counting frees them), and the
-    collector would scan the growing heap again and again: ~20 % of the build, measured. What the build keeps
-    is the model, as long-lived as the run: it joins the collector's oldest generation at once (freeze, then
-    unfreeze) instead of being scanned by the first collection after the build and again by the next (~70 ms
-    at 1,000 sites)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
 def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
                 stability: Stability | None = None,
                 strong_linking_max_pairs: int = STRONG_LINKING_MAX_PAIRS, round_grid: bool = True) -> RolloutModel:
@@ -193,7 +171,7 @@ def build_model(scenario: Scenario, commitments: tuple[Commitment, ...] = (),
     `stability` penalizes moving installed IT away from a previous plan. serve_open rows are added up to
     `strong_linking_max_pairs` serving pairs; `round_grid`: the grid_round rows (off for CP-SAT).
     """
-    with _collector_paused():
+    with collector_paused():
         rm = RolloutModel(scenario=scenario, builder=Builder(scenario.name or "rollout"), round_grid=round_grid)
         add_site_variables(rm, committed=bool(commitments))
         supply.add_supply_variables(rm)
@@ -338,18 +316,25 @@ def add_capacity_constraints(rm: RolloutModel) -> None:
 
 def add_requirement_constraints(rm: RolloutModel) -> None:
     """requirement: IT standing meets the cumulative requirement in every phase (short of it at a price,
-    when the scenario sets constraints.shortfall_usd_per_mw)."""
+    when the scenario sets constraints.shortfall_usd_per_mw); blocks_cover where it is not whole blocks
+    (in every phase, then: measured faster than in those phases alone)."""
     s_ = rm.scenario
     needed = cumulative([ph.it_mw_required for ph in s_.phases])
     soft = s_.constraints.shortfall_usd_per_mw is not None
+    sites = [i for i in range(len(s_.sites)) if rm.eligible[i]]
+    largest = {max(b.it_mw for b in s_.sites[i].power_blocks) for i in sites if s_.sites[i].power_blocks}
+    rounds = any(abs(r / mw - round(r / mw)) > 1e-9 for r in needed for mw in largest)  # some R_p is not whole
     for p, phase in enumerate(s_.phases):
         if needed[p] <= 0:
             continue
-        total = lin_sum(rm.series[i][2][p] for i in range(len(s_.sites)) if rm.eligible[i])
+        total = lin_sum(rm.series[i][2][p] for i in sites)
+        built = lin_sum(rm.series[i][1][p] for i in sites)
         if soft:
             rm.shortfall[p] = rm.builder.var(0.0, needed[p], name=f"shortfall[{phase.id}]")
-            total = total + rm.shortfall[p]
+            total, built = total + rm.shortfall[p], built + rm.shortfall[p]
         rm.builder.ge(total, needed[p], name=f"requirement[{phase.id}]")
+        if rounds:
+            rm.builder.ge(built, needed[p], name=f"blocks_cover[{phase.id}]")
 
 
 def add_diversity_constraints(rm: RolloutModel) -> None:
