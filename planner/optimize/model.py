@@ -328,13 +328,13 @@ def add_requirement_constraints(rm: RolloutModel) -> None:
         if needed[p] <= 0:
             continue
         total = lin_sum(rm.series[i][2][p] for i in sites)
-        built = lin_sum(rm.series[i][1][p] for i in sites)
         if soft:
             rm.shortfall[p] = rm.builder.var(0.0, needed[p], name=f"shortfall[{phase.id}]")
-            total, built = total + rm.shortfall[p], built + rm.shortfall[p]
+            total = total + rm.shortfall[p]
         rm.builder.ge(total, needed[p], name=f"requirement[{phase.id}]")
         if rounds:
-            rm.builder.ge(built, needed[p], name=f"blocks_cover[{phase.id}]")
+            built = lin_sum(rm.series[i][1][p] for i in sites)
+            rm.builder.ge(built + rm.shortfall[p] if soft else built, needed[p], name=f"blocks_cover[{phase.id}]")
 
 
 def add_diversity_constraints(rm: RolloutModel) -> None:
