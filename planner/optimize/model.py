@@ -323,7 +323,7 @@ def add_requirement_constraints(rm: RolloutModel) -> None:
     soft = s_.constraints.shortfall_usd_per_mw is not None
     sites = [i for i in range(len(s_.sites)) if rm.eligible[i]]
     largest = {max(b.it_mw for b in s_.sites[i].power_blocks) for i in sites if s_.sites[i].power_blocks}
-    rounds = any(abs(r / mw - round(r / mw)) > 1e-9 for r in needed for mw in largest)  # some R_p is not whole
+    rounds = any(abs(r / mw - round(r / mw)) > grid.WHOLE for r in needed for mw in largest)  # some R_p not whole
     for p, phase in enumerate(s_.phases):
         if needed[p] <= 0:
             continue

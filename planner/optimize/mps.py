@@ -8,10 +8,11 @@ docs/PERFORMANCE.md) and, in a tight row, to make a plan that was feasible sligh
 number is Python's `repr`, the shortest text that parses back to the same float, so OR-Tools' reader (and any
 reader that rounds correctly) gets the model the back end received, bit for bit.
 
-Sections: NAME (the model's name, its spaces as underscores), OBJSENSE (only to maximize), ROWS, COLUMNS (integer columns between MARKER lines), RHS (the
-objective's constant as the negated right-hand side of its row, the usual convention), RANGES (a row bounded on
-both sides: its lower bound and the range, so the upper bound reads back as lower + range, which may differ from
-the original in its last bit; gwplan's models have no such rows), BOUNDS.
+Sections: NAME (the model's name, its spaces as underscores), OBJSENSE (only to maximize), ROWS, COLUMNS
+(integer columns between MARKER lines), RHS (the objective's constant as the negated right-hand side of its row,
+the usual convention), RANGES (a row bounded on both sides: its lower bound and the range, so the upper bound
+reads back as lower + range, which may differ from the original in its last bit; gwplan's models have no such
+rows), BOUNDS.
 """
 
 from __future__ import annotations
