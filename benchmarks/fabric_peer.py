@@ -116,7 +116,8 @@ def in_process(fn, *args) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=["k48", "gw-plane", "gw-site"], default=["k48", "gw-plane", "gw-site"])
+    parser.add_argument("--only", nargs="+", choices=["k48", "gw-plane", "gw-site"],
+                        default=["k48", "gw-plane", "gw-site"])
     args = parser.parse_args()
     import ngraph
 

@@ -153,7 +153,8 @@ def make_case(n: int, rng: random.Random) -> tuple[str, list[str], dict[str, byt
         return yaml.safe_dump(changed, allow_unicode=True).encode()
 
     if family in ("validate", "optimize", "sweep"):
-        files = {"s.yaml": text(rng.choice(["scenario", "small-scenario"]) if family == "validate" else "small-scenario")}
+        kind = rng.choice(["scenario", "small-scenario"]) if family == "validate" else "small-scenario"
+        files = {"s.yaml": text(kind)}
         if rng.random() < 0.1:  # extends: a base of its own
             files["base.yaml"] = SEEDS["small-scenario"].read_bytes()
             files["s.yaml"] = b"extends: base.yaml\n" + files["s.yaml"]

@@ -57,8 +57,9 @@ def cables(client, ctx, device_ids: list[str], batch: int, workers: int) -> tupl
     for start in range(0, len(device_ids), 50):
         interfaces += client.all("dcim/interfaces", device_id=device_ids[start:start + 50])
     ids = [i["id"] for i in interfaces]
-    pairs = [{"termination_a_type": "dcim.interface", "termination_a_id": ids[i], "termination_b_type": "dcim.interface",
-              "termination_b_id": ids[i + 1], "status": ctx["status"], "type": "mmf"} for i in range(0, len(ids) - 1, 2)]
+    pairs = [{"termination_a_type": "dcim.interface", "termination_a_id": ids[i],
+              "termination_b_type": "dcim.interface", "termination_b_id": ids[i + 1],
+              "status": ctx["status"], "type": "mmf"} for i in range(0, len(ids) - 1, 2)]
     chunks = [pairs[i:i + batch] for i in range(0, len(pairs), batch)]
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -94,7 +95,8 @@ def bulk(server, client, ctx, cables_wanted: int, workdir) -> None:
     made = server.manage("shell", "--command", BULK_DEVICES.format(ctx=str(spec)))
     if made.returncode:
         raise RuntimeError(made.stderr[-2000:])
-    print(f"- {count:,} devices with {8 * count:,} interfaces by bulk ORM inserts: {time.perf_counter() - started:.1f} s")
+    print(f"- {count:,} devices with {8 * count:,} interfaces by bulk ORM inserts: "
+          f"{time.perf_counter() - started:.1f} s")
     tag = "gwplan-phase-bench"
     lines = [json.dumps({"gwplan_cables": 1, "phase": "bench", "tag": tag, "status": "Planned",
                          "count": 4 * count})]
@@ -136,7 +138,8 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as workdir:
                 os.chmod(workdir, 0o755)
                 client = Client(server.development_server(), server.token)
-                print(f"# gwplan bulk-load Job against the REST API, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+                print("# gwplan bulk-load Job against the REST API, "
+                      f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
                 bulk(server, client, setup(client, "bulk"), args.bulk, workdir)
         finally:
             stop(server)

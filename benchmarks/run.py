@@ -234,7 +234,8 @@ def print_table(rows: list[Row]) -> None:
     print("|---|---|---|---|---:|---:|---:|")
     for r in rows:
         base = index.get(r.baseline) if r.baseline else None
-        ratio = f"{r.seconds / base.seconds:.2f}x" if base is not None and base is not r and base.seconds else "1 (base)"
+        compared = base is not None and base is not r and base.seconds
+        ratio = f"{r.seconds / base.seconds:.2f}x" if compared else "1 (base)"
         seconds = f"{r.seconds:,.3f}" if r.seconds < 1 else f"{r.seconds:,.2f}"
         print(f"| {r.area} | {r.case} | {r.variant} | {r.result} | {seconds} | {ratio} | {r.peak_mib:,.0f} |")
 
@@ -248,7 +249,8 @@ def main() -> int:
     from planner.optimize.extract import version
 
     print(f"# {_cpu()}, "
-          f"{multiprocessing.cpu_count()} cores, {_memory_gib():.0f} GiB, Python {platform.python_version()}, OR-Tools {version('ortools')}, "
+          f"{multiprocessing.cpu_count()} cores, {_memory_gib():.0f} GiB, Python {platform.python_version()}, "
+          f"OR-Tools {version('ortools')}, "
           f"networkx {version('networkx')}, pulumi {version('pulumi')}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     rows: list[Row] = []

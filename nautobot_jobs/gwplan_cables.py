@@ -14,8 +14,8 @@ in one transaction:
 A cable already there between the same two ports is left as it is (a rerun creates nothing); a file
 cut short or naming a port twice is refused before Nautobot is read, and a port cabled to anything else
 or a port or device Nautobot does not hold undoes everything the Job wrote (one transaction). The file is
-read twice, line by line (a check, then the load in chunks), so memory stays flat at any size. Bulk writes record no per-cable change log entries: the Job's result logs
-what it did.
+read twice, line by line (a check, then the load in chunks), so memory stays flat at any size. Bulk writes
+record no per-cable change log entries: the Job's result logs what it did.
 
 Install (once): copy this file into Nautobot's JOBS_ROOT, run `nautobot-server post_upgrade` (it registers
 the Job), and enable it (Jobs > gwplan: load cables > Edit > Enabled). Then, for a file readable by the

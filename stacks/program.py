@@ -80,7 +80,8 @@ def campus_args(plan, index: int) -> list[CampusArgs]:
                                    tiers=report.bom.tiers))
         out.append(CampusArgs(site=s.site, region=s.region, phase=phase.id, opened_this_phase=s.opened_this_phase,
                               blocks_added=s.blocks_added, block_it_mw_added=s.block_it_mw_added,
-                              facility_mw=s.facility_mw, grid_mw=s.grid_mw, supply_mw=s.supply_mw, pue=s.pue, capex_usd=s.capex_usd,
+                              facility_mw=s.facility_mw, grid_mw=s.grid_mw, supply_mw=s.supply_mw, pue=s.pue,
+                              capex_usd=s.capex_usd,
                               clusters=tuple(clusters), fabrics=tuple(nets)))
     return out
 

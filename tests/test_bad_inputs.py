@@ -204,7 +204,8 @@ def test_bad_plan(command, name, tmp_path, capsys):
 @pytest.mark.parametrize("command", ["validate", "fabric", "topology", "report"])
 def test_a_directory_or_a_missing_file(command, tmp_path, capsys):
     for path, expected in ((tmp_path, "is a directory"), (tmp_path / "missing.yaml", "no such file")):
-        extra = ["--phase", "1"] if command == "topology" else ["-o", str(tmp_path / "o")] if command == "report" else []
+        extra = (["--phase", "1"] if command == "topology" else ["-o", str(tmp_path / "o")] if command == "report"
+                 else [])
         assert main(["-q", command, str(path), *extra]) == 2
         _one_clean_error(capsys, path, expected)
 

@@ -307,10 +307,12 @@ def test_quiet_is_a_global_flag(write_scenario, capsys):
 def test_highs_progress_lines_are_parsed():
     from planner.optimize.solve import parse_progress
 
-    line = " L       0       0         0   0.00%   15.53640925     19.92127464       22.01%    17791   1599      0      4010    22.8s"
+    line = (" L       0       0         0   0.00%   15.53640925     19.92127464       22.01%    17791   1599      0"
+            "      4010    22.8s")
     assert parse_progress(line) == (15.53640925, 19.92127464, pytest.approx(0.2201))
     assert parse_progress("Presolving model") is None
-    no_incumbent = "         0       0         0   0.00%   0               inf                  inf        0      0      0         0     0.0s"
+    no_incumbent = ("         0       0         0   0.00%   0               inf                  inf        0      0"
+                    "      0         0     0.0s")
     assert parse_progress(no_incumbent) == (0.0, float("inf"), None)
 
 
@@ -327,7 +329,8 @@ def test_a_plan_that_stack_files_read_needs_force(write_scenario, tmp_path, monk
     assert main(["optimize", str(path), "-o", "plans/p.yaml", "--json", "--force"]) == 0
 
 
-@pytest.mark.parametrize("flags", [["--commit", "{plan}", "--phases", "1"], ["--previous", "{plan}", "--stability", "1e6"]])
+@pytest.mark.parametrize("flags", [["--commit", "{plan}", "--phases", "1"],
+                                   ["--previous", "{plan}", "--stability", "1e6"]])
 def test_a_replan_does_not_overwrite_the_plan_it_reads_without_force(flags, write_scenario, tmp_path, capsys):
     path = write_scenario(tiny_doc([site("A")]))
     plan = tmp_path / "p.yaml"

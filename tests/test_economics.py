@@ -202,7 +202,8 @@ def test_gas_turbines_cover_what_the_grid_cannot(solve_doc):
 def test_batteries_firm_the_peak_but_supply_no_energy(solve_doc):
     """Grid 90 MW, utilization 0.8: the 80 MW average fits the grid, the 100 MW peak needs 10 MW of batteries."""
     a = site("A", grid=[90.0], onsite_power=[
-        {"id": "batteries", "capex_usd_per_mw": 0.2 * M, "lead_time_months": 0, "max_mw": 50, "supplies_energy": False}])
+        {"id": "batteries", "capex_usd_per_mw": 0.2 * M, "lead_time_months": 0, "max_mw": 50,
+         "supplies_energy": False}])
     doc = tiny_doc([a, site("B", capex_per_mw=3 * M)])
     doc["economics"]["utilization"] = 0.8
     _, out = solve_doc(doc)
@@ -234,7 +235,8 @@ def test_a_shortfall_at_its_price_instead_of_infeasibility(solve_doc, write_scen
 
 def test_construction_rate_of_a_campus_and_of_a_region(solve_doc):
     """A (cheapest) adds at most 60 MW a phase; region r1 (A and B) at most 80: C in r2 takes the last 20."""
-    sites = [site("A", max_it_mw_per_phase=60), site("B", capex_per_mw=1.2 * M), site("C", capex_per_mw=1.5 * M, region="r2")]
+    sites = [site("A", max_it_mw_per_phase=60), site("B", capex_per_mw=1.2 * M),
+             site("C", capex_per_mw=1.5 * M, region="r2")]
     _, out = solve_doc(tiny_doc(sites, constraints={"max_region_it_mw_per_phase": 80}))
     built = {s.site: s.it_mw_added for s in out.plan.phases[0].sites if s.it_mw_added > 0}
     assert built == pytest.approx({"A": 60.0, "B": 20.0, "C": 20.0})

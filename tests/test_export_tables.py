@@ -33,7 +33,8 @@ def test_the_tables_carry_the_summarys_numbers(tables):
         assert by_phase.loc[p.id, "it_mw_added"] == pytest.approx(p.it_mw_added)
         assert by_phase.loc[p.id, "gpus_added"] == p.gpus_added
     power = [c for c in rows.columns if c.startswith("power_") and c.endswith("_mw")]
-    assert power and rows[power].sum(axis=1).iloc[0] == pytest.approx(sum(mw for _, mw in plan.phases[0].sites[0].power_mw))
+    first_site_mw = sum(mw for _, mw in plan.phases[0].sites[0].power_mw)
+    assert power and rows[power].sum(axis=1).iloc[0] == pytest.approx(first_site_mw)
     sites = pd.read_csv(tables / "sites.csv")
     assert sites["gpus"].sum() == sum(p.gpus_added for p in plan.phases) and sites["site"].is_unique
     assert all(any(unit in c for unit in ("_mw", "_usd", "gpus", "racks", "_t_co2", "blocks", "pue", "phase",

@@ -13,7 +13,8 @@ from tests.netbox_rules import check_bundle, read_csv
 
 QM9700 = ["fabric", "--nodes", "72", "--gpus-per-node", "4", "--rails", "4", "--switch", "qm9700",
           "--nodes-per-su", "36", "--nvlink-domain-gpus", "72"]
-SN5600 = ["fabric", "--nodes", "64", "--gpus-per-node", "8", "--rails", "8", "--switch", "sn5600", "--nodes-per-su", "32"]
+SN5600 = ["fabric", "--nodes", "64", "--gpus-per-node", "8", "--rails", "8", "--switch", "sn5600",
+          "--nodes-per-su", "32"]
 
 
 def bom_of(capsys, args) -> dict:

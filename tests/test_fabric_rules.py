@@ -208,7 +208,8 @@ def test_summary_bom_csv_and_cabling_agree_on_optics_for_co_packaged_switches(tm
     transceivers = sum(int(r["count"]) for r in rows if r["item"] == "transceiver")
     assert transceivers == report["media"]["pluggable_transceivers"] == report["cables"]["node_leaf"]
     cpo_ports = sum(int(r["count"]) for r in rows if r["item"] == "cpo-port")
-    assert cpo_ports == report["media"]["cpo_ports"] == report["cables"]["node_leaf"] + 2 * report["cables"]["leaf_spine"]
+    cables = report["cables"]
+    assert cpo_ports == report["media"]["cpo_ports"] == cables["node_leaf"] + 2 * cables["leaf_spine"]
     assert {r["model"] for r in rows if r["item"] == "cable"} == {"optical-single-mode"}
     with open(tmp_path / "cabling.csv") as handle:
         assert {r["media"] for r in csv.DictReader(handle)} == {"optical-single-mode"}

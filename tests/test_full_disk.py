@@ -67,7 +67,8 @@ def test_an_export_that_fills_the_disk_writes_nothing_and_says_so(tmp_path):
 
 def test_a_read_only_place_is_named_before_any_work(tmp_path):
     script = (f"{GWPLAN} fabric --nodes 64 --gpus-per-node 4 --rails 4 --switch-radix 64 --port-gbps 800 "
-              f"--nodes-per-su 32 --format graphml -o $FS/out/f; echo exit=$?; {GWPLAN} report {PLAN} -o $FS/out/r; echo exit=$?")
+              f"--nodes-per-su 32 --format graphml -o $FS/out/f; echo exit=$?; "
+              f"{GWPLAN} report {PLAN} -o $FS/out/r; echo exit=$?")
     run = in_small_fs(tmp_path, 64, script, read_only=True)
     assert run.stdout.split() == ["exit=2", "exit=2"], (run.stdout, run.stderr)
     assert run.stderr.count("(a read-only filesystem)") == 2 and "Traceback" not in run.stderr

@@ -19,6 +19,7 @@ from tests.helpers import REPO
 HEAVY = ("ortools", "networkx", "pulumi", "matplotlib", "rich", "dask", "numpy", "scipy")
 MAX_MODULE_LINES = 450  # outside tests: "about 400"; a module past this is doing more than one job
 MAX_CLI_MODULE_LINES = 170  # a command parses, calls one library function and renders
+MAX_LINE_CHARS = 120  # the width the code is read at, in reviews and side by side
 
 
 def test_import_contracts_hold():
@@ -45,7 +46,8 @@ def loaded_after(code: str) -> list[str]:
     ["validate", "scenarios/10gw-rollout.yaml", "--set", "economics.discount_rate=0.1"],
 ])
 def test_help_and_validate_load_no_heavy_library(argv):
-    code = f"from planner.cli import build_parser, main; build_parser().format_help(); main({argv!r}) if {argv!r} else None"
+    code = (f"from planner.cli import build_parser, main; build_parser().format_help(); "
+            f"main({argv!r}) if {argv!r} else None")
     assert loaded_after(code) == []
 
 
@@ -81,3 +83,12 @@ def test_modules_stay_small():
         if lines > limit:
             too_long.append(f"{path.relative_to(REPO)}: {lines} lines (limit {limit})")
     assert not too_long
+
+
+def test_lines_fit_the_width_the_code_is_read_at():
+    """Every Python file of the project (sources, tests, benchmarks, the Nautobot Job) within MAX_LINE_CHARS."""
+    files = sorted(p for top in ("planner", "topology", "stacks", "policies", "tests", "benchmarks", "nautobot_jobs")
+                   for p in (REPO / top).rglob("*.py"))
+    wide = [f"{path.relative_to(REPO)}:{n}: {len(line)} characters" for path in files
+            for n, line in enumerate(path.read_text().splitlines(), 1) if len(line) > MAX_LINE_CHARS]
+    assert len(files) > 50 and not wide

@@ -178,7 +178,8 @@ def test_demand_region_pulls_capacity_to_the_sites_that_can_serve_it(solve_doc):
 
 def test_demand_is_split_across_sites(solve_doc):
     # 30 MW of demand, B's grid holds 20 MW: the rest is served from A at a higher cost.
-    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1", "serve_cost_usd_per_year": {"A": 9 * M, "B": 3 * M}}]
+    demand = [{"id": "metro", "demand_mw": 30.0, "from_phase": "1",
+               "serve_cost_usd_per_year": {"A": 9 * M, "B": 3 * M}}]
     scenario, out = solve_doc(tiny_doc([site("A"), site("B", grid=[20.0])], demand_regions=demand))
     served = dict(out.plan.phases[0].demand[0].served_mw)
     assert served == pytest.approx({"B": 20.0, "A": 10.0})
@@ -331,7 +332,8 @@ def test_the_build_leaves_the_garbage_collector_as_it_found_it(write_scenario, m
     scenario = load_scenario(write_scenario(tiny_doc([site("A"), site("B")])))
     seen = []
     real = model_module.add_site_variables
-    monkeypatch.setattr(model_module, "add_site_variables", lambda rm, **kw: seen.append(gc.isenabled()) or real(rm, **kw))
+    monkeypatch.setattr(model_module, "add_site_variables",
+                        lambda rm, **kw: seen.append(gc.isenabled()) or real(rm, **kw))
     assert gc.isenabled()
     model_module.build_model(scenario)
     assert seen == [False] and gc.isenabled()

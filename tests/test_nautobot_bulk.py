@@ -52,7 +52,8 @@ def outcome(run) -> tuple[str, str]:
 
 def shape(interface: dict) -> tuple:
     """What Nautobot derives from a cable and its path, without ids."""
-    return (interface["cable_peer_type"], interface["connected_endpoint_type"], interface["connected_endpoint_reachable"])
+    return (interface["cable_peer_type"], interface["connected_endpoint_type"],
+            interface["connected_endpoint_reachable"])
 
 
 def sync_json(capsys, *argv) -> dict:

@@ -202,7 +202,8 @@ def small_project(tmp_path, phases_in_stack_files: int = 3):
     plan = root / "plans" / "p.plan.yaml"
     plan.write_bytes((REPO / "tests" / "bad_inputs" / "plans" / "_base.plan.yaml").read_bytes())
     for n in range(1, phases_in_stack_files + 1):
-        (root / "stacks" / "config" / f"Pulumi.phase-{n}.yaml").write_text(stack_config_text("plans/p.plan.yaml", str(n)))
+        config = root / "stacks" / "config" / f"Pulumi.phase-{n}.yaml"
+        config.write_text(stack_config_text("plans/p.plan.yaml", str(n)))
     return root, plan
 
 
@@ -286,7 +287,8 @@ def test_components_keep_the_urns_of_stacks_deployed_before_phases_and_data_hall
            "gwplan:power:PowerBlocks": lambda n: f"gwplan:site:Campus$gwplan:power:PowerBlocks::{n}",
            "gwplan:compute:GpuCluster": lambda n: f"gwplan:site:Campus$gwplan:compute:GpuCluster::"
                                                   f"{n.replace('-hall-', '-', 1)}",
-           "gwplan:network:Fabric": lambda n: f"gwplan:site:Campus$gwplan:network:Fabric::{n.replace('-hall-', '-', 1)}"}
+           "gwplan:network:Fabric": lambda n: f"gwplan:site:Campus$gwplan:network:Fabric::"
+                                              f"{n.replace('-hall-', '-', 1)}"}
     checked = 0
     for typ, urn, _ in registrations:
         if typ in old:

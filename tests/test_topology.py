@@ -72,7 +72,8 @@ def test_rail_optimized_multi_plane_invariants():
         assert {g.nodes[s]["plane"] for s, _ in ups} == {d["plane"]}
     # one leaf per rail per plane per SU: a node's ports land on distinct leaves, each of its own rail
     leaves = [n for n in g.neighbors("node-0") if g.nodes[n]["role"] == "leaf"]
-    assert sorted((g.nodes[x]["plane"], g.nodes[x]["rail"]) for x in leaves) == [(p, r) for p in range(2) for r in range(4)]
+    planes_and_rails = sorted((g.nodes[x]["plane"], g.nodes[x]["rail"]) for x in leaves)
+    assert planes_and_rails == [(p, r) for p in range(2) for r in range(4)]
 
 
 @pytest.mark.parametrize("spec", [rail_spec(), rail_spec(nodes=5000, switch_radix=64, planes=1),

@@ -230,7 +230,8 @@ def write_ufm_p2p(g: nx.Graph, directory: str | os.PathLike, switch: DeviceModel
     from openpyxl import Workbook
 
     if switch.protocol != "infiniband":
-        raise ValueError("ufm: the P2P sheet is for InfiniBand fabrics; an Ethernet fabric validates against --format dot")
+        raise ValueError("ufm: the P2P sheet is for InfiniBand fabrics; "
+                         "an Ethernet fabric validates against --format dot")
     out = Path(directory)
     rails = g.graph["rails"]
     book = Workbook(write_only=True)

@@ -12,7 +12,8 @@ Sizing is pure arithmetic, the way a network engineer sizes a rail-optimized, mu
 - every leaf spreads its uplinks over the spines of its group with the same whole number of parallel
   links to each spine, and each spine likewise over its cores (no fractional striping);
 - a leaf has `downlinks` node ports (radix / 2 when non-blocking, or ceil(nodes_per_su /
-  leaves_per_rail)) and `uplinks = ceil(downlinks / oversubscription)`; spines are non-blocking (as many uplinks as downlinks) when a core tier exists.
+  leaves_per_rail)) and `uplinks = ceil(downlinks / oversubscription)`; spines are non-blocking (as many
+  uplinks as downlinks) when a core tier exists.
 The generator (`topology.clos`) builds exactly what `FabricSize` counts.
 """
 

@@ -29,8 +29,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
         epilog="example:\n  gwplan optimize scenarios/10gw-rollout.yaml -o out/plan.yaml --gap 1e-4\n")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML")
     p.add_argument("--set", metavar="PATH=VALUE", action="append", default=[], dest="overrides",
-                   help="override a field for a what-if, e.g. economics.discount_rate=0.1 or phases[3].funding_usd=40e9 "
-                        "(repeatable; values are YAML; the plan's scenario hash covers them)")
+                   help="override a field for a what-if, e.g. economics.discount_rate=0.1 or "
+                        "phases[3].funding_usd=40e9 (repeatable; values are YAML; the plan's scenario hash covers "
+                        "them)")
     p.add_argument("-o", "--output", metavar="PLAN", type=Path,
                    help="plan file to write (default: out/<scenario name>.plan.yaml)")
     p.add_argument("--summary", metavar="FILE", type=Path,

@@ -137,7 +137,8 @@ def solve_with_progress(scenario, options, args: argparse.Namespace, commitments
         found = ""
         if best and best[0][1] != float("inf"):
             _, incumbent, gap = best[0]
-            found = f"; incumbent ${incumbent * USD_SCALE / 1e9:,.2f}B" + (f", gap {gap:.2%}" if gap is not None else "")
+            found = (f"; incumbent ${incumbent * USD_SCALE / 1e9:,.2f}B"
+                     + (f", gap {gap:.2%}" if gap is not None else ""))
         return (f"optimizing {scenario.name!r} with {options.solver}: {time.monotonic() - started:,.0f} s "
                 f"(limit {options.time_limit_s:g} s, gap target {options.relative_gap:g}){found}")
 

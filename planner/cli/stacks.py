@@ -36,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     stale, deployed = stale_stack_files(plan, out)
     if deployed:  # a mixed set (some stacks reading another plan's phases) must not be left behind
         ids = ", ".join(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in deployed)
-        raise InputError([Problem(str(path), "", f"phase {path.name.removeprefix('Pulumi.phase-').removesuffix('.yaml')}"
-                                                 " is not in the plan, and this stack file holds Pulumi's own settings "
-                                                 f"(a stack that may be deployed): `pulumi destroy --stack "
-                                                 f"{path.name.removeprefix('Pulumi.').removesuffix('.yaml')}` and "
-                                                 "remove the file, or keep that phase in the plan") for path in deployed]
+        raise InputError([Problem(str(path), "",
+                                  f"phase {path.name.removeprefix('Pulumi.phase-').removesuffix('.yaml')} is not in "
+                                  "the plan, and this stack file holds Pulumi's own settings (a stack that may be "
+                                  "deployed): `pulumi destroy --stack "
+                                  f"{path.name.removeprefix('Pulumi.').removesuffix('.yaml')}` and remove the file, "
+                                  "or keep that phase in the plan") for path in deployed]
                          + [Problem(str(out), "", f"nothing was written (stacks not in the plan: {ids})")])
     for path in write_stack_configs(plan, plan_reference(args.plan, out), out):
         print(path)

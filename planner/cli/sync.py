@@ -24,8 +24,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
                     "shells and process lists would keep it).",
         epilog="examples:\n  NAUTOBOT_TOKEN=... gwplan sync plans/10gw-rollout.plan.yaml --phase 1 --nautobot "
                "https://nautobot.example.com --dry-run\n  gwplan sync PLAN --phase 3 --nautobot URL --remove   "
-               "# delete exactly what phase 3 wrote\n  gwplan sync PLAN --phase 1 --nautobot URL --cables-file cables.jsonl   "
-               "# a whole site: cables in bulk\n  nautobot-server runjob --local --username USER gwplan_cables.LoadCables "
+               "# delete exactly what phase 3 wrote\n  gwplan sync PLAN --phase 1 --nautobot URL "
+               "--cables-file cables.jsonl   # a whole site: cables in bulk\n  nautobot-server runjob --local "
+               "--username USER gwplan_cables.LoadCables "
                "--data '{\"path\": \"cables.jsonl\"}'\n\nexit codes: 0 in sync, 2 bad input or Nautobot refused, "
                f"{EXIT_DRIFT} written but drift found\n")
     p.add_argument("plan", metavar="PLAN", help="plan YAML written by gwplan optimize")

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if args.dci:
         return campus_network(plan, args)
     if args.phase is None:
-        raise InputError([Problem("gwplan topology", "", "--phase is required (or --dci for the inter-campus network)")])
+        raise InputError([Problem("gwplan topology", "",
+                                  "--phase is required (or --dci for the inter-campus network)")])
     try:
         fabrics = site_fabrics(plan, args.phase, args.site, args.racks_per_su)
     except KeyError as err:
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         reports.append(fabric_report(plan, fab, args.racks_per_su))
         files.append(export_cluster(plan, fab, reports[-1].bom, args, wanted) if wanted else {})
     if args.json:
-        print(json.dumps({"phase": args.phase, "fabrics": [{**r.as_json(), "files": f} for r, f in zip(reports, files)]}))
+        fabrics = [{**r.as_json(), "files": f} for r, f in zip(reports, files)]
+        print(json.dumps({"phase": args.phase, "fabrics": fabrics}))
         return a.EXIT_OK
     from planner.report.text import console, site_fabrics_table
 

@@ -227,8 +227,8 @@ def reconcile(client: Client, records: PhaseRecords, dry_run: bool = False,
     device_ids = _sync(s, "devices", tag, devices, key="name")
     if cables:
         _sync_cables(s, records, tag, status, device_ids)
-    domains = {n: {"name": n, "location": locations.get(d["location"], "(new)"), "rack": rack_ids.get(d["rack"], "(new)"),
-                   "status": status} for n, d in records.domains.items()}
+    domains = {n: {"name": n, "location": locations.get(d["location"], "(new)"),
+                   "rack": rack_ids.get(d["rack"], "(new)"), "status": status} for n, d in records.domains.items()}
     domain_ids = _sync(s, "nvlink_domains", tag, domains, key="name")
     _sync_memberships(s, records, domain_ids, device_ids)
     return report

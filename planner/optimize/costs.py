@@ -43,9 +43,11 @@ def construction_items(rm: RolloutModel, i: int, p: int) -> list[tuple[float, fl
     items = [(site.open_cost_usd, site.lead_time_months, rm.opening(i, p))]
     items += [(b.capex_usd_per_it_mw * b.it_mw, site.block_lead_time_months(b), rm.blocks[i, k, p])
               for k, b in enumerate(site.power_blocks)]
-    items += [(u.capex_usd, u.lead_time_months, supply.added(rm.upgrades, (i, k, p), supply.previous(rm.upgrades, i, k, p)))
+    items += [(u.capex_usd, u.lead_time_months,
+               supply.added(rm.upgrades, (i, k, p), supply.previous(rm.upgrades, i, k, p)))
               for k, u in enumerate(site.grid_upgrades) if (i, k, p) in rm.upgrades]
-    items += [(o.capex_usd_per_mw, o.lead_time_months, supply.added(rm.onsite, (i, k, p), supply.previous(rm.onsite, i, k, p)))
+    items += [(o.capex_usd_per_mw, o.lead_time_months,
+               supply.added(rm.onsite, (i, k, p), supply.previous(rm.onsite, i, k, p)))
               for k, o in enumerate(site.onsite_power) if (i, k, p) in rm.onsite]
     rm.construction[i, p] = items
     return items

@@ -104,7 +104,8 @@ def extract_plan(rm: RolloutModel, result: SolveResult, options: SolveOptions,
                 gpus_added=racks * platform.gpus_per_rack, gpus_total=standing["gpus"], capex_usd=round(capex, 2),
                 opex_usd_per_year=round(standing["it_mw"] * fixed_opex_usd_per_it_mw_year(s_, site)
                                         + energy.get("grid", 0.0) * site.energy_usd_per_mwh + fuel_usd, 2),
-                rack_it_mw_added=_round_mw(racks * platform.rack_it_mw), rack_it_mw_total=_round_mw(standing["rack_mw"]),
+                rack_it_mw_added=_round_mw(racks * platform.rack_it_mw),
+                rack_it_mw_total=_round_mw(standing["rack_mw"]),
                 gpu_dies_added=racks * platform.gpu_dies_per_rack, gpu_dies_total=standing["dies"],
                 power_mw=tuple((k, _round_mw(v)) for k, v in power.items()),
                 energy_mwh_per_year=tuple((k, round(v, 3)) for k, v in energy.items()),
@@ -180,7 +181,8 @@ def _supply_capex(rm: RolloutModel, value, i: int, p: int) -> float:
                                    (rm.onsite, site.onsite_power, lambda o: o.capex_usd_per_mw)):
         for k, option in enumerate(options):
             if (i, k, p) in totals:
-                usd += price(option) * max(0.0, value(supply.added(totals, (i, k, p), supply.previous(totals, i, k, p))))
+                added = supply.added(totals, (i, k, p), supply.previous(totals, i, k, p))
+                usd += price(option) * max(0.0, value(added))
     return usd
 
 
@@ -201,7 +203,8 @@ def _power(rm: RolloutModel, value, i: int, p: int, it_mw: float):
     generated = {site.onsite_power[k].id: value(e) * HOURS_PER_YEAR for k, e in rm.energy.get((i, p), {}).items()}
     energy["grid"] = max(0.0, load_mwh - sum(generated.values()))
     energy.update({k: v for k, v in generated.items() if v > 1e-6})
-    fuel = sum(site.onsite_power[k].fuel_usd_per_mwh * generated[site.onsite_power[k].id] for k in rm.energy.get((i, p), {}))
+    fuel = sum(site.onsite_power[k].fuel_usd_per_mwh * generated[site.onsite_power[k].id]
+               for k in rm.energy.get((i, p), {}))
     kg = energy["grid"] * (site.carbon_kg_per_mwh or 0.0) + sum(
         o.carbon_kg_per_mwh * generated.get(o.id, 0.0) for o in site.onsite_power)
     return power, energy, fuel, kg / 1000.0

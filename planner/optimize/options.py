@@ -17,7 +17,7 @@ CP_SAT_DEFAULT_WORKERS = 8  # CP-SAT needs a portfolio of workers, even on 2 cor
 # OR-Tools 9.15: MathOpt's HiGHS ignores both the interrupter and callbacks and runs to its limits.
 INTERRUPTIBLE = ("cp-sat", "scip")
 RACE_DEFAULT_MAX = 4  # HiGHS searches raced by default when results may vary (each holds its own copy of the model)
-STARTS = ("auto", "reduced", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts: planner.optimize.start
+STARTS = ("auto", "reduced", "restricted", "lp-bound", "lagrangean", "none")  # how the solve starts (start.py)
 AUTO_START_MIN_SITES = 150  # from this many candidate sites, "auto" reduces the model by Lagrangean fixing ...
 AUTO_LP_BOUND_MIN_SITES = 5000  # ... and from this many takes the LP relaxation's bound instead of branching
 

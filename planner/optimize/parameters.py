@@ -218,7 +218,8 @@ def gpu_cost_usd_per_it_mw(scenario: Scenario, p: int) -> float:
     for when, platform in refreshes(scenario, p):
         bought, price = when, usd_per_it_mw(platform)
         cost += discount(scenario, when) * price
-    return cost - discount(scenario, econ.horizon_years) * salvage_fraction(scenario, bought, econ.it_life_years) * price
+    salvage = salvage_fraction(scenario, bought, econ.it_life_years)
+    return cost - discount(scenario, econ.horizon_years) * salvage * price
 
 
 def phase_platform_rack(scenario: Scenario, phase: Phase) -> tuple[float, float]:

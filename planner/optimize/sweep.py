@@ -63,8 +63,8 @@ def perturb(scenario: Scenario, options: SweepOptions, sample: int) -> Scenario:
         grid = (0.0,) + site.grid_mw_by_phase[:-1] if delayed else site.grid_mw_by_phase  # one phase late
         blocks = tuple(dataclasses.replace(b, capex_usd_per_it_mw=b.capex_usd_per_it_mw * capex)
                        for b in site.power_blocks)
-        sites.append(dataclasses.replace(site, grid_mw_by_phase=grid, energy_usd_per_mwh=site.energy_usd_per_mwh * price,
-                                         power_blocks=blocks))
+        sites.append(dataclasses.replace(site, grid_mw_by_phase=grid,
+                                         energy_usd_per_mwh=site.energy_usd_per_mwh * price, power_blocks=blocks))
     platforms = []
     for platform in scenario.platforms:
         kw = platform.rack_it_kw

@@ -118,7 +118,8 @@ def load_plan(path: str | os.PathLike) -> Plan:
                 opex_usd_per_year=s.number("opex_usd_per_year", ge=0),
                 rack_it_mw_added=s.number("rack_it_mw_added", 0.0, ge=0),
                 rack_it_mw_total=s.number("rack_it_mw_total", 0.0, ge=0),
-                gpu_dies_added=s.integer("gpu_dies_added", 0, ge=0), gpu_dies_total=s.integer("gpu_dies_total", 0, ge=0),
+                gpu_dies_added=s.integer("gpu_dies_added", 0, ge=0),
+                gpu_dies_total=s.integer("gpu_dies_total", 0, ge=0),
                 power_mw=_by_source(s, "power_mw"), energy_mwh_per_year=_by_source(s, "energy_mwh_per_year"),
                 emissions_t_per_year=s.number("emissions_t_per_year", 0.0, ge=0)))
             s.done()
@@ -198,8 +199,9 @@ def _check_plan_references(name: str, phases: list, platforms: tuple, campuses: 
         listed: dict[str, int] = {}
         for j, site in enumerate(phase.sites):
             if site.site in listed:  # a site twice would double its fabric and its Pulumi resources
-                problems.append(Problem(name, f"phases[{i}].sites[{j}].site", f"site {site.site!r} is listed twice "
-                                                                              f"in this phase (also sites[{listed[site.site]}])"))
+                problems.append(Problem(name, f"phases[{i}].sites[{j}].site",
+                                        f"site {site.site!r} is listed twice in this phase "
+                                        f"(also sites[{listed[site.site]}])"))
             listed.setdefault(site.site, j)
             if site.site not in campus_ids:
                 problems.append(Problem(name, f"phases[{i}].sites[{j}].site", f"site {site.site!r} has no record "

@@ -208,7 +208,8 @@ def _write_report(plan: Plan, directory: Path, title: str, risk, risk_warning: s
                     f"<td>{bom.cable_count:,}</td><td>{bom.bisection_gbps / 1000:,.0f}</td></tr>")
     sources = list(dict.fromkeys(k for phase in plan.phases for k in phase.power_mw_by_source()))
     phase_rows = "".join(
-        f"<tr><td>{e(phase.id)}</td><td>{e(phase.online_date)}</td><td class=names>{e(', '.join(phase.sites_building))}</td>"
+        f"<tr><td>{e(phase.id)}</td><td>{e(phase.online_date)}</td>"
+        f"<td class=names>{e(', '.join(phase.sites_building))}</td>"
         f"<td>{phase.it_mw_added:,.0f}</td><td>{phase.it_mw_total:,.0f}</td><td>{phase.gpus_added:,}</td>"
         f"<td>{phase.capex_usd / 1e9:,.2f}</td><td>{phase.funding_usd / 1e9:,.2f}</td></tr>" for phase in plan.phases)
     power_rows = "".join(
@@ -227,11 +228,13 @@ def _write_report(plan: Plan, directory: Path, title: str, risk, risk_warning: s
         ("OR-Tools", pv.ortools_version)))
     # images embedded (data URIs): the page alone shows every chart when it is the only file sent; the PNG
     # files stay beside it for slides
-    charts = "".join(f'<figure><img src="data:image/png;base64,{base64.b64encode(staged(out / name).read_bytes()).decode()}" '
-                     f'alt="{name.removesuffix(".png")}"></figure>' for name in charts_written if name != RISK_CHART)
+    def figure(name: str) -> str:
+        data = base64.b64encode(staged(out / name).read_bytes()).decode()
+        return f'<figure><img src="data:image/png;base64,{data}" alt="{name.removesuffix(".png")}"></figure>'
+
+    charts = "".join(figure(name) for name in charts_written if name != RISK_CHART)
     if risk is not None:
-        risk_html += (f'<figure><img src="data:image/png;base64,{base64.b64encode(staged(out / RISK_CHART).read_bytes()).decode()}" '
-                      f'alt="{RISK_CHART.removesuffix(".png")}"></figure>')
+        risk_html += figure(RISK_CHART)
     heading = e(title or f"Rollout plan: {pv.scenario_name}")
     caveat = (f'<p style="border-left:4px solid #d9822b;padding:.5em 1em;background:#fdf3e7"><b>Caveat:</b> '
               f"{e(pv.caveat)}</p>\n") if pv.caveat else ""
@@ -242,8 +245,8 @@ table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;paddi
 th{{background:#f3f3f3}}td:first-child,td:nth-child(2){{text-align:left}}img{{max-width:100%}}
 figure{{margin:1.5em 0}}td.names{{text-align:left}}</style></head><body>
 <h1>{heading}</h1>
-{caveat}<p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by {e(last.online_date)};
-capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
+{caveat}<p>{last.it_mw_total:,.0f} MW IT and {last.gpus_total:,} GPUs at {len(last.sites)} campuses by
+{e(last.online_date)}; capex ${plan.capex_usd / 1e9:,.1f}B; net present cost ${plan.npv_usd / 1e9:,.1f}B.</p>
 <h2>Phases</h2>
 <table><tr><th>phase</th><th>online</th><th>campuses building</th><th>IT MW added</th><th>IT MW total</th>
 <th>GPUs added</th><th>capex $B</th><th>funding $B</th></tr>{phase_rows}</table>

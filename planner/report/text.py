@@ -49,8 +49,8 @@ def plan_table(plan: Plan, title: str = "", width: int = 160) -> Table:
                ("funding $B", usd_b(sum(p.funding_usd for p in plan.phases)), True)]
     dropped = ({"in whole racks"} if width < 140 else set()) | ({"platform"} if width < 120 else set())
     keep = [i for i, (name, _, _) in enumerate(columns) if name not in dropped]
-    short = {"sites building": "sites", "IT MW added": "+IT MW", "IT MW total": "IT MW", "GPUs added (packages)": "+GPUs",
-             "funding $B": "fund $B"} if narrow else {}
+    short = {"sites building": "sites", "IT MW added": "+IT MW", "IT MW total": "IT MW",
+             "GPUs added (packages)": "+GPUs", "funding $B": "fund $B"} if narrow else {}
     for i in keep:
         name, footer, numeric = columns[i]
         name = short.get(name, name)

@@ -31,7 +31,8 @@ def check_platform_switches(s: Scenario, report: Report) -> None:
     switch_ids = {sw.id for sw in s.switches}
     for i, platform in enumerate(s.platforms):
         if platform.switch not in switch_ids:
-            report(f"platforms[{i}].switch", f"unknown switch {platform.switch!r}; known: {', '.join(sorted(switch_ids))}")
+            report(f"platforms[{i}].switch",
+                   f"unknown switch {platform.switch!r}; known: {', '.join(sorted(switch_ids))}")
 
 
 def check_phase_platforms(s: Scenario, report: Report) -> None:

@@ -183,7 +183,8 @@ def _locate(doc: Any, steps: list[tuple[str, Any]]) -> int:
     node, found = doc, 0
     for kind, key in steps:
         if kind == "id":
-            matches = [r for r in node if isinstance(r, dict) and str(r.get("id")) == key] if isinstance(node, list) else []
+            listed = node if isinstance(node, list) else []
+            matches = [r for r in listed if isinstance(r, dict) and str(r.get("id")) == key]
             if not matches:
                 return found
             node = matches[0]

@@ -80,7 +80,8 @@ def read_platform(f: Fields) -> Platform:
         su_racks=f.integer("su_racks", ge=1) if f.has("su_racks") else None)
     per_node = platform.gpus_per_node
     if per_node and platform.gpus_per_rack and platform.gpus_per_rack % per_node:  # trays hold whole GPUs
-        f.problem(f.at("gpus_per_node"), f"expected a divisor of gpus_per_rack ({platform.gpus_per_rack}), got {per_node}")
+        f.problem(f.at("gpus_per_node"),
+                  f"expected a divisor of gpus_per_rack ({platform.gpus_per_rack}), got {per_node}")
     elif per_node and platform.nvlink_domain_gpus and platform.nvlink_domain_gpus % per_node:
         f.problem(f.at("gpus_per_node"), f"expected a divisor of nvlink_domain_gpus ({platform.nvlink_domain_gpus}), "
                                    f"got {per_node}")
@@ -164,7 +165,8 @@ def read_grid(f: Fields, phases: tuple[Phase, ...]) -> tuple[float, ...]:
 def read_site(f: Fields, phases: tuple[Phase, ...]) -> Site:
     blocks = []
     for b in f.records("power_blocks"):
-        blocks.append(PowerBlock(it_mw=b.number("it_mw", gt=0), capex_usd_per_it_mw=b.number("capex_usd_per_it_mw", ge=0),
+        blocks.append(PowerBlock(it_mw=b.number("it_mw", gt=0),
+                                 capex_usd_per_it_mw=b.number("capex_usd_per_it_mw", ge=0),
                                  lead_time_months=(b.number("lead_time_months", ge=0)
                                                    if b.has("lead_time_months") else None)))
         b.done()
@@ -176,7 +178,8 @@ def read_site(f: Fields, phases: tuple[Phase, ...]) -> Site:
         lon=f.number("lon", ge=-180, le=180), grid_mw_by_phase=read_grid(f, phases),
         lead_time_months=f.number("lead_time_months", ge=0), open_cost_usd=f.number("open_cost_usd", ge=0),
         power_blocks=tuple(blocks), energy_usd_per_mwh=f.number("energy_usd_per_mwh", ge=0),
-        pue=f.number("pue", ge=PUE_MIN, le=PUE_MAX), max_it_mw=f.number("max_it_mw", gt=0) if f.has("max_it_mw") else None,
+        pue=f.number("pue", ge=PUE_MIN, le=PUE_MAX),
+        max_it_mw=f.number("max_it_mw", gt=0) if f.has("max_it_mw") else None,
         opex_usd_per_it_mw_year=(f.number("opex_usd_per_it_mw_year", ge=0)
                                  if f.has("opex_usd_per_it_mw_year") else None),
         carbon_kg_per_mwh=f.number("carbon_kg_per_mwh", ge=0) if f.has("carbon_kg_per_mwh") else None,
