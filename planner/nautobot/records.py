@@ -50,8 +50,8 @@ class PhaseRecords:
     halls: dict[str, str] = field(default_factory=dict)  # hall -> campus
     racks: dict[str, str] = field(default_factory=dict)  # rack -> hall
     devices: dict[str, dict] = field(default_factory=dict)  # name -> {device_type, role, rack, location}
-    cables: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # (a dev, a port) ->
-    #   (b dev, b port, type)
+    # cables: (a device, a port) -> (b device, b port, cable type)
+    cables: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     domains: dict[str, dict] = field(default_factory=dict)  # NVLink domain -> {location, rack, members}
     power_panels: dict[str, str] = field(default_factory=dict)  # panel -> hall (one per power block added)
     power_feeds: dict[str, dict] = field(default_factory=dict)  # feed -> {panel, amperage}
